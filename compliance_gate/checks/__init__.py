@@ -1,0 +1,16 @@
+"""The registry of checks: a literal dict, so what runs is visible in one place.
+
+Each check is a small module exposing `CHECK`; nothing registers itself at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from compliance_gate.checks import pii
+from compliance_gate.checks.interface import Check
+
+REGISTRY: Mapping[str, Check[Any]] = {
+    "pii": pii.CHECK,
+}

@@ -1,0 +1,216 @@
+"""The policy: loaded, validated and typed in this one place.
+
+`load_policy(path)` reads YAML, validates it against the published JSON Schema
+(`policies/schemas/policy.schema.json`, which YAML files reference for editor completion) and
+returns a frozen `Policy`. Every problem names the file, line and key path:
+
+    policies/payments.yaml:14 checks.sast.min_severity: 'hihg' is not one of ['low', ...]
+
+Unknown keys are errors (a typo must not silently disable a control). `version:` must come
+first. The digest is the sha256 of the canonical JSON of the policy, so two files that mean the
+same thing have the same digest and any change of meaning changes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from compliance_gate import bundled, typed, yamlmap
+from compliance_gate.errors import PolicyError
+from compliance_gate.model import Severity
+from compliance_gate.workspace import PathRules
+
+COMMON_CHECK_KEYS = frozenset({"enabled", "fail_on", "timeout_s", "paths", "severity"})
+DEFAULT_TIMEOUT_S = 900.0
+
+
+@dataclass(frozen=True, slots=True)
+class CheckPolicy:
+    id: str
+    enabled: bool
+    fail_on: Severity
+    timeout_s: float
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    severity: Mapping[str, Severity]
+    options: Any
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    id: str
+    check: str
+    reason: str
+    approver: str
+    expires: dt.date
+    rule: str | None = None
+    path: str | None = None
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FingerprintPolicy:
+    key_env: str = "COMPLIANCE_GATE_FINGERPRINT_KEY"
+    require_key: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EnginePolicy:
+    jobs: int = 0
+    cache: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SignoffPolicy:
+    required: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictPolicy:
+    algorithm: str = "ecdsa-p256"
+    key_env: str = "COMPLIANCE_GATE_SIGNING_KEY"
+    validity_hours: float = 24.0
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    path: str
+    digest: str
+    name: str
+    description: str
+    paths: PathRules
+    fingerprints: FingerprintPolicy
+    engine: EnginePolicy
+    checks: Mapping[str, CheckPolicy]
+    waivers: tuple[Waiver, ...]
+    signoff: SignoffPolicy
+    verdict: VerdictPolicy
+
+
+def builtin_policy_path(name: str) -> Path:
+    """`default` or `pci-dss` (or any other policy shipped under the gate's `policies/`)."""
+    return bundled.policies_dir() / f"{name}.yaml"
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Load and validate a policy file; raise `PolicyError` listing every problem."""
+    p = Path(path)
+    display = str(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PolicyError([f"{display}: no such policy file (try `compliance-gate init`)"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError([f"{display}: cannot read policy ({exc})"]) from None
+    return parse_policy(text, display)
+
+
+def parse_policy(text: str, display: str = "<policy>") -> Policy:
+    try:
+        data, lines = yamlmap.load(text)
+    except yamlmap.YamlProblem as exc:
+        raise PolicyError([f"{display}:{exc.line} {exc}"]) from None
+    if not isinstance(data, dict):
+        raise PolicyError([f"{display}:1 the policy must be a mapping starting with `version: 1`"])
+    if next(iter(data), None) != "version":
+        raise PolicyError([f"{display}:1 version: must be the first key (add `version: 1`)"])
+    problems = [f"{display}:{line} {msg}" for line, msg in _schema_problems(data, lines)]
+    if problems:
+        raise PolicyError(problems)
+    return _build(data, display)
+
+
+def canonical_digest(data: Any) -> str:
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+    import referencing
+    from referencing.jsonschema import DRAFT202012
+
+    root = bundled.policies_dir() / "schemas"
+
+    def retrieve(uri: str) -> referencing.Resource[Any]:
+        path = Path(uri.removeprefix("file://"))
+        return DRAFT202012.create_resource(json.loads(path.read_text()))
+
+    main_uri = (root / "policy.schema.json").as_uri()
+    schema = {**json.loads((root / "policy.schema.json").read_text()), "$id": main_uri}
+    registry: referencing.Registry[Any] = referencing.Registry(retrieve=retrieve)  # type: ignore[call-arg]
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+def _schema_problems(data: Any, lines: dict[yamlmap.KeyPath, int]) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    for err in _validator().iter_errors(data):
+        path = tuple(err.absolute_path)
+        for problem_path, message in _explain(err, path):
+            key = ".".join(map(str, problem_path)) or "(top level)"
+            out.append((yamlmap.line_of(lines, problem_path), f"{key}: {message}"))
+    return sorted(set(out))
+
+
+def _explain(err: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
+    if err.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(err.instance, dict):
+        allowed = sorted(_allowed_keys(err))
+        extra = [k for k in err.instance if k not in allowed] if allowed else list(err.instance)
+        hint = f"; allowed here: {', '.join(allowed)}" if allowed else ""
+        return [((*path, k), f"unknown key{hint}") for k in extra] or [(path, err.message)]
+    if err.validator in ("anyOf", "oneOf") and err.context:
+        best = min(err.context, key=lambda e: len(list(e.absolute_path)))
+        return [(path, best.message)]
+    return [(path, err.message)]
+
+
+def _allowed_keys(err: Any) -> set[str]:
+    schema = err.schema if isinstance(err.schema, dict) else {}
+    keys = set(schema.get("properties", {}))
+    if schema.get("$ref", "").endswith("common.schema.json") or "unevaluatedProperties" in schema:
+        keys |= COMMON_CHECK_KEYS
+    return keys
+
+
+def _build(data: dict[str, Any], display: str) -> Policy:
+    from compliance_gate.checks import REGISTRY
+
+    checks: dict[str, CheckPolicy] = {}
+    for check_id, section in (data.get("checks") or {}).items():
+        section = section or {}
+        spec = REGISTRY[check_id]
+        specific = {k: v for k, v in section.items() if k not in COMMON_CHECK_KEYS}
+        paths = section.get("paths") or {}
+        checks[check_id] = CheckPolicy(
+            id=check_id,
+            enabled=section.get("enabled", True),
+            fail_on=Severity(section.get("fail_on", spec.default_fail_on)),
+            timeout_s=float(section.get("timeout_s", DEFAULT_TIMEOUT_S)),
+            include=tuple(paths.get("include", ())),
+            exclude=tuple(paths.get("exclude", ())),
+            severity={k: Severity(v) for k, v in (section.get("severity") or {}).items()},
+            options=typed.build(spec.options, specific),
+            digest=canonical_digest(section),
+        )
+    return Policy(
+        path=display,
+        digest=canonical_digest(data),
+        name=data.get("name", Path(display).stem),
+        description=data.get("description", ""),
+        paths=typed.build(PathRules, data.get("paths")),
+        fingerprints=typed.build(FingerprintPolicy, data.get("fingerprints")),
+        engine=typed.build(EnginePolicy, data.get("engine")),
+        checks=checks,
+        waivers=tuple(typed.build(Waiver, w) for w in data.get("waivers") or ()),
+        signoff=typed.build(SignoffPolicy, data.get("signoff")),
+        verdict=typed.build(VerdictPolicy, data.get("verdict")),
+    )
