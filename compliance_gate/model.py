@@ -46,7 +46,7 @@ class Status(enum.StrEnum):
 
 
 class Outcome(enum.StrEnum):
-    PASS = "PASS"
+    PASS = "PASS"  # noqa: S105 - an outcome, not a password
     FAIL = "FAIL"
     ERROR = "ERROR"
 
@@ -185,3 +185,5 @@ class Verdict:
     required_signoffs: Mapping[str, int] = field(default_factory=dict)
     valid_until: datetime | None = None
     fingerprint_key: str = "public-default"
+    complete: bool = True
+    """False for partial runs (`--only`, `--staged`, explicit files): never deploy-valid."""

@@ -12,6 +12,7 @@ Keys are stable; adding a key is compatible, renaming or removing one is not. Th
       "gate": {"version", "engines": {name: version}},
       "started", "finished", "valid_until": ISO-8601 UTC,
       "fingerprint_key": "public-default" | "hmac:<id>",
+      "complete": true only for a whole-tree or release-range run of every enabled check,
       "required_signoffs": {role: count},
       "waivers": [{"id", "state", "matched", "expires", "reason", "approver"}],
       "checks": [{"id", "status", "fail_on", "counts", "findings": [finding], "waived":
@@ -156,6 +157,7 @@ def verdict_to_dict(v: Verdict) -> dict[str, Any]:
         "finished": _time(v.finished),
         "valid_until": _time(v.valid_until),
         "fingerprint_key": v.fingerprint_key,
+        "complete": v.complete,
         "required_signoffs": dict(v.required_signoffs),
         "waivers": [
             {"id": w.id, "state": w.state, "matched": w.matched, "expires": w.expires,
@@ -197,4 +199,5 @@ def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:
         required_signoffs=dict(d.get("required_signoffs") or {}),
         valid_until=_parse_time(d.get("valid_until")),
         fingerprint_key=d.get("fingerprint_key", "public-default"),
+        complete=bool(d.get("complete", False)),
     )

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from compliance_gate.policy import Policy
     from compliance_gate.workspace import SourceFile, Workspace
 
-O = TypeVar("O")
+OptionsT = TypeVar("OptionsT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +51,11 @@ class FileOutcome:
     error: str | None = None
 
 
-class BatchScanner(Protocol[O]):  # type: ignore[misc]
+class BatchScanner(Protocol[OptionsT]):  # type: ignore[misc]
     """Runs in a worker process over a batch of files; `key` is the fingerprint key."""
 
     def __call__(
-        self, jobs: Sequence[FileJob], options: O, key: bytes
+        self, jobs: Sequence[FileJob], options: OptionsT, key: bytes
     ) -> list[FileOutcome]: ...
 
 
@@ -72,11 +72,11 @@ class FileScanRunner(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class CheckContext(Generic[O]):
+class CheckContext(Generic[OptionsT]):
     """Everything a check may read. `files` is the workspace after the check's own path rules."""
 
     check_id: str
-    options: O
+    options: OptionsT
     policy: Policy
     workspace: Workspace
     files: tuple[SourceFile, ...]
@@ -86,12 +86,12 @@ class CheckContext(Generic[O]):
 
 
 @dataclass(frozen=True, slots=True)
-class Check(Generic[O]):
+class Check(Generic[OptionsT]):
     """A check: its id, one-line summary, options type, engine versions and `run` function."""
 
     id: str
     summary: str
-    run: Callable[[CheckContext[O]], CheckOutput]
-    options: type[O]
+    run: Callable[[CheckContext[OptionsT]], CheckOutput]
+    options: type[OptionsT]
     engines: Callable[[], Mapping[str, str]] = dict
     default_fail_on: Severity = Severity.HIGH

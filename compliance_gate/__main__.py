@@ -1,0 +1,3 @@
+from compliance_gate.cli import run_main
+
+run_main()

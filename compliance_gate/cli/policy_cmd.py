@@ -1,0 +1,22 @@
+"""`compliance-gate policy check FILE`: validate a policy and print its digest."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from compliance_gate.policy import load_policy
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("policy", help="work with policy files")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    check = actions.add_parser("check", help="validate a policy file; exit 2 with every problem listed")
+    check.add_argument("file")
+
+
+def execute(args: argparse.Namespace) -> int:
+    policy = load_policy(args.file)
+    enabled = [c for c, s in policy.checks.items() if s.enabled]
+    print(f"{args.file}: valid; digest {policy.digest}; checks: {', '.join(enabled) or 'none'}")
+    return 0

@@ -1,0 +1,1 @@
+"""Renderers: each takes a `Verdict` and returns text (console is the exception: it prints)."""

@@ -1,0 +1,66 @@
+"""The terminal summary: the verdict first, then one table per check that found something.
+
+Colours and styles come from rich, which turns them off when the output is not a terminal (and
+honours NO_COLOR). Scanned text is never printed: only masked excerpts, and rich markup in them is
+escaped so a crafted file name or excerpt cannot restyle the output.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from compliance_gate.model import CheckResult, Outcome, Severity, Status, Verdict
+
+MAX_ROWS = 50
+_OUTCOME_STYLE = {Outcome.PASS: "bold green", Outcome.FAIL: "bold red", Outcome.ERROR: "bold magenta"}
+_STATUS_STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "magenta", Status.SKIPPED: "dim"}
+_SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan", Severity.INFO: "dim",
+}
+
+
+def render(verdict: Verdict, console: Console) -> None:
+    console.print(summary_table(verdict))
+    for result in verdict.checks:
+        if result.findings:
+            console.print(findings_table(result))
+    src = verdict.source
+    where = f"{src.commit[:12]}{' (dirty)' if src.dirty else ''}" if src.commit else "not a git repository"
+    skipped = ", ".join(f"{n} {k}" for k, n in src.skipped.items()) or "none"
+    console.print(f"scanned {src.files} files ({src.mode}) at {escape(where)}; skipped: {escape(skipped)}")
+    console.print(f"policy {escape(verdict.policy.path)} {verdict.policy.digest[:19]}")
+    for w in verdict.waivers:
+        if w.state == "expired":
+            console.print(f"[yellow]waiver {escape(w.id)} expired on {w.expires}: it no longer applies[/]")
+    style = _OUTCOME_STYLE[verdict.verdict]
+    console.print(f"[{style}]{verdict.verdict.value}[/]" + "".join(f"\n  - {escape(r)}" for r in verdict.reasons))
+
+
+def summary_table(verdict: Verdict) -> Table:
+    table = Table(title="compliance-gate", title_justify="left")
+    for col in ("check", "status", "blocking", "findings", "waived", "seconds"):
+        table.add_column(col, justify="right" if col not in ("check", "status") else "left")
+    for r in verdict.checks:
+        status = f"[{_STATUS_STYLE[r.status]}]{r.status.value}[/]"
+        if r.error:
+            status += f" [magenta]{escape(r.error[:120])}[/]"
+        table.add_row(
+            r.check, status, str(len(r.blocking)), str(len(r.findings)), str(len(r.waived)), f"{r.duration_s:.2f}"
+        )
+    return table
+
+
+def findings_table(result: CheckResult) -> Table:
+    table = Table(title=f"{result.check}: findings", title_justify="left")
+    for col in ("severity", "rule", "location", "message", "excerpt"):
+        table.add_column(col, overflow="fold")
+    for f in result.findings[:MAX_ROWS]:
+        loc = f"{f.path}:{f.line}" if f.line else (f.path or "")
+        sev = f"[{_SEVERITY_STYLE[f.severity]}]{f.severity.value}[/]"
+        table.add_row(sev, escape(f.rule), escape(loc), escape(f.message), escape(f.excerpt or ""))
+    if len(result.findings) > MAX_ROWS:
+        table.caption = f"{len(result.findings) - MAX_ROWS} more in verdict.json"
+    return table

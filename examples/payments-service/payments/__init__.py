@@ -1,0 +1,1 @@
+"""A small card-payment service: intake, PSP gateway, webhooks, refunds and status projection."""
