@@ -10,9 +10,20 @@ arguments and exit codes. The API:
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
-
-from compliance_gate.engine import run
-from compliance_gate.policy import load_policy
-
 __all__ = ["__version__", "load_policy", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use so that `compliance_gate.model` and friends stay light to import.
+    if name == "run":
+        from compliance_gate.engine import run
+
+        return run
+    if name == "load_policy":
+        from compliance_gate.policy import load_policy
+
+        return load_policy
+    raise AttributeError(name)

@@ -122,7 +122,8 @@ def parse_policy(text: str, display: str = "<policy>") -> Policy:
         raise PolicyError([f"{display}:1 the policy must be a mapping starting with `version: 1`"])
     if next(iter(data), None) != "version":
         raise PolicyError([f"{display}:1 version: must be the first key (add `version: 1`)"])
-    problems = [f"{display}:{line} {msg}" for line, msg in _schema_problems(data, lines)]
+    found = _schema_problems(data, lines) or _semantic_problems(data, lines)
+    problems = [f"{display}:{line} {msg}" for line, msg in found]
     if problems:
         raise PolicyError(problems)
     return _build(data, display)
@@ -179,6 +180,23 @@ def _allowed_keys(err: Any) -> set[str]:
     if schema.get("$ref", "").endswith("common.schema.json") or "unevaluatedProperties" in schema:
         keys |= COMMON_CHECK_KEYS
     return keys
+
+
+def _semantic_problems(data: dict[str, Any], lines: dict[yamlmap.KeyPath, int]) -> list[tuple[int, str]]:
+    """What the schema cannot say: waivers name known checks and have unique ids."""
+    from compliance_gate.checks import REGISTRY
+
+    out: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for i, waiver in enumerate(data.get("waivers") or ()):
+        if waiver["check"] not in REGISTRY:
+            path: yamlmap.KeyPath = ("waivers", i, "check")
+            known = ", ".join(REGISTRY)
+            out.append((yamlmap.line_of(lines, path), f"waivers.{i}.check: unknown check {waiver['check']!r}; known: {known}"))
+        if waiver["id"] in seen:
+            out.append((yamlmap.line_of(lines, ("waivers", i, "id")), f"waivers.{i}.id: duplicate waiver id {waiver['id']!r}"))
+        seen.add(waiver["id"])
+    return out
 
 
 def _build(data: dict[str, Any], display: str) -> Policy:
