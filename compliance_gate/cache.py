@@ -24,6 +24,16 @@ CACHE_DIR = ".compliance-gate"
 CACHE_FILE = "cache.sqlite3"
 
 
+def state_dir(root: Path) -> Path:
+    """`ROOT/.compliance-gate/`, created with a `.gitignore` so it never dirties the work tree."""
+    folder = root / CACHE_DIR
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# compliance-gate cache and outputs; safe to delete\n*\n")
+    return folder
+
+
 def cache_key(parts: Sequence[str], engines: Mapping[str, str]) -> str:
     engine_part = ",".join(f"{k}={v}" for k, v in sorted(engines.items()))
     blob = "\x1f".join((*parts, engine_part)).encode("utf-8", "surrogatepass")
@@ -34,12 +44,7 @@ class ResultCache:
     """A key-value store of per-file outcomes. Not shared between processes while open."""
 
     def __init__(self, root: Path) -> None:
-        folder = root / CACHE_DIR
-        folder.mkdir(exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# compliance-gate cache and outputs; safe to delete\n*\n")
-        self._db = sqlite3.connect(folder / CACHE_FILE, timeout=30, check_same_thread=False)
+        self._db = sqlite3.connect(state_dir(root) / CACHE_FILE, timeout=30, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB NOT NULL)")

@@ -41,7 +41,7 @@ def _build(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], loader: ya
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = loader.construct_object(key_node, deep=True)
             key = key if isinstance(key, str) else str(key)
             if key in out:
                 raise YamlProblem(key_node.start_mark.line + 1, f"duplicate key {'.'.join(map(str, (*path, key)))}")
@@ -51,7 +51,7 @@ def _build(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], loader: ya
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(v, (*path, i), lines, loader) for i, v in enumerate(node.value)]
-    value = loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+    value = loader.construct_object(node, deep=True)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return value

@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from compliance_gate.cache import state_dir
 from compliance_gate.engine import RunOptions
 from compliance_gate.engine import run as run_gate
 from compliance_gate.errors import UsageError
@@ -72,7 +73,7 @@ def execute(args: argparse.Namespace) -> int:
         fingerprint_secret=key,
     )
     verdict = _run_with_progress(policy, root, options, err)
-    out_dir = Path(args.out) if args.out else root / ".compliance-gate" / "out"
+    out_dir = Path(args.out) if args.out else _default_out(root)
     write_outputs(verdict, out_dir)
     if args.format == "json":
         sys.stdout.write(json_render.render(verdict))
@@ -101,6 +102,13 @@ def _run_with_progress(policy: Policy, root: Path, options: RunOptions, err: Con
 
 def _fields(options: RunOptions) -> dict[str, Any]:
     return {name: getattr(options, name) for name in RunOptions.__slots__}
+
+
+def _default_out(root: Path) -> Path:
+    try:
+        return state_dir(root) / "out"
+    except OSError as exc:
+        raise UsageError(f"{root}: cannot create .compliance-gate/ ({exc.strerror}); pass --out DIR") from None
 
 
 def write_outputs(verdict: Verdict, out_dir: Path) -> None:
