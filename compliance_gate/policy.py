@@ -192,9 +192,11 @@ def _semantic_problems(data: dict[str, Any], lines: dict[yamlmap.KeyPath, int]) 
         if waiver["check"] not in REGISTRY:
             path: yamlmap.KeyPath = ("waivers", i, "check")
             known = ", ".join(REGISTRY)
-            out.append((yamlmap.line_of(lines, path), f"waivers.{i}.check: unknown check {waiver['check']!r}; known: {known}"))
+            message = f"waivers.{i}.check: unknown check {waiver['check']!r}; known: {known}"
+            out.append((yamlmap.line_of(lines, path), message))
         if waiver["id"] in seen:
-            out.append((yamlmap.line_of(lines, ("waivers", i, "id")), f"waivers.{i}.id: duplicate waiver id {waiver['id']!r}"))
+            message = f"waivers.{i}.id: duplicate waiver id {waiver['id']!r}"
+            out.append((yamlmap.line_of(lines, ("waivers", i, "id")), message))
         seen.add(waiver["id"])
     return out
 

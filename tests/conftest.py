@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from gitutil import init_repo  # noqa: E402
+from gitutil import init_repo
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ def test_every_problem_is_listed() -> None:
 
 def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
     """A missing policy file is a one-line error that suggests `init`."""
-    with pytest.raises(PolicyError, match="no such policy file.*init"):
+    with pytest.raises(PolicyError, match=r"no such policy file.*init"):
         load_policy(tmp_path / "nope.yaml")
 
 
