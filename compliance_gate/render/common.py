@@ -1,0 +1,203 @@
+"""What every report renderer needs: ordered findings, locations, totals, sign-offs, verify commands.
+
+Renderers are pure: `render(verdict, context=None) -> str`. `ReportContext` carries what is not in
+the verdict itself: where it came from (a signed envelope whose signature was *not* verified by
+`report`, say) and the sign-off approvals a caller has already verified.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from compliance_gate.model import CheckResult, Finding, Severity, Status, Verdict
+
+SEVERITY_ORDER = tuple(reversed(Severity))
+"""Most severe first: the order every report lists findings in."""
+
+STATUS_ORDER = {Status.ERROR: 0, Status.FAILED: 1, Status.PASSED: 2, Status.SKIPPED: 3}
+
+REPLAY_CHECK = "replay"
+AUDIT_CHECK = "audit-log"
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """One verified sign-off, as `verify` reports it (roles come from the roster, not the approval)."""
+
+    role: str
+    who: str
+    decision: str
+    when: str = ""
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportContext:
+    """Facts about the rendering that the verdict cannot carry about itself."""
+
+    provenance: str | None = None
+    """E.g. "decoded from verdict.dsse.json; the signature was NOT verified": shown prominently."""
+    approvals: tuple[Approval, ...] = ()
+    envelope_name: str = "verdict.dsse.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A finding with the result it belongs to and whether it blocks or was waived."""
+
+    result: CheckResult
+    finding: Finding
+    blocking: bool
+    waived_by: str | None = None
+    waived_reason: str | None = None
+
+
+def finding_key(f: Finding) -> tuple[int, str, str, int, int, str]:
+    return (-f.severity.rank, f.path or "", f.rule, f.line or 0, f.column or 0, f.fingerprint)
+
+
+def located(verdict: Verdict, *, include_waived: bool = False) -> list[Located]:
+    """Every finding of the verdict, most severe first, then by path, rule and line."""
+    out: list[Located] = []
+    for result in verdict.checks:
+        out.extend(Located(result, f, f.severity.at_least(result.fail_on)) for f in result.findings)
+        if include_waived:
+            out.extend(Located(result, w.finding, False, w.by, w.reason) for w in result.waived)
+    out.sort(key=lambda x: (x.waived_by is not None, *finding_key(x.finding), x.result.check))
+    return out
+
+
+def location(f: Finding) -> str:
+    if not f.path:
+        return ""
+    if f.line is None:
+        return f.path
+    return f"{f.path}:{f.line}" + (f":{f.column}" if f.column else "")
+
+
+def ordered_checks(verdict: Verdict) -> list[CheckResult]:
+    return sorted(verdict.checks, key=lambda r: (STATUS_ORDER.get(r.status, 9), r.check))
+
+
+def severity_counts(findings: Iterable[Finding]) -> Counter[Severity]:
+    return Counter(f.severity for f in findings)
+
+
+def rule_counts(items: Iterable[Located]) -> list[tuple[str, int]]:
+    counts = Counter(f"{x.result.check}/{x.finding.rule}" for x in items)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def engines_text(engines: Mapping[str, str]) -> str:
+    return ", ".join(f"{name} {version}" for name, version in sorted(engines.items()))
+
+
+def short(digest: str, n: int = 12) -> str:
+    return digest.split(":", 1)[-1][:n]
+
+
+def verify_commands(verdict: Verdict, context: ReportContext | None = None) -> list[str]:
+    """The commands a deploy job (or a release manager) runs to check this verdict independently."""
+    envelope = (context or ReportContext()).envelope_name
+    commit = verdict.source.commit or "<commit being deployed>"
+    return [
+        f"compliance-gate verify {envelope} --key verdict.pub --commit {commit} "
+        f"--policy-digest {verdict.policy.digest} --roster roster.yaml --signoffs signoffs/",
+        f"compliance-gate report {envelope} --format html -o report.html",
+    ]
+
+
+# --- reconciliation totals and audit-chain status, read from check metrics ---------------------
+
+@dataclass(frozen=True, slots=True)
+class CurrencyTotals:
+    currency: str
+    values: tuple[tuple[str, float | int], ...]
+    """Named amounts in minor units (e.g. events_gross, report_gross, net, residual)."""
+
+
+TOTALS_KEYS = ("totals", "currencies", "per_currency", "control_totals")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _flatten_numbers(value: Any, prefix: str = "") -> list[tuple[str, float | int]]:
+    if _is_number(value):
+        return [(prefix or "value", value)]
+    if isinstance(value, str) and prefix and value.lstrip("-").isdigit():
+        return [(prefix, int(value))]  # amounts in minor units may travel as strings (exactness)
+    if isinstance(value, Mapping):
+        out: list[tuple[str, float | int]] = []
+        for key in sorted(value, key=str):
+            out.extend(_flatten_numbers(value[key], f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return []
+
+
+def reconciliation_totals(verdict: Verdict) -> list[CurrencyTotals]:
+    """Per-currency totals from the replay check's metrics, whatever their nesting.
+
+    Looks for a mapping currency -> {name: amount or {name: amount}} under one of a few keys
+    (`totals`, `currencies`, ...); amounts are integers in minor units (or their digit strings).
+    """
+    out: list[CurrencyTotals] = []
+    for result in verdict.checks:
+        if result.check != REPLAY_CHECK:
+            continue
+        for key in TOTALS_KEYS:
+            table = result.metrics.get(key)
+            if not isinstance(table, Mapping):
+                continue
+            for currency in sorted(table, key=str):
+                values = tuple(_flatten_numbers(table[currency]))
+                if values:
+                    out.append(CurrencyTotals(str(currency), values))
+            if out:
+                return out
+    return out
+
+
+def metric_rows(metrics: Mapping[str, Any], skip: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """Scalar metrics as (name, text) rows, nested mappings flattened with dots, lists counted."""
+    skipped = set(skip)
+    rows: list[tuple[str, str]] = []
+
+    def walk(value: Any, name: str) -> None:
+        if isinstance(value, Mapping):
+            for k in sorted(value, key=str):
+                walk(value[k], f"{name}.{k}" if name else str(k))
+        elif isinstance(value, list | tuple):
+            rows.append((name, f"{len(value)} item(s)"))
+        else:
+            rows.append((name, "" if value is None else str(value)))
+
+    for key in sorted(metrics, key=str):
+        if key not in skipped:
+            walk(metrics[key], str(key))
+    return rows
+
+
+def audit_results(verdict: Verdict) -> list[CheckResult]:
+    return [r for r in verdict.checks if r.check == AUDIT_CHECK]
+
+
+def signoff_rows(verdict: Verdict, context: ReportContext | None = None) -> list[tuple[str, int, int]]:
+    """(role, required, approvals present) for every required role, sorted by role."""
+    approvals = (context or ReportContext()).approvals
+    present = Counter(a.role for a in approvals if a.decision == "approve")
+    return [(role, n, present.get(role, 0)) for role, n in sorted(verdict.required_signoffs.items())]
+
+
+def deploy_valid_note(verdict: Verdict) -> str | None:
+    """Why this verdict can never satisfy `verify`, if that is already visible in it."""
+    if not verdict.complete:
+        return "partial run (selected checks, staged or explicit files): never valid for a deploy"
+    if verdict.source.dirty:
+        return "scanned a working tree with uncommitted changes: not valid for a deploy"
+    return None

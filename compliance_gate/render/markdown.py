@@ -1,0 +1,167 @@
+"""Markdown report: the GitHub step summary and a PR comment.
+
+The verdict comes first, then why, then one row per check, then the findings (most severe first),
+waivers, sign-offs and the commands that verify the signed verdict. `$GITHUB_STEP_SUMMARY` takes
+at most 1 MiB per step, so the findings table is capped (`max_findings` rows) and the document is
+kept under `max_bytes`; what is left out is counted by rule, never silently dropped.
+
+Every piece of scanned text (messages, paths, excerpts) is entity-escaped: a finding cannot add
+links, images, HTML or table cells to the summary.
+"""
+
+from __future__ import annotations
+
+from compliance_gate.model import Outcome, Status, Verdict
+from compliance_gate.render import common
+from compliance_gate.render.common import Located, ReportContext
+
+MAX_BYTES = 1_000_000
+"""Under GitHub's 1 MiB (1,048,576 bytes) step-summary limit, with room for other steps' lines."""
+MAX_FINDINGS = 200
+MAX_CELL = 300
+
+ICON = {Outcome.PASS: "✅", Outcome.FAIL: "❌", Outcome.ERROR: "⚠️"}
+STATUS_ICON = {Status.PASSED: "✅", Status.FAILED: "❌", Status.ERROR: "⚠️", Status.SKIPPED: "⏭️"}
+_ESCAPED = {c: f"&#{ord(c)};" for c in "&<>|\\`*_[]~#!@()\"'{}+="}
+
+
+def escape(text: object, limit: int = MAX_CELL) -> str:
+    """Inline-safe Markdown: one line, every syntax character an HTML entity, length capped."""
+    s = " ".join(str(text).split())
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return "".join(_ESCAPED.get(c, c) for c in s)
+
+
+def code(text: object, limit: int = MAX_CELL) -> str:
+    return f"<code>{escape(text, limit)}</code>"
+
+
+def _header(verdict: Verdict, context: ReportContext | None) -> list[str]:
+    s = verdict.source
+    blocking = sum(len(r.blocking) for r in verdict.checks)
+    lines = [f"## {ICON[verdict.verdict]} compliance-gate: {verdict.verdict.value}", ""]
+    if context and context.provenance:
+        lines += [f"> **{escape(context.provenance)}**", ""]
+    facts = [
+        f"**{blocking}** blocking finding(s)",
+        f"policy {code(verdict.policy.name or verdict.policy.path)} ({code(common.short(verdict.policy.digest))})",
+    ]
+    if s.commit:
+        facts.append(f"commit {code(s.commit[:12])}" + (f" on {code(s.ref)}" if s.ref else ""))
+    if s.since:
+        facts.append(f"since {code(s.since)}")
+    facts += [f"{s.files} file(s), mode {code(s.mode)}", f"gate {escape(verdict.gate_version)}"]
+    lines += [" · ".join(facts), ""]
+    note = common.deploy_valid_note(verdict)
+    if note:
+        lines += [f"> {escape(note)}", ""]
+    if verdict.reasons:
+        shown = verdict.reasons[:50]
+        lines += [f"- {escape(r, 500)}" for r in shown]
+        if len(verdict.reasons) > len(shown):
+            lines.append(f"- … and {len(verdict.reasons) - len(shown)} more reason(s)")
+        lines.append("")
+    return lines
+
+
+def _checks(verdict: Verdict) -> list[str]:
+    lines = ["| Check | Status | Blocking | Findings | Waived | Engines | Time |", "|---|---|--:|--:|--:|---|--:|"]
+    for r in common.ordered_checks(verdict):
+        status = f"{STATUS_ICON[r.status]} {r.status.value}"
+        lines.append(
+            f"| {escape(r.check)} | {status} | {len(r.blocking)} | {len(r.findings)} | {len(r.waived)} "
+            f"| {escape(common.engines_text(r.engines))} | {r.duration_s:.1f} s |"
+        )
+    errors = [r for r in verdict.checks if r.status is Status.ERROR and r.error]
+    lines.append("")
+    lines += [f"- **{escape(r.check)}** could not evaluate: {escape(r.error, 500)}" for r in errors]
+    return [*lines, ""] if errors else lines
+
+
+def _row(x: Located) -> str:
+    f = x.finding
+    sev = f"**{f.severity.value}**" if x.blocking else f.severity.value
+    excerpt = code(f.excerpt, 80) if f.excerpt else ""
+    return (
+        f"| {sev} | {escape(x.result.check)} | {escape(f.rule)} | {escape(common.location(f))} "
+        f"| {escape(f.message)} | {excerpt} |"
+    )
+
+
+def _findings(items: list[Located], max_findings: int, budget: int) -> list[str]:
+    if not items:
+        return ["No findings.", ""]
+    head = ["| Severity | Check | Rule | Location | Message | Excerpt |", "|---|---|---|---|---|---|"]
+    rows: list[str] = []
+    used = sum(len(h) + 1 for h in head)
+    for x in items[:max_findings]:
+        row = _row(x)
+        if used + len(row.encode()) + 1 > budget:
+            break
+        rows.append(row)
+        used += len(row.encode()) + 1
+    title = f"### Findings ({len(items)})" if len(rows) == len(items) else (
+        f"### Findings (showing {len(rows)} of {len(items)}, most severe first)"
+    )
+    out = [title, "", *head, *rows, ""]
+    rest = items[len(rows):]
+    if rest:
+        out += [f"<details><summary>{len(rest)} more finding(s) not shown, by rule</summary>", "",
+                "| Check/rule | Count |", "|---|--:|"]
+        counts = common.rule_counts(rest)
+        out += [f"| {escape(rule)} | {n} |" for rule, n in counts[:100]]
+        if len(counts) > 100:
+            out.append(f"| … {len(counts) - 100} more rule(s) | {sum(n for _, n in counts[100:])} |")
+        out += ["", "The full list is in the JSON verdict, the SARIF file and the HTML report.",
+                "</details>", ""]
+    return out
+
+
+def _tail(verdict: Verdict, context: ReportContext | None) -> list[str]:
+    out: list[str] = []
+    waived = sum(len(r.waived) for r in verdict.checks)
+    if verdict.waivers or waived:
+        out += [f"### Waivers ({waived} finding(s) waived)", "",
+                "| Waiver | State | Matched | Expires | Approver | Reason |", "|---|---|--:|---|---|---|"]
+        out += [
+            f"| {escape(w.id)} | {escape(w.state)} | {w.matched} | {escape(w.expires or 'never')} "
+            f"| {escape(w.approver)} | {escape(w.reason)} |"
+            for w in verdict.waivers[:100]
+        ]
+        out.append("")
+    rows = common.signoff_rows(verdict, context)
+    if rows:
+        out += ["### Sign-offs required", "", "| Role | Required | Approved |", "|---|--:|--:|"]
+        out += [f"| {escape(role)} | {n} | {have} |" for role, n, have in rows]
+        out.append("")
+    commands = "\n".join(common.verify_commands(verdict, context))
+    out += ["### Verify before deploying", "", f"<pre><code>{escape_block(commands)}</code></pre>", ""]
+    return out
+
+
+def escape_block(text: str) -> str:
+    return "".join(_ESCAPED.get(c, c) for c in text)
+
+
+def render(
+    verdict: Verdict,
+    context: ReportContext | None = None,
+    *,
+    max_findings: int = MAX_FINDINGS,
+    max_bytes: int = MAX_BYTES,
+) -> str:
+    """The Markdown summary, never longer than `max_bytes` UTF-8 bytes."""
+    top = _header(verdict, context) + _checks(verdict)
+    tail = _tail(verdict, context)
+    fixed = sum(len(line.encode()) + 1 for line in top + tail)
+    # The by-rule table and section title need room too; 16 KiB covers 100 rules of long names.
+    budget = max(0, max_bytes - fixed - 16_384)
+    body = _findings(common.located(verdict), max_findings, budget)
+    text = "\n".join(top + body + tail)
+    encoded = text.encode()
+    if len(encoded) > max_bytes:  # only with pathological reasons or waivers lists
+        note = "\n\n… (summary truncated to fit the step-summary limit)\n"
+        cut = encoded[: max_bytes - len(note.encode())].decode(errors="ignore")
+        text = cut[: cut.rfind("\n")] + note
+    return text

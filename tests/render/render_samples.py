@@ -1,0 +1,105 @@
+"""Sample verdicts for the renderer tests, with hostile text and sensitive values built at run time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from compliance_gate.fingerprint import Fingerprinter
+from compliance_gate.model import (
+    CheckResult,
+    Finding,
+    InputRecord,
+    Outcome,
+    PolicyRef,
+    Severity,
+    Source,
+    Status,
+    Verdict,
+    Waived,
+    WaiverUse,
+)
+from compliance_gate.redact import mask_pan, mask_secret
+
+HOSTILE = "<script>alert(1)</script> | **bold** [x](http://evil.example) \n::add-mask::boom %0A =cmd"
+"""Scanned text that tries to break out of every format we write."""
+
+
+def luhn_complete(prefix: str, length: int) -> str:
+    """A Luhn-valid number: `prefix` padded with zeros, plus its check digit."""
+    body = prefix + "0" * (length - len(prefix) - 1)
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch)
+        if i % 2 == 0:
+            d = d * 2 - 9 if d * 2 > 9 else d * 2
+        total += d
+    return body + str((10 - total % 10) % 10)
+
+
+def raw_values() -> list[str]:
+    """Sensitive values a check saw; a renderer must never print them (they are not in the verdict)."""
+    return [luhn_complete("4539" + "71", 16), "sk_live_" + "Zq8" * 8]
+
+
+FP = Fingerprinter()
+T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
+T1 = datetime(2025, 3, 1, 12, 0, 41, tzinfo=UTC)
+
+
+def finding(check: str, rule: str, sev: Severity, path: str | None, line: int | None, message: str,
+            excerpt: str | None = None, **props: object) -> Finding:
+    return Finding(check, rule, sev, message, path, line, None, FP.fingerprint(rule, path or "", message), excerpt,
+                   props)
+
+
+def sample_verdict(extra_findings: int = 0) -> Verdict:
+    pan, secret = raw_values()
+    pii = [
+        finding("pii", "CG-PII-PAN", Severity.CRITICAL, "src/pay,ments:core.py", 12,
+                "Card number (Visa) in source", mask_pan(pan), brand="visa"),
+        finding("pii", "CG-PII-EMAIL", Severity.LOW, "docs/notes.md", 3, HOSTILE, "j***@example.com"),
+    ]
+    pii += [finding("pii", "CG-PII-PAN", Severity.HIGH, f"fixtures/f{i:05d}.json", i + 1,
+                    f"Card number in fixture {i}", mask_pan(luhn_complete("5105", 16))) for i in range(extra_findings)]
+    sast = [
+        finding("sast", "B105", Severity.HIGH, "src/settings.py", 7, "Possible hardcoded password", None,
+                cwe=259, confidence="medium"),
+        finding("sast", "B608", Severity.MEDIUM, "src/db.py", 40, "Possible SQL injection vector", None, cwe=89),
+    ]
+    waived_secret = finding("secrets", "AWSKeyDetector", Severity.HIGH, "tests/fake_keys.py", 2,
+                            "AWS Access Key", mask_secret(secret))
+    replay_break = finding("replay", "CG-REC-REPORT-BEHIND", Severity.HIGH, "data/events.jsonl", 1042,
+                           "pay_0042: report says pending, events say succeeded", None,
+                           payment_id="pay_0042", currency="EUR", events_amount=12999, report_amount=12999,
+                           event_ids=["evt_1", "evt_2"], report_status="pending", events_status="succeeded")
+    checks = (
+        CheckResult("pii", Status.FAILED, tuple(pii), engines={"compliance-gate-pii": "1"}, duration_s=1.25,
+                    counts={"files": 120}),
+        CheckResult("secrets", Status.PASSED, waived=(Waived(waived_secret, "W-7", "Fake keys for the test suite"),),
+                    engines={"detect-secrets": "1.5.0"}, duration_s=3.5),
+        CheckResult("sast", Status.FAILED, tuple(sast), engines={"bandit": "1.9.4"}, duration_s=2.0),
+        CheckResult("replay", Status.FAILED, (replay_break,), engines={"replay": "1"}, duration_s=0.75,
+                    inputs=(InputRecord("data/events.jsonl", "ab" * 32, rows=5000),),
+                    metrics={"totals": {"EUR": {"events_gross": 1234500, "report_gross": 1221501, "net": -2500},
+                                        "USD": {"events_gross": 99000, "report_gross": 99000, "net": 99000}},
+                             "payments": 1200, "breaks": {"report_behind": 1}}),
+        CheckResult("audit-log", Status.PASSED, engines={"jsonschema-rs": "0.60"}, duration_s=0.5,
+                    metrics={"records": 5000, "streams": 2, "chain": "intact"}),
+        CheckResult("change-scope", Status.ERROR, error="git diff failed: bad revision 'v9' (src/x.py:1)",
+                    duration_s=0.1),
+    )
+    return Verdict(
+        verdict=Outcome.FAIL,
+        reasons=("pii: 1 blocking finding", "sast: 1 blocking finding", "change-scope could not evaluate"),
+        checks=checks,
+        policy=PolicyRef("policies/compliance-gate.yaml", "sha256:" + "c0ffee" * 10 + "abcd", "payments"),
+        source=Source(root="/work/repo", mode="since", is_git=True, commit="9f" * 20, ref="main", since="v1.4.0",
+                      since_commit="1a" * 20, files=120, skipped={"binary": 3}),
+        gate_version="0.1.0",
+        engines={"bandit": "1.9.4", "detect-secrets": "1.5.0"},
+        started=T0,
+        finished=T1,
+        waivers=(WaiverUse("W-7", "applied", 1, "2026-01-31", "Fake keys for the test suite", "jane.doe"),
+                 WaiverUse("W-3", "expired", 0, "2024-12-31", "Old migration fixture", "sam.roe")),
+        required_signoffs={"payments-lead": 1, "security": 2},
+    )
