@@ -1,0 +1,172 @@
+"""The `pii` check: card numbers, IBANs, SSNs, contact details and sensitive field names.
+
+Scans every file the policy selects with the detectors of `compliance_gate.pii` and reports:
+
+| rule | default severity | what |
+|---|---|---|
+| CG-PII-PAN | critical | a payment card number (brand prefix + length + Luhn) |
+| CG-PII-PAN-TEST | see below | a published network/PSP test card |
+| CG-PII-IBAN | high | an IBAN (country length + mod 97) |
+| CG-PII-IBAN-TEST | see below | a documentation IBAN |
+| CG-PII-SSN | high | a US Social Security number that could have been issued |
+| CG-PII-SAD | critical | a CVV / track data / PIN field (PCI DSS 3.3.1: never stored) |
+| CG-PII-LOG | high | a card, SAD or SSN name passed to a logging call or `print` |
+| CG-PII-FIELD | medium | a card number, SSN or IBAN field |
+| CG-PII-EMAIL | low | an email address outside documentation domains |
+| CG-PII-PHONE | low | a phone number (E.164 or North American form) |
+
+Test values are `info` inside `test_values.allowed_paths` and `test_values.severity` elsewhere,
+so a test card in `tests/` is expected while the same card in production code is reported.
+Findings show masked values only (at most the first 6 and last 4 digits of a card number; no
+SSN digits); their fingerprints are keyed hashes of the value. Per-rule severities can be
+changed with the common `severity:` map, for example `CG-PII-EMAIL: info`.
+
+Policy section:
+
+    checks:
+      pii:
+        detectors: [pan, iban, ssn, email, phone, sensitive-field]   # default: all
+        test_values:
+          severity: medium
+          allowed_paths: ["tests/**", "**/fixtures/**"]
+        email_allow_domains: [corp.example]
+
+Files are read as UTF-8, falling back to latin-1 for invalid UTF-8 (so digits are still seen);
+a file that cannot be read is an error, never a pass.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from compliance_gate import pathglob
+from compliance_gate.checks.interface import Check, CheckContext, FileJob, FileOutcome
+from compliance_gate.fingerprint import Fingerprinter, stamp
+from compliance_gate.model import CheckOutput, Finding, Severity
+from compliance_gate.pii import hit as rules
+from compliance_gate.pii.hit import ALL_DETECTORS, Hit
+from compliance_gate.pii.scan import scan_text
+from compliance_gate.pii.testvalues import TEST_VALUES_VERSION
+
+DETECTORS_VERSION = "1"
+"""Bump when a detector changes what it reports, so cached results are recomputed."""
+
+SEVERITY: Mapping[str, Severity] = {
+    rules.PAN: Severity.CRITICAL,
+    rules.IBAN: Severity.HIGH,
+    rules.SSN: Severity.HIGH,
+    rules.SAD: Severity.CRITICAL,
+    rules.LOG: Severity.HIGH,
+    rules.FIELD: Severity.MEDIUM,
+    rules.EMAIL: Severity.LOW,
+    rules.PHONE: Severity.LOW,
+}
+TEST_RULES = frozenset({rules.PAN_TEST, rules.IBAN_TEST})
+
+MESSAGES: Mapping[str, str] = {
+    rules.PAN: "payment card number ({c}) in the repository; use a provider token or a test card",
+    rules.PAN_TEST: "network test card ({c}); expected only in test paths",
+    rules.IBAN: "IBAN ({c}) in the repository; keep real account numbers in the system of record",
+    rules.IBAN_TEST: "documentation IBAN ({c}); expected only in test paths",
+    rules.SSN: "US Social Security number in the repository",
+    rules.SAD: "sensitive authentication data field `{c}` is stored (PCI DSS 3.3.1: never store it)",
+    rules.LOG: "`{c}` value passed to a logging call; log a token or the masked value instead",
+    rules.FIELD: "cardholder/personal data field `{c}`; store a token or a masked value instead",
+    rules.EMAIL: "email address outside documentation domains",
+    rules.PHONE: "phone number",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KnownTestValues:
+    """Where published test cards and documentation IBANs are expected."""
+
+    severity: Severity = Severity.MEDIUM
+    allowed_paths: tuple[str, ...] = ("tests/**", "**/test_*.py", "**/fixtures/**", "**/testdata/**")
+
+
+@dataclass(frozen=True, slots=True)
+class PiiOptions:
+    detectors: tuple[str, ...] = ALL_DETECTORS
+    test_values: KnownTestValues = field(default_factory=KnownTestValues)
+    email_allow_domains: tuple[str, ...] = ()
+
+
+def engines() -> Mapping[str, str]:
+    return {"pii-detectors": DETECTORS_VERSION, "pii-test-values": TEST_VALUES_VERSION}
+
+
+def read_text(abspath: str) -> str:
+    """UTF-8, or latin-1 for invalid UTF-8: every byte maps to a character, digits stay digits."""
+    with open(abspath, "rb") as fh:
+        data = fh.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def severity_for(rule: str, path: str, options: PiiOptions) -> Severity:
+    if rule in TEST_RULES:
+        if pathglob.matches(path, options.test_values.allowed_paths):
+            return Severity.INFO
+        return options.test_values.severity
+    return SEVERITY[rule]
+
+
+def to_finding(h: Hit, path: str, options: PiiOptions) -> Finding:
+    return Finding(
+        check="pii",
+        rule=h.rule,
+        severity=severity_for(h.rule, path, options),
+        message=MESSAGES[h.rule].format(c=h.classification),
+        path=path,
+        line=h.line,
+        column=h.column,
+        excerpt=h.excerpt,
+        properties={"classification": h.classification},
+    )
+
+
+def scan_batch(jobs: Sequence[FileJob], options: PiiOptions, key: bytes) -> list[FileOutcome]:
+    """The worker: scan each file of the batch; an unreadable file is an error outcome."""
+    fingerprinter = Fingerprinter(key)
+    outcomes: list[FileOutcome] = []
+    for job in jobs:
+        try:
+            text = read_text(job.abspath)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            outcomes.append(FileOutcome(job.path, error=f"{job.path}: cannot read ({reason})"))
+            continue
+        pairs = [(to_finding(h, job.path, options), h.normalized) for h in scan_text(text, options)]
+        findings = tuple(stamp(fingerprinter, pairs))
+        outcomes.append(FileOutcome(job.path, findings, dict(Counter(f.rule for f in findings))))
+    return outcomes
+
+
+def run(ctx: CheckContext[PiiOptions]) -> CheckOutput:
+    findings: list[Finding] = []
+    counts: Counter[str] = Counter()
+    errors: list[str] = []
+    for outcome in ctx.scan_files(scan_batch, ctx.files, ctx.options, engines=engines()):
+        counts["files"] += 1
+        if outcome.error is not None:
+            errors.append(outcome.error)
+            continue
+        findings.extend(outcome.findings)
+        counts.update(outcome.counts)
+    findings.sort(key=lambda f: (f.path or "", f.line or 0, f.column or 0, f.rule))
+    return CheckOutput(findings=tuple(findings), counts=dict(counts), engines=engines(), errors=tuple(errors))
+
+
+CHECK: Check[PiiOptions] = Check(
+    id="pii",
+    summary="card numbers, IBANs, SSNs, contact details and sensitive field names in the code",
+    run=run,
+    options=PiiOptions,
+    engines=engines,
+    default_fail_on=Severity.HIGH,
+)

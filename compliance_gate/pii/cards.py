@@ -1,0 +1,119 @@
+"""Payment card numbers (PANs): CG-PII-PAN and CG-PII-PAN-TEST.
+
+**What it finds.** 12-19 digit numbers whose brand prefix and length match a card network and
+whose Luhn check digit is right, written contiguously (`4000056655665556`) or grouped by one
+consistent space or hyphen in the groupings cards are printed in (4-4-4-4, 4-4-4-4-3, 4-6-5 for
+Amex, 4-6-4 for Diners). Numbers on the versioned list of published network/PSP test cards
+(`testvalues.py`) are reported as CG-PII-PAN-TEST instead, and the policy decides per path
+whether they block.
+
+**Why it matters.** A real PAN in source, fixtures, configs or logs puts the repository (and
+every clone and CI cache of it) in PCI DSS scope (3.2, 3.4). Findings show at most the first 6
+and last 4 digits (3.4.1).
+
+**Example.** `CARD = "4000 0566 5566 5556"` (a Visa number: brand 4, 16 digits, Luhn ok).
+
+**Instead.** Use a token from the payment provider, or a network test card in tests only.
+
+**Not findings** (known false positives of other scanners): digits glued to a letter, digit,
+underscore or `*` (`ORD4000056655665556`, masked `400005******5556`), fractions and exponents
+(`0.4000056655665556`, `1e-4000056655665556`), numbers after `+` (phone numbers), dashed
+identifiers (UUIDs, `1234-...`), 13-digit epoch-millisecond timestamps and any prefix that no
+network issues (checked before Luhn: Luhn alone passes one random number in ten).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from compliance_gate.pii.hit import PAN, PAN_TEST, RawHit
+from compliance_gate.pii.testvalues import TEST_CARDS
+from compliance_gate.redact import mask_pan
+
+
+@dataclass(frozen=True, slots=True)
+class Brand:
+    """A card network: prefix ranges (inclusive, equal width) and the lengths it issues."""
+
+    name: str
+    prefixes: tuple[tuple[str, str], ...]
+    lengths: frozenset[int]
+
+
+BRANDS: tuple[Brand, ...] = (
+    Brand("visa", (("4", "4"),), frozenset({13, 16, 19})),
+    Brand("mastercard", (("51", "55"), ("2221", "2720")), frozenset({16})),
+    Brand("amex", (("34", "34"), ("37", "37")), frozenset({15})),
+    Brand("discover", (("6011", "6011"), ("644", "649"), ("65", "65")), frozenset(range(16, 20))),
+    Brand("jcb", (("3528", "3589"),), frozenset(range(16, 20))),
+    Brand("diners", (("300", "305"), ("36", "36"), ("38", "39")), frozenset({14, 15, 16})),
+    Brand("unionpay", (("62", "62"),), frozenset(range(16, 20))),
+)
+
+CANDIDATE = (
+    r"[0-9]{12,19}"
+    r"|[0-9]{4}(?P<sep>[ -])[0-9]{4}(?P=sep)[0-9]{4}(?P=sep)[0-9]{4}(?:(?P=sep)[0-9]{3})?"
+    r"|[0-9]{4}(?P<sep2>[ -])[0-9]{6}(?P=sep2)[0-9]{4,5}"
+)
+"""Regex source for a PAN candidate (boundaries are checked in `pan_hit`, not in the regex, so
+the regex keeps the engine's fast first-character scan)."""
+
+_GLUE = frozenset("_*")
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+
+
+def brand_of(digits: str) -> Brand | None:
+    """The network whose prefix range and lengths fit `digits`, if any."""
+    n = len(digits)
+    for brand in BRANDS:
+        if n not in brand.lengths:
+            continue
+        for low, high in brand.prefixes:
+            if low <= digits[: len(low)] <= high:
+                return brand
+    return None
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        total += _DOUBLED[d] if i & 1 else d
+    return total % 10 == 0
+
+
+def luhn_complete(partial: str) -> str:
+    """`partial` plus the check digit that makes it pass Luhn (for tests and benchmarks)."""
+    for d in "0123456789":
+        if luhn_ok(partial + d):
+            return partial + d
+    raise AssertionError("unreachable: one check digit always fits")
+
+
+def glued(text: str, start: int, end: int, sep: str | None) -> bool:
+    """True if the candidate is part of a larger token (see the module's "Not findings")."""
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    if before.isalnum() or after.isalnum() or before in _GLUE or after in _GLUE:
+        return True
+    two_before = text[start - 2] if start > 1 else ""
+    if before in ".+" or (before == "-" and (two_before.isalnum() or two_before in ".+")):
+        return True  # a fraction, a phone number, an exponent or a dashed identifier
+    if after in ".-" and text[end + 1 : end + 2].isdigit():
+        return True  # the integer part of a float, or a dashed identifier
+    if sep is None:
+        return False
+    # more groups on either side: an inconsistent grouping, not a card as printed
+    return (before == sep and two_before.isdigit()) or (after == sep and text[end + 1 : end + 5].isdigit())
+
+
+def pan_hit(text: str, start: int, end: int, sep: str | None) -> RawHit | None:
+    """Classify the candidate `text[start:end]`; None if it is not a card number."""
+    if glued(text, start, end, sep):
+        return None
+    digits = text[start:end] if sep is None else text[start:end].replace(sep, "")
+    brand = brand_of(digits)
+    if brand is None or not luhn_ok(digits):
+        return None
+    rule = PAN_TEST if digits in TEST_CARDS else PAN
+    return RawHit(start, rule, digits, mask_pan(digits), brand.name)

@@ -1,0 +1,213 @@
+"""Sensitive field names: CG-PII-FIELD, CG-PII-SAD and CG-PII-LOG.
+
+**What it finds.**
+
+- CG-PII-SAD: sensitive authentication data stored by name: `cvv`, `cvc`, `cvv2`, `cid`,
+  `card_verification_value`, `track1`, `track2`, `track_data`, `mag_stripe`, `pin`, `pin_block`...
+  PCI DSS 3.3.1 forbids storing these after authorisation, even encrypted.
+- CG-PII-FIELD: cardholder and personal data stored by name: `card_number`, `cardNumber`, `pan`,
+  `primary_account_number`, `cc_number`, `ssn`, `social_security_number`, `iban`.
+- CG-PII-LOG: one of those names passed to a logging call or `print` (`log.info("%s", pan)`,
+  `logger.debug(f"cvv={cvv}")`, structlog's `log.info("paid", card_number=...)`): logs are
+  copied, shipped and kept for a year (PCI DSS 3.4, 10.5).
+
+"Stored" means the name is an assignment target (`self.cvv = ...`, `cvv=...`), a dict, JSON or
+YAML key (`"card_number": ...`, `card_number:` at the start of a line), a type annotation or
+struct field (`cardNumber: string`, `CardNumber string`) or a SQL column (`pan VARCHAR(19)`).
+Names are matched in snake, kebab, camel, Pascal and upper case, alone or inside a longer name
+(`customer_card_number`).
+
+**Not findings.** Names that say the value is safe (`masked_pan`, `card_number_last4`,
+`pan_hash`, `tokenized_pan`, `encrypted_card_number`, `card_number_length`, `is_valid_cvv`...);
+short names that mean something else outside payments (`gpio_pin`, `pan_zoom`, `request_cid`:
+`pan`, `pin`, `cid` and `cvn` count only alone or next to card words); names inside plain
+strings of a logging call (`log.info("cvv missing")`); arguments wrapped in a masking call
+(`log.info("paid", pan=mask_pan(pan))`).
+
+**Instead.** Never keep SAD; keep a token or the masked PAN (`first6`/`last4`), and log those.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from compliance_gate.pii.hit import FIELD, LOG, SAD, RawHit, words
+
+ANCHORS = re.compile(
+    r"c(?:ard[_-]?(?:number|num|no|(?:verification|security)[_-]?(?:value|code))"
+    r"|c[_-]?(?:number|num)|v(?:v2|c2|v|c|n)|av2|id)"
+    r"|p(?:an|in(?:[_-]?(?:block|code|number))?|rimary[_-]?account[_-]?number)"
+    r"|s(?:sn|ocial[_-]?security(?:[_-]?(?:number|no))?|ecurity[_-]?code)"
+    r"|track[_-]?(?:1|2|data)|mag[_-]?stripe|iban"
+)
+"""Searched in the lower-cased text; word boundaries are checked per hit."""
+
+_CANONICAL = {
+    "cardnumber": "card_number", "cardnum": "card_number", "cardno": "card_number",
+    "ccnumber": "card_number", "ccnum": "card_number", "pan": "pan",
+    "primaryaccountnumber": "pan", "ssn": "ssn", "socialsecurity": "ssn",
+    "socialsecuritynumber": "ssn", "socialsecurityno": "ssn", "iban": "iban",
+    "cvv": "cvv", "cvv2": "cvv", "cvc": "cvv", "cvc2": "cvv", "cav2": "cvv", "cvn": "cvv",
+    "cid": "cvv", "cardverificationvalue": "cvv", "cardverificationcode": "cvv",
+    "cardsecuritycode": "cvv", "cardsecurityvalue": "cvv", "securitycode": "cvv",
+    "track1": "track_data", "track2": "track_data", "trackdata": "track_data",
+    "magstripe": "track_data", "pin": "pin", "pinblock": "pin", "pincode": "pin", "pinnumber": "pin",
+}  # fmt: skip
+_SAD = frozenset({"cvv", "track_data", "pin"})
+_AMBIGUOUS = frozenset({"pan", "pin", "cid", "cvn", "securitycode"})
+_CARDISH = words(
+    "card cards cc credit debit customer user cardholder holder raw plain plaintext full clear "
+    "primary payment the new old stored saved input value number num no code data my"
+)
+_SAFE = words(
+    "mask masked masking last last4 lastfour four first first6 six bin hash hashed digest token "
+    "tokenized tokenised tokenize encrypted encrypt enc cipher ciphertext fingerprint fp len length "
+    "regex re pattern pat valid validate validator validation invalid is has format formatted luhn "
+    "brand type check checker id ref reference field fields label placeholder error errors msg "
+    "message required present exists count policy rule detector redact redacted hint name alias "
+    "column col max min size"
+)
+_SAFE_CALL = re.compile(r"mask|redact|hash|token|last4|last_?four|len\(|encrypt|fingerprint|bool\(")
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_LOG_CALL = re.compile(
+    r"(?:\b(?:print|printf|puts|println)"
+    r"|\b[A-Za-z_]*(?:log|logger|logging|LOG|LOGGER|Logger|console)"
+    r"\.(?:debug|info|warning|warn|error|exception|critical|fatal|log|msg|trace))\s*\("
+)
+_SQL_TYPES = re.compile(
+    r"(?:varchar|nvarchar|char|character|text|string|int|integer|bigint|numeric|number|decimal"
+    r"|bytea|blob|varbinary|str)\b"
+)
+_QUOTES = "\"'`"
+_SKIP = -1
+
+
+def _at_boundary(text: str, low: str, start: int, end: int) -> bool:
+    if start > 0 and low[start - 1].isalnum() and not (text[start].isupper() and text[start - 1].islower()):
+        return False
+    return end >= len(low) or not low[end].isalnum() or (text[end].isupper() and text[end - 1].islower())
+
+
+def _identifier(text: str, start: int, end: int) -> tuple[int, int]:
+    n = len(text)
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"
+                         or (text[start - 1] == "-" and start > 1 and text[start - 2].isalpha())):
+        start -= 1
+    while end < n and (text[end].isalnum() or text[end] == "_"
+                       or (text[end] == "-" and end + 1 < n and text[end + 1].isalpha())):
+        end += 1
+    return start, end  # fmt: skip
+
+
+def _other_words(text: str, ident: tuple[int, int], anchor: tuple[int, int]) -> set[str]:
+    outside = text[ident[0] : anchor[0]] + " " + text[anchor[1] : ident[1]]
+    return {w.lower() for w in _WORDS.findall(outside)}
+
+
+def find_fields(text: str, low: str) -> Iterator[RawHit]:
+    """Sensitive names where they are stored, and where they are passed to logging calls."""
+    seen_log: set[tuple[int, str]] = set()
+    for m in ANCHORS.finditer(low):
+        start, end = m.span()
+        if not _at_boundary(text, low, start, end):
+            continue
+        key = low[start:end].replace("_", "").replace("-", "")
+        name = _CANONICAL[key]
+        ident = _identifier(text, start, end)
+        others = _other_words(text, ident, (start, end))
+        if others & _SAFE or (key in _AMBIGUOUS and not others <= _CARDISH):
+            continue
+        written = text[ident[0] : ident[1]]
+        call = _logging_call(text, ident[0], ident[1])
+        if call == _SKIP:
+            continue  # words of a log message, or a masked argument
+        if call is not None:
+            if (call, name) not in seen_log:
+                seen_log.add((call, name))
+                yield RawHit(ident[0], LOG, written, written, name)
+        elif _stored(text, low, ident[0], ident[1]):
+            yield RawHit(ident[0], SAD if name in _SAD else FIELD, written, written, name)
+
+
+def _stored(text: str, low: str, start: int, end: int) -> bool:
+    """Is the name at `text[start:end]` a key, an assignment target, a field or a column?"""
+    n = len(text)
+    quoted = end < n and text[end] in _QUOTES and start > 0 and text[start - 1] == text[end]
+    j = end + 1 if quoted else end
+    if j < n and text[j] == "?":  # TypeScript optional field
+        j += 1
+    while j < n and text[j] in " \t":
+        j += 1
+    nxt, after = text[j : j + 1], text[j + 1 : j + 2]
+    if nxt == "=":
+        return after != "="
+    if nxt == ":" and after != ":":
+        if quoted:
+            return True
+        line_start = text.rfind("\n", 0, start) + 1
+        lead = text[line_start:start].rstrip()
+        return lead == "" or lead[-1] in "{(,[-"
+    if nxt == "]":
+        return quoted
+    return not quoted and j > end and _SQL_TYPES.match(low, j) is not None
+
+
+def _logging_call(text: str, start: int, end: int) -> int | None:
+    """The offset of the logging call whose arguments contain `text[start:end]` as code.
+
+    `_SKIP` if the name is inside a plain string of such a call or in an argument wrapped in a
+    masking call; None outside logging calls.
+    """
+    window_start = start
+    for _ in range(3):
+        window_start = text.rfind("\n", 0, max(window_start - 1, 0)) + 1
+    opener = None
+    for m in _LOG_CALL.finditer(text, window_start, start):
+        opener = m
+    if opener is None:
+        return None
+    state = _call_state(text, opener.end(), start)
+    if state != "code":
+        return _SKIP if state == "string" else None
+    segment_start = max(text.rfind(",", opener.end(), start), text.rfind("(", opener.end(), start), opener.end() - 1)
+    stop = len(text)
+    for ch in ",)\n":
+        at = text.find(ch, end)
+        if 0 <= at < stop:
+            stop = at
+    if _SAFE_CALL.search(text[segment_start:stop].lower()):
+        return _SKIP
+    return opener.start()
+
+
+def _call_state(text: str, i: int, stop: int) -> str:
+    """Scan a call's arguments from `i` to `stop`: `closed`, inside a plain `string`, or `code`."""
+    depth = 1
+    quote = ""
+    template = False
+    resume: list[str] = []  # f-string / template expressions: the quote to return to
+    while i < stop:
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+            elif template and ch == "{" and text[i + 1 : i + 2] != "{" and (quote != "`" or text[i - 1] == "$"):
+                resume.append(quote)
+                quote = ""
+        elif ch in _QUOTES:
+            quote = ch
+            template = ch == "`" or (i > 0 and text[i - 1] in "fF")
+        elif ch == "}" and resume:
+            quote = resume.pop()
+            template = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return "closed"
+        i += 1
+    return "string" if quote else "code"

@@ -1,0 +1,79 @@
+"""International bank account numbers: CG-PII-IBAN and CG-PII-IBAN-TEST.
+
+**What it finds.** A two-letter country code and two check digits followed by the account part,
+written compactly (`DE44500105175407324931`) or in the printed groups of four
+(`DE44 5001 0517 5407 3249 31`), whose length is the one its country registered (ISO 13616
+registry: DE 22, GB 22, FR 27, NL 18, NO 15...) and whose mod-97 checksum is 1. Documentation
+IBANs (`DE89370400440532013000`, `GB82WEST12345698765432`...) are CG-PII-IBAN-TEST.
+
+**Why it matters.** An IBAN with a name is personal data (GDPR) and is enough to set up a direct
+debit; it has no place in source, fixtures or logs.
+
+**Instead.** Generate IBANs in tests (any country's documentation example is on the test list),
+and keep real ones in the system of record.
+
+Country code and check digits must be upper case (so that ordinary identifiers are not read as
+IBANs); the rest may be either case. Excerpts keep the country code and the last two characters.
+"""
+
+from __future__ import annotations
+
+from compliance_gate.pii.hit import IBAN, IBAN_TEST, RawHit
+from compliance_gate.pii.testvalues import TEST_IBANS
+from compliance_gate.redact import mask_middle
+
+IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+    "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27,
+    "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27,
+    "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HN": 28, "HR": 21, "HU": 28,
+    "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28,
+    "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22,
+    "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23,
+    "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24,
+    "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
+    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+}  # fmt: skip
+"""Registered IBAN length per country (SWIFT IBAN registry)."""
+
+CANDIDATE = (
+    r"[A-Z]{2}[0-9]{2}(?:[A-Za-z0-9]{11,30}"
+    r"|(?: [A-Za-z0-9]{4}){2,7}(?: [A-Za-z0-9]{1,4})?)"
+)
+"""Regex source for an IBAN-shaped token; boundaries are checked in `iban_hit`."""
+
+
+def mod97_ok(iban: str) -> bool:
+    """ISO 7064 MOD 97-10 over the compact, upper-case IBAN."""
+    rearranged = iban[4:] + iban[:4]
+    remainder = 0
+    for ch in rearranged:
+        value = ord(ch) - 48 if ch <= "9" else ord(ch) - 55  # A=10 ... Z=35
+        remainder = (remainder * (100 if value > 9 else 10) + value) % 97
+    return remainder == 1
+
+
+def valid_iban(value: str) -> bool:
+    """Country length and checksum of a compact, upper-case string."""
+    expected = IBAN_LENGTHS.get(value[:2])
+    return expected == len(value) and value[2:4].isdigit() and value.isalnum() and mod97_ok(value)
+
+
+def iban_hit(text: str, start: int, end: int) -> RawHit | None:
+    """Classify the IBAN-shaped `text[start:end]`; None if it is not a valid IBAN."""
+    before = text[start - 1] if start > 0 else ""
+    if before.isalnum() or before == "_":
+        return None
+    expected = IBAN_LENGTHS.get(text[start : start + 2])
+    if expected is None:
+        return None
+    token = text[start:end]
+    compact = token.replace(" ", "").upper()
+    if " " in token and len(compact) > expected:
+        compact = compact[:expected]  # the printed groups ran on into the next word
+        end = start + expected + (expected - 1) // 4  # one space between groups of four
+    after = text[end] if end < len(text) else ""
+    if after.isalnum() or after == "_" or not valid_iban(compact):
+        return None
+    rule = IBAN_TEST if compact in TEST_IBANS else IBAN
+    return RawHit(start, rule, compact, mask_middle(compact), f"iban:{compact[:2]}")
