@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from compliance_gate import __version__
-from compliance_gate.cli import init, policy_cmd, run
+from compliance_gate.cli import init, keygen, policy_cmd, run, signoff, verify
 from compliance_gate.errors import GateError
 from compliance_gate.logs import configure_logging
 
@@ -23,6 +23,9 @@ COMMANDS: dict[str, ModuleType] = {
     "run": run,
     "init": init,
     "policy": policy_cmd,
+    "verify": verify,
+    "sign-off": signoff,
+    "keygen": keygen,
 }
 
 EXIT_INTERNAL = 3

@@ -1,0 +1,87 @@
+"""What a release changes, read from git, for the change-scope check.
+
+Paths are relative to the repository top (outside git: to the scanned root), sorted, unique.
+Deleted files and both sides of a rename count (`--no-renames`): deleting a migration or a CI
+workflow is a change to it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from compliance_gate.policy import Policy
+    from compliance_gate.workspace import Workspace
+
+
+class GitProblem(Exception):
+    """git could not answer; the check reports it as an error (it cannot evaluate)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    paths: tuple[str, ...]
+    basis: str
+    label: str
+    base: str | None = None
+
+
+def changed_paths(ws: Workspace) -> Changes:
+    g = ws.git
+    if g is None:
+        return Changes(tuple(sorted(f.path for f in ws.files)), "files", "workspace files")
+    top = Path(g.toplevel)
+    if ws.mode == "since":
+        if not g.since_commit or not g.commit:
+            raise GitProblem("change-scope: the release range has no base or head commit")
+        out = _git(top, "diff", "--name-only", "-z", "--no-renames", g.since_commit, g.commit)
+        label = f"git diff {g.since_commit[:12]}..{g.commit[:12]}"
+        return Changes(_split(out), "range", label, g.since_commit)
+    if ws.mode == "staged":
+        return Changes(_split(_git(top, "diff", "--cached", "--name-only", "-z", "--no-renames")),
+                       "staged", "git diff --cached")
+    if ws.mode == "tree":
+        return Changes(_split(_git(top, "ls-files", "-z")), "tree", "git ls-files (whole tree)")
+    prefix = _prefix(ws.root, top)
+    return Changes(tuple(sorted(prefix + f.path for f in ws.files)), "files", "explicit files")
+
+
+def base_policy(top: Path, base: str, rel: str) -> tuple[Policy | None, str | None]:
+    """The policy file as it was at `base`, or None with a note saying why it is not used."""
+    from compliance_gate.errors import PolicyError
+    from compliance_gate.policy import parse_policy
+
+    try:
+        text = _git(top, "show", f"{base}:{rel}")
+    except GitProblem:
+        return None, f"{rel} did not exist at {base[:12]}; its first version needs the policy-file sign-off"
+    try:
+        return parse_policy(text, f"{rel}@{base[:12]}"), None
+    except PolicyError as exc:
+        return None, f"{rel}@{base[:12]} no longer parses ({exc}); only the current rules apply"
+
+
+def _git(top: Path, *args: str) -> str:
+    try:
+        proc = subprocess.run(["git", "-C", str(top), *args], capture_output=True, check=False, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GitProblem(f"change-scope: git {args[0]} failed to run ({exc})") from None
+    if proc.returncode != 0:
+        first = (proc.stderr.decode(errors="replace").strip().splitlines() or ["no message"])[0]
+        raise GitProblem(f"change-scope: git {' '.join(args[:2])} failed: {first[:200]}")
+    return proc.stdout.decode("utf-8", errors="surrogateescape")
+
+
+def _split(out: str) -> tuple[str, ...]:
+    return tuple(sorted({p for p in out.split("\0") if p}))
+
+
+def _prefix(root: Path, top: Path) -> str:
+    try:
+        rel = root.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        return ""
+    return "" if rel == "." else rel + "/"

@@ -1,0 +1,101 @@
+"""Sealing a verdict: the in-toto statement about the commit, signed into `verdict.dsse.json`.
+
+The signing key comes from `--sign-key PATH` or, failing that, from the environment variable the
+policy names (`verdict.key_env`, default `COMPLIANCE_GATE_SIGNING_KEY`) holding the PEM text. An
+encrypted key takes its passphrase from `COMPLIANCE_GATE_KEY_PASSPHRASE`. Environment reads
+happen here, on behalf of the CLI, never inside a check. The validity window ends at the earlier
+of the verdict's own `valid_until` and signing time + `verdict.validity_hours`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from compliance_gate import serialize
+from compliance_gate.attest import dsse, keys
+from compliance_gate.attest.statement import (
+    PAYLOAD_TYPE,
+    VERDICT_PREDICATE,
+    Statement,
+    Subject,
+    file_subject,
+    repo_subject,
+)
+from compliance_gate.errors import UsageError
+from compliance_gate.model import Verdict
+from compliance_gate.policy import Policy
+
+PASSPHRASE_ENV = "COMPLIANCE_GATE_KEY_PASSPHRASE"  # noqa: S105 (a variable name, not a secret)
+ENVELOPE_NAME = "verdict.dsse.json"
+
+
+def signing_key(
+    path: str | None, env_name: str, environ: Mapping[str, str], *, algorithm: str | None = None
+) -> keys.PrivateKey | None:
+    """The key to sign with, or None when neither a path nor the variable is given."""
+    passphrase = environ.get(PASSPHRASE_ENV, "").encode() or None
+    if path:
+        key = keys.load_private_file(path, passphrase)
+    elif environ.get(env_name, "").strip():
+        key = keys.load_private_pem(environ[env_name].encode(), passphrase, f"${env_name}")
+    else:
+        return None
+    if algorithm is not None and key.algorithm != algorithm:
+        raise UsageError(
+            f"the signing key is {key.algorithm} but the policy's verdict.algorithm is {algorithm}; "
+            "use a matching key or change the policy"
+        )
+    return key
+
+
+def seal_verdict(
+    verdict: Verdict,
+    key: keys.PrivateKey,
+    *,
+    validity_hours: float,
+    artifacts: Sequence[str | Path] = (),
+    now: dt.datetime | None = None,
+) -> tuple[Verdict, dsse.Envelope]:
+    """Return the verdict with its final validity window and the signed envelope for it."""
+    signed_at = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    until = signed_at + dt.timedelta(hours=validity_hours)
+    if verdict.valid_until is not None:
+        until = min(until, verdict.valid_until)
+    sealed = replace(verdict, valid_until=until)
+    subjects: list[Subject] = []
+    if verdict.source.commit:
+        subjects.append(repo_subject(verdict.source.root, verdict.source.commit))
+    subjects += [file_subject(a) for a in artifacts]
+    if not subjects:
+        raise UsageError("nothing to attest: the scanned tree has no git commit; pass --subject FILE")
+    statement = Statement(tuple(subjects), VERDICT_PREDICATE, serialize.verdict_to_dict(sealed))
+    return sealed, dsse.sign(statement.encode(), PAYLOAD_TYPE, [key])
+
+
+def seal_for_run(
+    verdict: Verdict,
+    policy: Policy,
+    sign_key: str | None,
+    artifacts: Sequence[str],
+    environ: Mapping[str, str],
+) -> tuple[Verdict, dsse.Envelope | None]:
+    """What `run` calls: seal when a key is available, otherwise return the verdict unchanged."""
+    key = signing_key(sign_key, policy.verdict.key_env, environ, algorithm=policy.verdict.algorithm)
+    if key is None:
+        if artifacts:
+            raise UsageError(f"--subject needs a signing key (--sign-key or ${policy.verdict.key_env})")
+        return verdict, None
+    return seal_verdict(verdict, key, validity_hours=policy.verdict.validity_hours, artifacts=artifacts)
+
+
+def write_envelope(envelope: dsse.Envelope, out_dir: Path) -> Path:
+    target = out_dir / ENVELOPE_NAME
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(envelope.to_json())
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write the signed verdict ({exc.strerror})") from None
+    return target
