@@ -104,11 +104,11 @@ def verify_commands(verdict: Verdict, context: ReportContext | None = None) -> l
     """The commands a deploy job (or a release manager) runs to check this verdict independently."""
     envelope = (context or ReportContext()).envelope_name
     commit = verdict.source.commit or "<commit being deployed>"
-    return [
-        f"compliance-gate verify {envelope} --key verdict.pub --commit {commit} "
-        f"--policy-digest {verdict.policy.digest} --roster roster.yaml --signoffs signoffs/",
-        f"compliance-gate report {envelope} --format html -o report.html",
-    ]
+    verify = (f"compliance-gate verify {envelope} --key verdict.pub --commit {commit} "
+              f"--policy-digest {verdict.policy.digest}")
+    if verdict.required_signoffs:
+        verify += " --roster roster.yaml --approvals approvals/"
+    return [verify, f"compliance-gate report {envelope} --key verdict.pub --format html -o report.html"]
 
 
 # --- reconciliation totals and audit-chain status, read from check metrics ---------------------

@@ -22,7 +22,7 @@ MAX_CELL = 300
 
 ICON = {Outcome.PASS: "✅", Outcome.FAIL: "❌", Outcome.ERROR: "⚠️"}
 STATUS_ICON = {Status.PASSED: "✅", Status.FAILED: "❌", Status.ERROR: "⚠️", Status.SKIPPED: "⏭️"}
-_ESCAPED = {c: f"&#{ord(c)};" for c in "&<>|\\`*_[]~#!@()\"'{}+="}
+_ESCAPED = {c: f"&#{ord(c)};" for c in "&<>|\\`*_[]~#!@"}
 
 
 def escape(text: object, limit: int = MAX_CELL) -> str:
