@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from compliance_gate.attest import seal
 from compliance_gate.cache import state_dir
 from compliance_gate.engine import RunOptions
 from compliance_gate.engine import run as run_gate
@@ -19,6 +20,7 @@ from compliance_gate.model import Outcome, Verdict
 from compliance_gate.policy import Policy, builtin_policy_path, load_policy
 from compliance_gate.render import console as console_render
 from compliance_gate.render import json as json_render
+from compliance_gate.render.formats import parse_formats, write_reports
 
 DEFAULT_POLICY_IN_REPO = Path("policies") / "compliance-gate.yaml"
 EXIT_BY_OUTCOME = {Outcome.PASS: 0, Outcome.FAIL: 1, Outcome.ERROR: 3}
@@ -35,9 +37,14 @@ def add_parser(sub: Any) -> None:
     mode.add_argument("--since", metavar="REF", help="scan the release range REF..HEAD")
     mode.add_argument("--staged", action="store_true", help="scan the staged files (pre-commit)")
     p.add_argument("--out", metavar="DIR", help="output folder (default: PATH/.compliance-gate/out)")
-    p.add_argument("--format", default="text", help="text or json on stdout")
+    p.add_argument("--format", default="text", help="text or json on stdout; add report formats to write "
+                   "them into --out, e.g. text,markdown,html,sarif,junit,csv (see `report --help`)")
     p.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
     p.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
+    p.add_argument("--sign-key", metavar="PATH", help="sign the verdict into verdict.dsse.json (PEM private "
+                   "key; default: the PEM in the policy's verdict.key_env variable, if set)")
+    p.add_argument("--subject", action="append", default=[], metavar="FILE",
+                   help="also attest this artifact by its sha256 (repeatable; needs a signing key)")
 
 
 def resolve_policy(arg: str | None, root: Path) -> Policy:
@@ -57,8 +64,7 @@ def execute(args: argparse.Namespace) -> int:
     root = Path(args.path)
     if not root.is_dir():
         raise UsageError(f"{args.path}: not a directory; pass the repository to scan")
-    if args.format not in ("text", "json"):
-        raise UsageError(f"--format {args.format}: expected text or json")
+    formats = parse_formats(args.format, extra=("text",))
     policy = resolve_policy(args.policy, root)
     key = os.environ.get(policy.fingerprints.key_env, "").encode() or None
     mode = "since" if args.since else "staged" if args.staged else "files" if args.files else "tree"
@@ -72,10 +78,14 @@ def execute(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         fingerprint_secret=key,
     )
-    verdict = _run_with_progress(policy, root, options, err)
+    signer = seal.prepare(policy, args.sign_key, args.subject, os.environ)
+    verdict, envelope = seal.apply(_run_with_progress(policy, root, options, err), signer)
     out_dir = Path(args.out) if args.out else _default_out(root)
     write_outputs(verdict, out_dir)
-    if args.format == "json":
+    if envelope is not None:
+        err.print(f"signed verdict written to {seal.write_envelope(envelope, out_dir)}")
+    write_reports(verdict, out_dir, [f for f in formats if f not in ("text", "json")])
+    if "json" in formats and "text" not in formats:
         sys.stdout.write(json_render.render(verdict))
     else:
         console_render.render(verdict, Console())

@@ -106,3 +106,15 @@ def test_envelope_with_pinned_key(saved: Path, tmp_path: Path, capsys: pytest.Ca
     assert "verified with pinned key" in capsys.readouterr().out
     assert main(["report", str(env), "--key", str(bad)]) == 4
     assert "signature" in capsys.readouterr().err
+
+
+def test_run_writes_several_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`run --format text,markdown,sarif,junit` prints the table and writes each report into --out."""
+    root = init_repo(tmp_path / "repo")
+    commit(root, {"a.py": "x = 1\n"})
+    out = tmp_path / "out"
+    assert main(["run", str(root), "--out", str(out), "--no-cache", "--format", "text,markdown,sarif,junit"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["junit.xml", "summary.md", "verdict.json", "verdict.sarif"]
+    assert (out / "summary.md").read_text().startswith("## ✅ compliance-gate: PASS")
+    assert "PASS" in capsys.readouterr().out
+    assert main(["run", str(root), "--out", str(out), "--format", "text,pdf"]) == 2
