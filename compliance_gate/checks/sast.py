@@ -1,0 +1,85 @@
+"""sast: static analysis of Python code with bandit, plus the gate's payment rules.
+
+Runs bandit 1.9.4 (its plugins and blacklists) and our payment rules B901-B907 (real bandit
+plugins: money in float, `round()` on money, card data in logs or exceptions, `random` for
+tokens, `==` on secrets, webhooks without signature checks, TLS verification off) over the
+workspace's `*.py` and `*.pyw` files. For the same files and test selection the findings (file,
+line, test id) are exactly those of `bandit -r`; the work is spread over worker processes and
+unchanged files are answered from the content-hash cache.
+
+Policy (`checks.sast`, all optional):
+
+    checks:
+      sast:
+        fail_on: high              # findings at or above this severity block
+        min_severity: low          # report floor: low | medium | high (bandit's -l)
+        min_confidence: medium     # report floor: low | medium | high (bandit's -i)
+        tests: []                  # only these test ids (bandit -t); empty = all
+        skips: [B311]              # never these (bandit -s)
+        per_path:                  # per-path test rules, applied after the scan
+          - paths: ["tests/**", "**/test_*.py", "**/conftest.py"]
+            skips: [B101]          # assert is how pytest works
+        nosec: require-reason      # honour | refuse | require-reason
+
+`# nosec` (bandit's syntax: `# nosec`, `# nosec B602`, `# nosec B602, B607`) is honoured by
+default; `refuse` reports covered findings anyway; `require-reason` honours a comment only when it
+says why, after ` -- ` or a second `#`: `# nosec B602 -- fixed command, no user input`. Honoured
+suppressions appear as waived findings (`by: nosec`); every suppression used or refused is
+counted (`nosec_suppressed`, `nosec_refused`, `nosec_missing_reason`).
+
+A file bandit cannot parse (a syntax error, a Python 2 file) or on which one of its tests
+crashes is an error of the check, naming file and line: the verdict cannot pass until it is
+fixed or excluded. Findings carry the test id as rule, bandit's severity, confidence and CWE, the
+line and column, and a fingerprint of the normalised flagged lines; never a code snippet, and
+bandit's hardcoded-password messages have the password replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+
+from compliance_gate.checks.interface import Check, CheckContext
+from compliance_gate.model import CheckOutput, Severity
+from compliance_gate.sast.options import PathRule, SastOptions
+from compliance_gate.sast.policy import apply_policy
+from compliance_gate.sast.scanner import scan_batch
+
+PYTHON_SUFFIXES = (".py", ".pyw")
+"""bandit's own default include globs (`*.py`, `*.pyw`)."""
+
+__all__ = ["CHECK", "PathRule", "SastOptions", "engines", "run"]
+
+
+def engines() -> Mapping[str, str]:
+    """bandit's version, and a version of our rules and glue that changes whenever their code does."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent / "sast"
+    for source in sorted(root.rglob("*.py")):
+        digest.update(source.relative_to(root).as_posix().encode() + b"\0" + source.read_bytes())
+    return {"bandit": metadata.version("bandit"), "payment-rules": f"1+{digest.hexdigest()[:12]}"}
+
+
+def run(ctx: CheckContext[SastOptions]) -> CheckOutput:
+    files = [f for f in ctx.files if f.path.endswith(PYTHON_SUFFIXES)]
+    outcomes = ctx.scan_files(scan_batch, files, ctx.options, engines=engines())
+    result = apply_policy(outcomes, ctx.options)
+    return CheckOutput(
+        findings=result.findings,
+        waived=result.waived,
+        counts=result.counts,
+        errors=result.errors,
+        engines=engines(),
+    )
+
+
+CHECK: Check[SastOptions] = Check(
+    id="sast",
+    summary="bandit and payment rules (money in float, card data logged, weak tokens, TLS off...)",
+    run=run,
+    options=SastOptions,
+    engines=engines,
+    default_fail_on=Severity.HIGH,
+)

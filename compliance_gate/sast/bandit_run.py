@@ -1,0 +1,109 @@
+"""bandit, run in-process over one batch of files, keeping what `# nosec` would have hidden.
+
+bandit drops a finding as soon as a `# nosec` comment covers it, so nothing outside it can count
+suppressions or ask for a reason. `RecordingTester` asks bandit's own nosec logic
+(`_get_nosecs_from_contexts`, same lines, same test ids) and stores its answer on the issue
+instead of acting on it; the check then applies the policy (honour, refuse, require a reason).
+With `honour`, what remains is exactly what `bandit` reports; with `refuse`, exactly what
+`bandit --ignore-nosec` reports. This leans on two private methods of bandit 1.9.4
+(`BanditTester._get_nosecs_from_contexts`, `BanditManager._execute_ast_visitor`); the
+differential tests against the real `bandit` CLI pin the behaviour.
+
+This module imports bandit at the top: import it only inside the worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from bandit.core import config as b_config
+from bandit.core import extension_loader
+from bandit.core import manager as b_manager
+from bandit.core import node_visitor as b_node_visitor
+from bandit.core import tester as b_tester
+
+from compliance_gate.errors import CheckFailure
+from compliance_gate.sast.plugins import RULE_IDS
+
+NOSEC_ATTR = "_compliance_gate_nosec"
+"""Set on each issue: None (no nosec covers it) or (test ids named, comment line numbers)."""
+
+
+class RecordingTester(b_tester.BanditTester):  # type: ignore[misc]
+    def __init__(self, testset: Any, debug: bool, nosec_lines: dict[int, Any], metrics: Any,
+                 errors: list[str]) -> None:
+        super().__init__(testset, debug, nosec_lines, metrics)
+        self.errors = errors
+
+    def _get_nosecs_from_contexts(self, context: dict[str, Any], test_result: Any = None) -> Any:
+        found = super()._get_nosecs_from_contexts(context, test_result)
+        if test_result is None:
+            return found  # no finding: bandit only logs an unused nosec
+        lines = []
+        if test_result.lineno is not None and self.nosec_lines.get(test_result.lineno) is not None:
+            lines.append(test_result.lineno)
+        for line in context["linerange"]:
+            if self.nosec_lines.get(line) is not None:
+                lines.append(line)
+                break
+        setattr(test_result, NOSEC_ATTR, None if found is None else (frozenset(found), tuple(lines)))
+        return None  # never skip here: the check decides
+
+    def report_error(self, test: str, context: Any, error: Exception) -> None:
+        # bandit logs a crashed test and carries on, losing its result: for us that file is
+        # not evaluated, so it becomes an error of the check.
+        line = context._context.get("lineno", 0)
+        self.errors.append(f"{line}: bandit test {test} crashed ({type(error).__name__})")
+
+
+class RecordingManager(b_manager.BanditManager):  # type: ignore[misc]
+    def __init__(self, profile: dict[str, list[str]]) -> None:
+        super().__init__(b_config.BanditConfig(), "file", profile=profile, ignore_nosec=False)
+        self.test_errors: dict[str, list[str]] = {}
+
+    def _execute_ast_visitor(self, fname: str, fdata: Any, data: bytes, nosec_lines: dict[int, Any]) -> Any:
+        visitor = b_node_visitor.BanditNodeVisitor(
+            fname, fdata, self.b_ma, self.b_ts, self.debug, nosec_lines, self.metrics
+        )
+        errors = self.test_errors.setdefault(fname, [])
+        visitor.tester = RecordingTester(self.b_ts, self.debug, nosec_lines, self.metrics, errors)
+        score = visitor.process(data)
+        self.results.extend(visitor.tester.results)
+        return score
+
+
+def require_rules(skips: Sequence[str], tests: Sequence[str]) -> None:
+    """Fail if bandit did not load our payment rules (a broken install skips them silently)."""
+    loaded = extension_loader.MANAGER.plugins_by_id
+    wanted = [r for r in RULE_IDS if r not in skips and (not tests or r in tests)]
+    missing = [r for r in wanted if r not in loaded]
+    if missing:
+        raise CheckFailure(
+            f"bandit did not load the payment rules {', '.join(missing)}; reinstall compliance-gate "
+            "so its bandit.plugins entry points are registered (pip install -e . in a checkout)"
+        )
+
+
+@contextlib.contextmanager
+def quiet_bandit() -> Iterator[None]:
+    """bandit logs warnings per file (unknown nosec names...); the check reports through its result."""
+    logger = logging.getLogger("bandit")
+    before = logger.level
+    logger.setLevel(logging.CRITICAL)  # its module loggers inherit this level
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
+def run_bandit(paths: Sequence[str], profile: dict[str, list[str]]) -> RecordingManager:
+    """Run every test of `profile` over `paths`; results, skipped files and crashes are on the manager."""
+    require_rules(profile.get("exclude", ()), profile.get("include", ()))
+    with quiet_bandit():
+        mgr = RecordingManager(profile)
+        mgr.files_list = list(paths)
+        mgr.run_tests()
+    return mgr

@@ -1,0 +1,125 @@
+"""B903 card_data_in_log_or_error: cardholder data written to logs or exception messages."""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from bandit.core.constants import HIGH, MEDIUM
+from bandit.core.issue import Issue
+
+from compliance_gate.sast.plugins._names import is_card_data, last_words, name_of, names_in
+from compliance_gate.sast.plugins._rule import rule
+
+CWE_LOG = 532  # Insertion of Sensitive Information into Log File
+CWE_ERROR = 209  # Generation of Error Message Containing Sensitive Information
+
+LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log",
+                         "msg", "capture_message"})
+NOT_DATA_KEYWORDS = frozenset({"exc_info", "stack_info", "stacklevel", "level", "file", "sep", "end", "flush"})
+SAFE_CALLS = frozenset({"mask", "masked", "redact", "redacted", "hash", "sha256", "hmac", "tokenize", "len",
+                        "last4", "truncate", "obfuscate", "fingerprint", "bool", "type", "isinstance"})
+_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){12,18}(?![0-9A-Za-z])")
+_PAN_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6(?:011|4[4-9]|5)|35|3(?:0[0-5]|[689])|62)")
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def has_pan_literal(text: str) -> bool:
+    """A 13-19 digit run (optionally grouped by spaces or dashes) with a card prefix and Luhn."""
+    for match in _DIGIT_RUN.finditer(text):
+        digits = re.sub(r"[ -]", "", match.group())
+        if 13 <= len(digits) <= 19 and _PAN_PREFIX.match(digits) and _luhn(digits):
+            return True
+    return False
+
+
+def _is_log_call(node: ast.Call) -> bool:
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id == "print"
+    if not isinstance(func, ast.Attribute) or func.attr not in LOG_METHODS:
+        return False
+    receiver = func.value
+    if isinstance(receiver, ast.Call):  # structlog.get_logger().info(...)
+        receiver = receiver.func
+    name = name_of(receiver) or ""
+    last = name.rsplit(".", 1)[-1].lower()
+    return "log" in last or last in ("sentry_sdk", "sentry")
+
+
+def _leaks(exprs: list[ast.expr]) -> tuple[bool, bool]:
+    """(names card data, holds a PAN-like literal) for any of `exprs`."""
+    named = literal = False
+    for expr in exprs:
+        for sub in names_in(expr, SAFE_CALLS):
+            if is_card_data(last_words(sub, parts=2)):
+                named = True
+        for sub in ast.walk(expr):
+            if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and has_pan_literal(sub.value):
+                literal = True
+    return named, literal
+
+
+def _data_args(call: ast.Call) -> list[ast.expr]:
+    return [*call.args, *(k.value for k in call.keywords if k.arg not in NOT_DATA_KEYWORDS)]
+
+
+@rule("B903", "Call", "Raise")
+def card_data_in_log_or_error(context: Any) -> Any:
+    """B903: a card number, CVV, PIN block or track data passed to a log call or an exception.
+
+    **What it finds.** Logging calls (`logger.info`, `logging.error`, `log.warning`,
+    `structlog.get_logger().info`, `sentry_sdk.capture_message`, `print`) and exceptions being
+    raised (`raise PaymentError(f"declined {card_number}")`) whose arguments mention a name
+    for cardholder data (`pan`, `card_number`, `card.number`, `cvv`, `cvc2`, `track2`,
+    `pin_block`, `payload["card"]["number"]`), or contain a string literal that looks like a
+    full card number (brand prefix, 13-19 digits, Luhn). Masked, hashed or tokenised forms are
+    not data: `mask_pan(pan)`, `card.last4`, `pan_hash`, `card.token`, `len(pan)` pass.
+
+    **Why it matters.** Logs and error messages are copied to log pipelines, APM, tickets and
+    laptops. PCI DSS forbids storing sensitive authentication data (CVV, track, PIN) at all after
+    authorisation (req. 3.3.1) and requires a PAN to be unreadable wherever stored (3.5.1): a
+    log line with a PAN puts the whole logging estate into PCI scope.
+
+    **Example.**
+
+    .. code-block:: python
+
+        logger.info("charging card %s", card_number)
+        raise ValueError(f"invalid cvv {cvv}")
+
+    **Instead.** Log the masked form or a token: `logger.info("charging card %s",
+    mask_pan(card_number))` (first 6 / last 4 at most), `card.last4`, or the provider's
+    payment-method id; never log CVV, track data or PIN blocks in any form.
+    """
+    node = context.node
+    if isinstance(node, ast.Call):
+        if not _is_log_call(node):
+            return None
+        cwe, where = CWE_LOG, "a log call"
+        exprs = _data_args(node)
+    elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+        cwe, where = CWE_ERROR, "an exception message"
+        exprs = _data_args(node.exc)
+    else:
+        return None
+    named, literal = _leaks(exprs)
+    if not (named or literal):
+        return None
+    what = "a PAN-like literal" if literal and not named else "card data"
+    return Issue(
+        severity=HIGH,
+        confidence=HIGH if literal else MEDIUM,
+        cwe=cwe,
+        text=f"Possible {what} passed to {where}; log a masked form (first 6/last 4) or a token.",
+    )

@@ -1,0 +1,163 @@
+"""B901 money_held_in_float and B902 money_rounded_with_round: money in binary floating point."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from bandit.core.constants import HIGH, LOW, MEDIUM
+from bandit.core.issue import Issue
+
+from compliance_gate.sast.plugins._names import last_words, money_strength, names_in
+from compliance_gate.sast.plugins._rule import rule
+
+CWE_PRECISION = 1339  # Insufficient Precision or Accuracy of a Real Number
+_CONFIDENCE = {2: MEDIUM, 1: LOW}
+
+
+def _issue(text: str, strength: int, lineno: int | None = None) -> Any:
+    return Issue(
+        severity=MEDIUM,
+        confidence=HIGH if strength >= 3 else _CONFIDENCE[strength],
+        cwe=CWE_PRECISION,
+        text=text,
+        lineno=lineno,
+    )
+
+
+def _is_float_literal(node: ast.AST) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) is float
+
+
+def _is_float_annotation(node: ast.AST | None) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id == "float"
+    if isinstance(node, ast.Constant):
+        return node.value == "float"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):  # float | None
+        return _is_float_annotation(node.left) or _is_float_annotation(node.right)
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "Optional":
+        return _is_float_annotation(node.slice)
+    return False
+
+
+def _target_strength(targets: list[ast.expr]) -> int:
+    return max((money_strength(last_words(t)) for t in targets), default=0)
+
+
+@rule("B901", "Call", "Assign", "AnnAssign", "FunctionDef", "AsyncFunctionDef")
+def money_held_in_float(context: Any) -> Any:
+    """B901: money held in a binary float.
+
+    **What it finds.** `float(x)` where `x` names an amount (`float(amount)`,
+    `float(request.POST["price"])`); a float literal assigned or passed to an amount-like name
+    (`fee = 0.30`, `Charge(amount=12.5)`); an amount-like variable, parameter or field annotated
+    `float` (`amount: float`). Names are judged by words: `amount`, `price`, `balance`, `fee`,
+    `refund`, `payout`, `subtotal`, `cents`... are clear (confidence MEDIUM, HIGH for `float()`
+    on them); `total`, `cost`, `tax`, `discount`, `tip` are likely (LOW). Rates, ratios,
+    percentages, durations, counts and ids (`fee_rate`, `total_seconds`, `price_id`) are not money.
+
+    **Why it matters.** Binary floats cannot hold most decimal fractions: `0.1 + 0.2 != 0.3`,
+    `19.99 * 100 == 1998.9999999999998`, so `int(19.99 * 100)` charges 1998 cents. Ledgers drift,
+    reconciliation breaks by a cent, refunds exceed the captured amount.
+
+    **Example.**
+
+    .. code-block:: python
+
+        amount = float(request.POST["amount"])
+        Charge(amount=12.5, currency="EUR")
+
+    **Instead.** Keep money as `decimal.Decimal` parsed from the string
+    (`Decimal(request.POST["amount"])`) or as integer minor units (`amount_cents: int`), and
+    convert at the edge with the currency's exponent.
+    """
+    node = context.node
+    if isinstance(node, ast.Call):
+        return _check_call(context, node)
+    if isinstance(node, ast.Assign):
+        strength = _target_strength(node.targets)
+        if strength and (_is_float_literal(node.value) or _is_float_of_other(node.value)):
+            return _issue("Money held in a binary float; use Decimal or integer minor units.", strength)
+    if isinstance(node, ast.AnnAssign):
+        strength = _target_strength([node.target])
+        value_float = node.value is not None and (_is_float_literal(node.value) or _is_float_of_other(node.value))
+        if strength and (_is_float_annotation(node.annotation) or value_float):
+            return _issue("Money typed or held as float; use Decimal or integer minor units.", strength)
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        args = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+        for arg in args:
+            strength = money_strength(last_words(ast.Name(arg.arg)))
+            if strength and _is_float_annotation(arg.annotation):
+                return _issue("Money parameter annotated float; use Decimal or integer minor units.",
+                              strength, arg.lineno)
+    return None
+
+
+def _is_float_of_other(node: ast.AST) -> bool:
+    """`float(x)` where `x` is not itself money-named (that case is reported on the call)."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "float"
+        and len(node.args) == 1
+        and not money_strength(last_words(node.args[0]))
+    )
+
+
+def _check_call(context: Any, node: ast.Call) -> Any:
+    if context.call_function_name_qual == "float" and len(node.args) == 1:
+        strength = money_strength(last_words(node.args[0]))
+        if strength:
+            return _issue("Money converted to a binary float; use Decimal or integer minor units.",
+                          strength + 1)
+    for kw in node.keywords:
+        if kw.arg and _is_float_literal(kw.value):
+            strength = money_strength(last_words(ast.Name(kw.arg)))
+            if strength:
+                return _issue("Float literal passed as money; use Decimal or integer minor units.",
+                              strength, kw.value.lineno)
+    return None
+
+
+ROUND_NAMES = frozenset({"round", "numpy.round", "numpy.around", "np.round", "np.around", "math.floor",
+                         "math.ceil"})
+
+
+@rule("B902", "Call")
+def money_rounded_with_round(context: Any) -> Any:
+    """B902: money rounded with `round()` (or `math.floor`/`math.ceil`, `numpy.round`).
+
+    **What it finds.** A call to `round()` whose first argument mentions an amount-like name:
+    `round(amount * 1.2, 2)`, `round(sum(i.price for i in items), 2)`, `math.floor(fee)`.
+
+    **Why it matters.** On floats, `round()` rounds the binary approximation:
+    `round(2.675, 2) == 2.67`, not 2.68. On `Decimal` it silently applies banker's rounding
+    (half to even), which is rarely what a fee schedule, a tax authority or a card scheme
+    specifies. Either way the rounding rule is implicit, so two services round the same
+    amount differently and the books disagree by a cent.
+
+    **Example.**
+
+    .. code-block:: python
+
+        fee = round(amount * Decimal("0.029"), 2)
+
+    **Instead.** Quantize a `Decimal` with the rounding mode the contract names:
+    `(amount * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)`, or compute in integer
+    minor units with explicit integer arithmetic.
+    """
+    node = context.node
+    if context.call_function_name_qual not in ROUND_NAMES or not node.args:
+        return None
+    best = max((money_strength(last_words(n)) for n in names_in(node.args[0])), default=0)
+    if best:
+        return Issue(
+            severity=MEDIUM,
+            confidence=_CONFIDENCE[best],
+            cwe=CWE_PRECISION,
+            text="Money rounded with round()/floor/ceil; quantize a Decimal with an explicit rounding mode.",
+        )
+    return None

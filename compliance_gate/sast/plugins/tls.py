@@ -1,0 +1,114 @@
+"""B907 tls_verification_disabled: certificate checks switched off on HTTP and TLS clients."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from bandit.core.constants import HIGH
+from bandit.core.issue import Issue
+
+from compliance_gate.sast.plugins._names import name_of
+from compliance_gate.sast.plugins._rule import rule
+
+CWE_CERT = 295  # Improper Certificate Validation
+VERIFY_FLAGS = frozenset({"verify", "ssl", "verify_ssl", "verify_ssl_certs", "verify_certs", "ssl_verify",
+                          "check_hostname", "validate_certs", "verify_tls", "tls_verify", "ssl_check_cert"})
+# bandit's B501 already reports verify=False on these; reporting them twice would only add noise.
+_B501_HTTP_VERBS = frozenset({"get", "options", "head", "post", "put", "patch", "delete"})
+_B501_HTTPX = _B501_HTTP_VERBS | {"request", "stream", "Client", "AsyncClient"}
+
+
+def _is_false(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False
+
+
+def _is_cert_none(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value == "CERT_NONE"
+    return (name_of(node) or "").rsplit(".", 1)[-1] == "CERT_NONE"
+
+
+def _covered_by_b501(qualname: str, name: str) -> bool:
+    first = qualname.split(".")[0]
+    return (first == "requests" and name in _B501_HTTP_VERBS) or (first == "httpx" and name in _B501_HTTPX)
+
+
+def _check_call(context: Any, node: ast.Call) -> int | None:
+    for kw in node.keywords:
+        if kw.arg in VERIFY_FLAGS and _is_false(kw.value):
+            if kw.arg == "verify" and _covered_by_b501(context.call_function_name_qual or "",
+                                                         context.call_function_name or ""):
+                continue
+            return kw.value.lineno
+        if kw.arg in ("cert_reqs", "verify_mode") and _is_cert_none(kw.value):
+            return kw.value.lineno
+    return None
+
+
+def _check_assign(targets: list[ast.expr], value: ast.expr) -> bool:
+    for target in targets:
+        name = name_of(target) or ""
+        last = name.rsplit(".", 1)[-1]
+        if isinstance(target, ast.Attribute) and last in VERIFY_FLAGS and _is_false(value):
+            return True
+        if last == "verify_mode" and _is_cert_none(value):
+            return True
+        if last == "_create_default_https_context" and (name_of(value) or "").endswith("_create_unverified_context"):
+            return True
+        if last.upper() == "PYTHONHTTPSVERIFY" and isinstance(value, ast.Constant) and value.value in ("0", 0):
+            return True
+    return False
+
+
+@rule("B907", "Call", "Assign", "AnnAssign")
+def tls_verification_disabled(context: Any) -> Any:
+    """B907: TLS certificate verification disabled on a client (payment provider APIs included).
+
+    **What it finds.** Keyword arguments that switch verification off on any client, session or
+    connector (`session.post(url, verify=False)`, `aiohttp.TCPConnector(ssl=False)`,
+    `urllib3.PoolManager(cert_reqs="CERT_NONE")`, `Client(verify_ssl_certs=False)`,
+    `Configuration(verify_ssl=False)`); assignments that do it on an object or globally
+    (`session.verify = False`, `stripe.verify_ssl_certs = False`, `ctx.check_hostname = False`,
+    `ctx.verify_mode = ssl.CERT_NONE`, `ssl._create_default_https_context =
+    ssl._create_unverified_context`, `os.environ["PYTHONHTTPSVERIFY"] = "0"`). Calls bandit
+    already reports (B501 for `requests.get(..., verify=False)`/`httpx`, B323 for
+    `ssl._create_unverified_context()`) are left to bandit.
+
+    **Why it matters.** Without certificate checks anyone on the network path (a proxy, a
+    compromised Wi-Fi, a cloud neighbour) can impersonate the payment provider: read card data
+    and API keys in transit, and answer "approved" to every authorisation.
+
+    **Example.**
+
+    .. code-block:: python
+
+        session = requests.Session()
+        session.verify = False
+        session.post("https://api.psp.example/v1/charges", json=charge)
+
+    **Instead.** Leave verification on (the default). For a private CA pass its bundle:
+    `verify="/etc/ssl/psp-ca.pem"`, `ssl.create_default_context(cafile=...)`; for tests use a
+    local CA (trustme) rather than turning checks off.
+    """
+    node = context.node
+    lineno: int | None = None
+    if isinstance(node, ast.Call):
+        lineno = _check_call(context, node)
+        if lineno is None:
+            return None
+    elif isinstance(node, ast.Assign):
+        if not _check_assign(node.targets, node.value):
+            return None
+    elif isinstance(node, ast.AnnAssign):
+        if node.value is None or not _check_assign([node.target], node.value):
+            return None
+    else:
+        return None
+    return Issue(
+        severity=HIGH,
+        confidence=HIGH,
+        cwe=CWE_CERT,
+        text="TLS certificate verification disabled; keep it on and pass a CA bundle if needed.",
+        lineno=lineno,
+    )
