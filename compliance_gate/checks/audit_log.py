@@ -1,0 +1,130 @@
+"""audit-log: are the audit logs complete, untampered, well-formed and free of card data?
+
+Reads the JSON Lines audit logs the policy names (plain or gzip, as structlog's JSON renderer
+writes them; `compliance_gate.audit.AuditChain` writes them ready to verify) and checks:
+
+- **Schema**: every record against a JSON Schema (draft 2020-12; default
+  `builtin:schemas/audit-record.schema.json`: the PCI DSS 10.2.2 elements, a `category` for the
+  10.2.1 event kinds and payment state changes, UTC timestamps, amounts as integer strings).
+  Findings name file, line and JSON path (`CG-AUDIT-SCHEMA`).
+- **Tamper evidence**: per-stream hash chains (dense `seq`, `prev_hash`, `hash` over canonical
+  JSON; SHA-256, or HMAC-SHA-256 with the key in the environment variable `key_env` names).
+  Every link is verified; edited, deleted, reordered, duplicated and forked records are reported,
+  and what follows a break is reported as unverifiable. Signed checkpoints (`checkpoints`, pinned
+  public keys in `checkpoint_keys`; write them with `compliance-gate audit-checkpoint`) detect a
+  cut-off tail and a re-sealed stream. With `key_env` set, plain SHA-256 records are a downgrade.
+- **No PII or secrets**: full card numbers (masked forms are fine), CVV/track/PIN fields, IBANs,
+  SSNs, e-mail and phone numbers via the `pii` detectors, and secrets (`CG-AUDIT-SECRET`).
+- **Completeness** (when the policy has a `replay` section): every state change the replay derives
+  from the recorded events has an audit record pointing at its event with the same from/to status,
+  and no state-change record lacks an event. Each stream starts with `log.start` and ends with
+  `log.stop`.
+- **Bad input** (broken JSON, non-objects, huge lines, mixed streams, unknown algorithms, a keyed
+  chain without its key, a checkpoint signed by another key) gives findings with file and line;
+  a missing log, schema or key variable is an error. Never a pass.
+
+Rule ids and default severities: `compliance_gate/auditlog/rules.py`.
+
+Metrics (for reports): `{"records": int, "files": int, "streams": {name: {"records",
+"verified", "unverifiable", "first_seq", "last_seq", "checkpoints_matched", "started",
+"stopped", "intact"}}, "chain": "intact" | "broken", "completeness": "checked" | "off" |
+"not-configured", "transitions": int}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from compliance_gate.checks.interface import Check, CheckContext
+from compliance_gate.fingerprint import stamp
+from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity
+
+DEFAULT_SCHEMA = "builtin:schemas/audit-record.schema.json"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLogOptions:
+    logs: tuple[str, ...] = ()
+    schema: str = DEFAULT_SCHEMA
+    key_env: str | None = None
+    checkpoints: tuple[str, ...] = ()
+    checkpoint_keys: tuple[str, ...] = ()
+    require_checkpoint: bool = False
+    require_start_stop: bool = True
+    one_stream_per_file: bool = True
+    scan_pii: bool = True
+    pii_detectors: tuple[str, ...] = ("pan", "iban", "ssn", "email", "phone", "sensitive-field")
+    email_allow_domains: tuple[str, ...] = ()
+    scan_secrets: bool = True
+    completeness: str = "auto"
+    max_line_bytes: int = 1 << 20
+    reorder_window: int = 1024
+
+
+def engines() -> Mapping[str, str]:
+    from importlib.metadata import version
+
+    return {"jsonschema-rs": version("jsonschema_rs"), "orjson": version("orjson")}
+
+
+def run(ctx: CheckContext[AuditLogOptions]) -> CheckOutput:
+    from compliance_gate.auditlog import setup
+    from compliance_gate.auditlog.verify import verify_logs
+
+    root = ctx.workspace.root
+    prepared = setup.prepare(ctx.options, root, _replay_options(ctx))
+    if prepared.fatal:
+        return CheckOutput(errors=tuple(prepared.errors), inputs=tuple(prepared.inputs))
+    try:
+        report = verify_logs(prepared.files, prepared.config)
+    except OSError as exc:  # unreadable or corrupt (e.g. bad gzip) input: cannot evaluate
+        return CheckOutput(errors=(*prepared.errors, f"cannot read audit log: {exc}"),
+                           inputs=tuple(prepared.inputs))
+    problems = [*prepared.problems, *report.problems]
+    problems.extend(setup.checkpoint_coverage(ctx.options, prepared, report))
+    errors = list(prepared.errors)
+    completeness, transitions = setup.completeness(ctx, prepared, report, problems, errors)
+    findings = tuple(stamp(ctx.fingerprints, _findings(ctx.check_id, problems)))
+    inputs = (*prepared.inputs, *(InputRecord(f.path, f.sha256, rows=f.records,
+                                              details={"streams": list(f.streams), "gzip": f.compressed})
+                                  for f in report.files))
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.rule] = counts.get(f.rule, 0) + 1
+    return CheckOutput(
+        findings=findings,
+        counts={"records": report.records, "streams": len(report.streams), **counts},
+        metrics=setup.metrics(report, completeness, transitions),
+        inputs=tuple(inputs),
+        engines=engines(),
+        errors=tuple(errors),
+    )
+
+
+def _replay_options(ctx: CheckContext[AuditLogOptions]) -> Any | None:
+    section = ctx.policy.checks.get("replay")
+    return section.options if section is not None and section.enabled else None
+
+
+def _findings(check_id: str, problems: Iterable[Any]) -> Iterable[tuple[Finding, str]]:
+    from compliance_gate.auditlog.rules import severity_of
+
+    for p in problems:
+        props = {k: v for k, v in p.properties.items() if k != "column"}
+        finding = Finding(check_id, p.rule, severity_of(p.rule), p.message, p.path, p.line,
+                          p.properties.get("column"), excerpt=p.excerpt, properties=props)
+        yield finding, p.content
+
+
+CHECK = Check(
+    id="audit-log",
+    summary="Audit logs: schema, hash chain and checkpoints, no card data or secrets, completeness",
+    run=run,
+    options=AuditLogOptions,
+    engines=engines,
+    default_fail_on=Severity.HIGH,
+)
+
+__all__ = ("CHECK", "AuditLogOptions")
