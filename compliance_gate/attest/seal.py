@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compliance_gate import serialize
@@ -56,7 +56,7 @@ def seal_verdict(
     key: keys.PrivateKey,
     *,
     validity_hours: float,
-    artifacts: Sequence[str | Path] = (),
+    artifacts: Sequence[Subject | str | Path] = (),
     now: dt.datetime | None = None,
 ) -> tuple[Verdict, dsse.Envelope]:
     """Return the verdict with its final validity window and the signed envelope for it."""
@@ -68,27 +68,39 @@ def seal_verdict(
     subjects: list[Subject] = []
     if verdict.source.commit:
         subjects.append(repo_subject(verdict.source.root, verdict.source.commit))
-    subjects += [file_subject(a) for a in artifacts]
+    subjects += [a if isinstance(a, Subject) else file_subject(a) for a in artifacts]
     if not subjects:
         raise UsageError("nothing to attest: the scanned tree has no git commit; pass --subject FILE")
     statement = Statement(tuple(subjects), VERDICT_PREDICATE, serialize.verdict_to_dict(sealed))
     return sealed, dsse.sign(statement.encode(), PAYLOAD_TYPE, [key])
 
 
-def seal_for_run(
-    verdict: Verdict,
-    policy: Policy,
-    sign_key: str | None,
-    artifacts: Sequence[str],
-    environ: Mapping[str, str],
-) -> tuple[Verdict, dsse.Envelope | None]:
-    """What `run` calls: seal when a key is available, otherwise return the verdict unchanged."""
+@dataclass(frozen=True, slots=True)
+class Signer:
+    """A loaded key and what to attest besides the commit, ready before the (long) run starts."""
+
+    key: keys.PrivateKey
+    validity_hours: float
+    artifacts: tuple[Subject, ...] = ()
+
+
+def prepare(
+    policy: Policy, sign_key: str | None, artifacts: Sequence[str], environ: Mapping[str, str]
+) -> Signer | None:
+    """What `run` calls first: load the key (failing fast on a bad one) and hash the artifacts."""
     key = signing_key(sign_key, policy.verdict.key_env, environ, algorithm=policy.verdict.algorithm)
     if key is None:
         if artifacts:
             raise UsageError(f"--subject needs a signing key (--sign-key or ${policy.verdict.key_env})")
+        return None
+    return Signer(key, policy.verdict.validity_hours, tuple(file_subject(a) for a in artifacts))
+
+
+def apply(verdict: Verdict, signer: Signer | None) -> tuple[Verdict, dsse.Envelope | None]:
+    """Seal the verdict when there is a signer; otherwise return it unchanged."""
+    if signer is None:
         return verdict, None
-    return seal_verdict(verdict, key, validity_hours=policy.verdict.validity_hours, artifacts=artifacts)
+    return seal_verdict(verdict, signer.key, validity_hours=signer.validity_hours, artifacts=signer.artifacts)
 
 
 def write_envelope(envelope: dsse.Envelope, out_dir: Path) -> Path:

@@ -83,7 +83,7 @@ def execute(args: argparse.Namespace) -> int:
     out_dir = Path(args.out) if args.out else _default_out(root)
     write_outputs(verdict, out_dir)
     if envelope is not None:
-        err.print(f"signed verdict written to {seal.write_envelope(envelope, out_dir)}")
+        err.print(f"signed verdict written to {seal.write_envelope(envelope, out_dir)}", soft_wrap=True)
     write_reports(verdict, out_dir, [f for f in formats if f not in ("text", "json")])
     if "json" in formats and "text" not in formats:
         sys.stdout.write(json_render.render(verdict))

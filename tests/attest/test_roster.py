@@ -30,7 +30,8 @@ def test_duplicate_key_is_an_error(tmp_path: Path) -> None:
     """One key listed for two people is refused, naming the line of the second listing."""
     k = keys.generate()
     path = roster_file(tmp_path, {"alice": (["compliance"], [k]), "bob": (["legal"], [k])})
-    with pytest.raises(UsageError, match=r"roster.yaml:8 people.bob.keys.0: duplicate key: already listed for alice \(line 5\)"):
+    message = r"roster.yaml:8 people.bob.keys.0: duplicate key: already listed for alice \(line 5\)"
+    with pytest.raises(UsageError, match=message):
         load_roster(path)
 
 

@@ -27,7 +27,7 @@ def roster(tmp_path: Path) -> Roster:
 
 
 def docs(*items: tuple[keys.PrivateKey, str, str, str]) -> list[tuple[str, bytes]]:
-    return [(f"{i}.json", approval(ENVELOPE, k, who, role, decision)) for i, (k, who, role, decision) in enumerate(items)]
+    return [(f"{i}.json", approval(ENVELOPE, k, who, role, how)) for i, (k, who, role, how) in enumerate(items)]
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,8 @@ def test_counting(roster: Roster, approvals, required, short) -> None:  # type: 
 
 def test_reject_vetoes_whatever_the_role(roster: Roster) -> None:
     """A reject from anyone on the roster vetoes, even if they claim a role they do not hold."""
-    t = signoff.tally(SHA, docs((ALICE, "alice", "compliance", "approve"), (CAROL, "carol", "security", "reject")), roster)
+    items = docs((ALICE, "alice", "compliance", "approve"), (CAROL, "carol", "security", "reject"))
+    t = signoff.tally(SHA, items, roster)
     assert t.rejects == ("carol (as security, 1.json)",)
 
 
