@@ -1,0 +1,168 @@
+"""Turn the pipeline's outcome into findings, counts and the metrics the renderers draw.
+
+Breaks are sorted by severity, then amount (largest first), then payment id, so the same inputs
+always give the same list. A category whose count is within the policy's threshold is reported
+at `info` severity (visible, not blocking). Bridge residuals must be 0; anything else is an
+error, because it means money went unexplained.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from compliance_gate.fingerprint import Fingerprinter, stamp
+from compliance_gate.model import Finding, Severity
+from compliance_gate.replay import money
+from compliance_gate.replay.categories import CATEGORIES
+from compliance_gate.replay.options import ReplayOptions
+from compliance_gate.replay.pipeline import Outcome
+from compliance_gate.replay.reconcile import Break
+
+MAX_EVENT_REFS = 10
+
+
+def sort_key(b: Break, severity: Mapping[str, Severity]) -> tuple[Any, ...]:
+    return (-severity[b.category].rank, -b.amount, b.payment_id, b.category, b.side, b.line or 0, b.detail)
+
+
+def severities(out: Outcome, opts: ReplayOptions) -> dict[str, Severity]:
+    totals = Counter(b.category for b in out.breaks)
+    sev = {}
+    for name, cat in CATEGORIES.items():
+        within = name in opts.thresholds and totals[name] <= opts.thresholds[name]
+        sev[name] = Severity.INFO if within else cat.severity
+    return sev
+
+
+def findings(out: Outcome, opts: ReplayOptions, fp: Fingerprinter) -> list[Finding]:
+    sev = severities(out, opts)
+    ordered = sorted(out.breaks, key=lambda b: sort_key(b, sev))[: opts.max_findings]
+    pairs = []
+    for b in ordered:
+        cat = CATEGORIES[b.category]
+        path = _path(b, out, opts)
+        line = b.line if b.side in ("events", "input") else (b.other or {}).get("line")
+        props = break_record(b, out, sev)
+        message = f"{cat.summary}: {b.detail}" if b.side == "input" else f"payment {b.payment_id}: {b.detail}"
+        f = Finding("replay", cat.rule, sev[b.category], message, path, line, properties=props)
+        pairs.append((f, f"{b.category}|{b.side}|{b.payment_id}|{b.detail}"))
+    return list(stamp(fp, pairs))
+
+
+def _path(b: Break, out: Outcome, opts: ReplayOptions) -> str:
+    if b.side == "input":
+        return b.payment_id  # bad input: the file the row came from
+    if b.side == "events":
+        return out.events_display
+    side = opts.settlement if b.side == "settlement" else opts.reported
+    return side.path or "(database)"
+
+
+def break_record(b: Break, out: Outcome, sev: Mapping[str, Severity]) -> dict[str, Any]:
+    refs = out.event_refs.get(b.payment_id, [])
+    rec: dict[str, Any] = {
+        "category": b.category,
+        "severity": str(sev[b.category]),
+        "side": b.side,
+        "payment_id": b.payment_id,
+        "currency": b.currency,
+        "amount_minor": b.amount,
+        "detail": b.detail,
+        "events": [f"{e} ({out.events_display}:{n})" for e, n in refs[:MAX_EVENT_REFS]],
+    }
+    if len(refs) > MAX_EVENT_REFS:
+        rec["events_more"] = len(refs) - MAX_EVENT_REFS
+    if b.replay is not None:
+        rec["replay"] = dict(b.replay)
+    if b.other is not None:
+        rec[b.side] = dict(b.other)
+    return rec
+
+
+def metrics(out: Outcome, opts: ReplayOptions) -> tuple[dict[str, Any], list[str]]:
+    """The JSON metrics (shape documented in `checks/replay.py`) and bridge errors, if any."""
+    assert out.recon is not None
+    recon = out.recon
+    sev = severities(out, opts)
+    cats: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for b in out.breaks:
+        cats[b.category][b.currency] += 1
+    exps = money.exponents(opts.events.exponents)
+    currencies = sorted(set(recon.replay) | {c for rows in out.side_totals.values() for c, *_ in rows})
+    per: dict[str, Any] = {}
+    errors: list[str] = []
+    for cur in currencies:
+        t = recon.replay.get(cur, Counter())
+        captured, refunded, disputed = t["captured"], t["refunded"], t["disputed"]
+        entry: dict[str, Any] = {
+            "exponent": exps.get(cur),
+            "replay": {
+                "payments": t["payments"], "amount": t["amount"], "captured": captured, "refunded": refunded,
+                "disputed": disputed, "gross": captured + refunded + disputed, "net": captured - refunded - disputed,
+                "by_status": {
+                    s: {"count": recon.by_state[cur][(s, "count")], "amount": recon.by_state[cur][(s, "amount")]}
+                    for s in sorted({k[0] for k in recon.by_state[cur]})
+                },
+            },
+            "bridge": {},
+        }
+        for side, rows in sorted(out.side_totals.items()):
+            mine = [r for r in rows if r[0] == cur]
+            entry[side] = {
+                "rows": sum(r[2] for r in mine), "net": sum(r[3] for r in mine), "gross": sum(r[4] for r in mine),
+                "by_status": {r[1]: {"count": r[2], "amount": r[3]} for r in mine},
+            }
+            left = t["amount"] if side == "report" else captured
+            explained = dict(sorted(recon.bridges[side].explained[cur].items()))
+            diff = left - entry[side]["net"]
+            residual = diff - sum(explained.values())
+            entry["bridge"][side] = {"replay": left, side: entry[side]["net"], "difference": diff,
+                                     "explained": explained, "residual": residual}
+            if residual:
+                errors.append(f"{side} bridge for {cur} does not balance: {residual} minor units unexplained")
+        per[cur] = entry
+    ordered = sorted(out.breaks, key=lambda b: sort_key(b, sev))
+    data = {
+        "version": 1,
+        "as_of": _iso(out.counters.get("as_of_us")),
+        "in_flight_after": _iso(out.counters.get("cutoff_us")),
+        "events": {k: out.counters.get(k, 0) for k in
+                   ("payments", "redeliveries", "stale_ignored", "events_rejected", "geo_unknown")},
+        "categories": {c: dict(sorted(v.items())) for c, v in sorted(cats.items())},
+        "in_flight": dict(sorted(recon.in_flight.items())),
+        "within_tolerance": {c: {"count": recon.within_tolerance_count[c], "amount": recon.within_tolerance[c]}
+                             for c in sorted(recon.within_tolerance_count)},
+        "currencies": per,
+        "breaks_total": len(ordered),
+        "breaks": [break_record(b, out, sev) for b in ordered[: opts.max_breaks]],
+    }
+    return data, errors
+
+
+def tolerance_breaks(out: Outcome, opts: ReplayOptions) -> list[Break]:
+    assert out.recon is not None
+    return [
+        Break("tolerance_cap", "report", "(all)", cur, total,
+              f"within-tolerance differences sum to {total} minor units; cap {opts.tolerance_caps[cur]}")
+        for cur, total in sorted(out.recon.within_tolerance.items())
+        if cur in opts.tolerance_caps and total > opts.tolerance_caps[cur]
+    ]
+
+
+def counts(out: Outcome) -> dict[str, int]:
+    assert out.recon is not None
+    c = Counter(b.category for b in out.breaks)
+    c["payments"] = out.counters.get("payments", 0)
+    c["redeliveries"] = out.counters.get("redeliveries", 0)
+    c["stale_ignored"] = out.counters.get("stale_ignored", 0)
+    c["in_flight"] = sum(out.recon.in_flight.values())
+    return dict(sorted(c.items()))
+
+
+def _iso(us: int | None) -> str | None:
+    if us is None:
+        return None
+    return dt.datetime.fromtimestamp(us / 1_000_000, dt.UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,178 @@
+"""Load the reporting snapshot and the settlement file into DuckDB tables.
+
+A source is a CSV file, a JSON Lines file, or a SQL query on a SQLAlchemy URL (SQLite is the
+embedded default; a relative `sqlite:///` path is relative to the repository). Each becomes a
+table with `payment_id, status, currency, amount, refunded, line, problem`, amounts exact in
+minor units. Values read from a database as floats are converted through their shortest repr.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from compliance_gate import bundled
+from compliance_gate.errors import InputError
+from compliance_gate.model import InputRecord
+from compliance_gate.replay import money
+from compliance_gate.replay.options import TableInput
+from compliance_gate.replay.sqlutil import ident, json_path, literal, read_lines_sql, sha256_file
+
+FIELDS = ("payment_id", "status", "amount", "currency", "refunded")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a table came from, for messages (`display:line`) and the input manifest."""
+
+    display: str
+    sha256: str
+    kind: str
+
+
+def stage_table(con: Any, name: str, opts: TableInput, root: Path) -> Source:
+    """Create table `name`; raise `InputError` if the source cannot be read at all."""
+    if opts.url:
+        source = _stage_sql(con, name, opts, root)
+    else:
+        path = bundled.resolve(opts.path, root)
+        if not path.is_file():
+            raise InputError(f"{opts.path}: no such file (checks.replay {name})")
+        fmt = opts.format if opts.format != "auto" else (
+            "csv" if path.name.removesuffix(".gz").endswith(".csv") else "jsonl"
+        )
+        raw = _csv_raw(con, path, opts) if fmt == "csv" else _json_raw(path, opts)
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {name}_raw AS {raw}")
+        except Exception as exc:  # duckdb's own error classes
+            raise InputError(f"{opts.path}: cannot read ({str(exc).splitlines()[0]})") from None
+        source = Source(opts.path, sha256_file(path), "file")
+    exps = money.exponents(opts.exponents)
+    con.execute(f"CREATE OR REPLACE TABLE {name}_cur(code VARCHAR, e INTEGER)")
+    con.executemany(f"INSERT INTO {name}_cur VALUES (?, ?)", sorted(exps.items()))
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS {_normalise_sql(name, opts)}")
+    con.execute(f"DROP TABLE {name}_raw")
+    return source
+
+
+def record(con: Any, name: str, source: Source) -> InputRecord:
+    rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    return InputRecord(source.display, source.sha256, source.kind, rows=int(rows))
+
+
+def _csv_raw(con: Any, path: Path, opts: TableInput) -> str:
+    src = f"read_csv({literal(str(path))}, all_varchar=true, header=true, strict_mode=false)"
+    try:
+        columns = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
+    except Exception as exc:
+        raise InputError(f"{opts.path}: cannot read as CSV ({str(exc).splitlines()[0]})") from None
+    cols = []
+    for f in FIELDS:
+        col = getattr(opts.fields, f)
+        cols.append(f"{ident(col)} AS {f}" if col and col in columns else f"NULL AS {f}")
+    return f"SELECT row_number() OVER () + 1 AS line, true AS ok, {', '.join(cols)} FROM {src}"
+
+
+def _json_raw(path: Path, opts: TableInput) -> str:
+    cols = []
+    for f in FIELDS:
+        col = getattr(opts.fields, f)
+        if not col:
+            cols.append(f"NULL AS {f}")
+            continue
+        jp = literal(json_path(col))
+        key = col.split(".")[-1].replace("'", "''")
+        rx = literal(f'"{key}"\\s*:\\s*(-?[0-9][0-9.eE+-]*)')
+        cols.append(
+            f"CASE WHEN NOT ok THEN NULL WHEN json_type(text, {jp}) = 'DOUBLE' THEN regexp_extract(text, {rx}, 1) "
+            f"ELSE json_extract_string(text, {jp}) END AS {f}"
+        )
+    return f"""
+        WITH l AS (SELECT row_number() OVER () AS line, text FROM {read_lines_sql(path)}),
+        b AS (SELECT line, text, json_valid(text) AND json_type(text) = 'OBJECT' AS ok
+              FROM l WHERE text IS NOT NULL AND trim(text) <> '')
+        SELECT line, ok, {", ".join(cols)} FROM b"""
+
+
+def _stage_sql(con: Any, name: str, opts: TableInput, root: Path) -> Source:
+    import pandas as pd  # type: ignore[import-untyped]
+    import sqlalchemy
+
+    try:
+        url = sqlalchemy.make_url(opts.url)
+    except Exception:
+        raise InputError("checks.replay: the database URL is not a valid SQLAlchemy URL") from None
+    if url.drivername.startswith("sqlite") and url.database and not Path(url.database).is_absolute():
+        url = url.set(database=str(root / url.database))
+    shown = url.render_as_string(hide_password=True)
+    if url.drivername.startswith("sqlite") and url.database and not Path(url.database).is_file():
+        raise InputError(f"{shown}: no such SQLite database")
+    query = opts.query or "SELECT * FROM payments"
+    digest = hashlib.sha256(query.encode())
+    cols = {f: getattr(opts.fields, f) for f in FIELDS}
+    data: dict[str, list[str | None]] = {"line": [], **{f: [] for f in FIELDS}}
+    try:
+        engine = sqlalchemy.create_engine(url)
+        with engine.connect() as conn:
+            result = conn.execution_options(stream_results=True).execute(sqlalchemy.text(query))
+            keys = list(result.keys())
+            for n, row in enumerate(result, start=1):
+                values = dict(zip(keys, row, strict=True))
+                data["line"].append(str(n))
+                for f, col in cols.items():
+                    data[f].append(_text(values.get(col)) if col else None)
+                digest.update(orjson.dumps([_text(v) for v in row]))
+        engine.dispose()
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        orig = getattr(exc, "orig", None)
+        reason = type(orig).__name__ if orig is not None else type(exc).__name__
+        raise InputError(f"{shown}: cannot query the reporting database ({reason})") from None
+    frame = pd.DataFrame(data, dtype=object)
+    con.register("sql_rows", frame)
+    con.execute(
+        f"CREATE OR REPLACE TABLE {name}_raw AS SELECT CAST(line AS BIGINT) AS line, true AS ok, "
+        + ", ".join(f"CAST({f} AS VARCHAR) AS {f}" for f in FIELDS)
+        + " FROM sql_rows"
+    )
+    con.unregister("sql_rows")
+    return Source(shown, digest.hexdigest(), "query")
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def _normalise_sql(name: str, opts: TableInput) -> str:
+    problem = money.sql_problem("amount", "e", opts.amounts_in_minor_units)
+    refunded_problem = money.sql_problem("refunded", "e", opts.amounts_in_minor_units)
+    return f"""
+        WITH a AS (SELECT r.*, c.e FROM {name}_raw r LEFT JOIN {name}_cur c ON c.code = r.currency),
+        b AS (SELECT a.*,
+          CASE WHEN NOT ok THEN 'not a valid JSON object'
+               WHEN payment_id IS NULL OR trim(payment_id) = '' THEN 'missing payment id'
+               WHEN currency IS NULL THEN 'missing currency'
+               WHEN e IS NULL THEN 'unknown currency ' ||
+                    CASE WHEN regexp_full_match(currency, '[A-Za-z]{{3}}') THEN currency ELSE '(not a code)' END
+               WHEN amount IS NULL THEN 'missing amount'
+               WHEN NOT regexp_full_match(amount, '{money.SQL_DECIMAL_RE}') THEN {problem}
+               ELSE {refunded_problem} END AS problem,
+          {problem} AS amount_problem
+          FROM a)
+        SELECT line, payment_id, status, currency,
+               CASE WHEN problem IS NULL AND amount_problem IS NULL
+                    THEN {money.sql_minor("amount", "e", opts.amounts_in_minor_units)} END AS amount,
+               CASE WHEN problem IS NULL AND refunded IS NOT NULL
+                    THEN {money.sql_minor("refunded", "e", opts.amounts_in_minor_units)} END AS refunded,
+               problem, amount_problem
+        FROM b"""

@@ -1,0 +1,91 @@
+"""Per-payment tables and the two sorted streams the fold and the reconciler merge.
+
+`pay` has one row per replayed payment (`pidx` numbers them in payment-id order); `rep1`/`st1`
+hold the first usable report/settlement row per payment with its copy count. The event stream
+carries only integers, sorted by (pidx, partition, offset | sequence), so memory stays bounded
+by one payment's events however large the recording is; DuckDB spills the sort to disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+EMPTY_SIDE = (
+    "CREATE OR REPLACE TABLE {name} (line BIGINT, payment_id VARCHAR, status VARCHAR, currency VARCHAR, "
+    "amount BIGINT, refunded BIGINT, problem VARCHAR, amount_problem VARCHAR)"
+)
+CHUNK_VECTORS = 64
+
+
+def build_tables(con: Any, has_settlement: bool) -> None:
+    con.execute("""CREATE OR REPLACE TABLE pay AS
+        SELECT payment_id, row_number() OVER (ORDER BY payment_id) - 1 AS pidx, max(ts) AS last_ts,
+               min(idem) AS idem, min(country) AS country, min(ip) AS ip, min(region) AS region
+        FROM evs GROUP BY payment_id""")
+    con.execute("CREATE OR REPLACE TABLE curs AS SELECT DISTINCT currency FROM evs WHERE currency IS NOT NULL")
+    con.execute("CREATE OR REPLACE TABLE curs AS SELECT currency, row_number() OVER (ORDER BY currency) - 1 "
+                "AS ci FROM curs")
+    if not has_settlement:
+        con.execute(EMPTY_SIDE.format(name="st"))
+    for name in ("rep", "st"):
+        con.execute(f"""CREATE OR REPLACE TABLE {name}1 AS
+            SELECT r.*, count(*) OVER (PARTITION BY payment_id) AS copies FROM {name} r
+            WHERE problem IS NULL QUALIFY row_number() OVER (PARTITION BY payment_id ORDER BY line) = 1""")
+
+
+def currencies(con: Any) -> list[str]:
+    return [c for (c,) in con.execute("SELECT currency FROM curs ORDER BY ci").fetchall()]
+
+
+def event_groups(con: Any) -> Iterator[tuple[int, list[tuple[int, int, int, int]]]]:
+    """(pidx, [(code, amount or NO_AMOUNT, currency index or -1, line), ...]) in pidx order."""
+    con.execute("""SELECT p.pidx, e.code, coalesce(e.amount, -9223372036854775808) AS amount,
+                          coalesce(c.ci, -1) AS ci, e.line
+                   FROM evs e JOIN pay p USING (payment_id) LEFT JOIN curs c USING (currency)
+                   ORDER BY p.pidx, e.o1, e.o2, e.line""")
+    current = -1
+    buf: list[tuple[int, int, int, int]] = []
+    while True:
+        frame = con.fetch_df_chunk(CHUNK_VECTORS)
+        if len(frame) == 0:
+            break
+        cols = [frame[c].to_numpy().tolist() for c in frame.columns]
+        for p, code, amount, ci, line in zip(*cols, strict=True):
+            if p != current:
+                if buf:
+                    yield current, buf
+                current, buf = p, []
+            buf.append((code, amount, ci, line))
+    if buf:
+        yield current, buf
+
+
+RECON_SQL = """
+    SELECT payment_id, p.pidx, p.last_ts, p.country, p.ip, p.region,
+           r.status, r.currency, r.amount, r.refunded, r.amount_problem IS NOT NULL, r.line, r.copies,
+           s.status, s.currency, s.amount, s.refunded, s.amount_problem IS NOT NULL, s.line, s.copies
+    FROM pay p FULL JOIN rep1 r USING (payment_id) FULL JOIN st1 s USING (payment_id)
+    ORDER BY payment_id"""
+
+
+def recon_rows(con: Any) -> Iterator[tuple[Any, ...]]:
+    cur = con.cursor()
+    cur.execute(RECON_SQL)
+    while rows := cur.fetchmany(20000):
+        yield from rows
+    cur.close()
+
+
+def extra_copies(con: Any, name: str) -> list[tuple[str, int]]:
+    """Per currency, the amounts of report/settlement rows beyond the first for one payment id."""
+    rows = con.execute(f"""SELECT currency, sum(coalesce(amount, 0)) FROM {name}
+        WHERE problem IS NULL AND line NOT IN (SELECT line FROM {name}1) GROUP BY currency""").fetchall()
+    return [(str(c), int(a)) for c, a in rows]
+
+
+def side_totals(con: Any, name: str) -> list[tuple[str, str, int, int, int]]:
+    """(currency, status, rows, net, gross) of the usable rows of a side."""
+    rows = con.execute(f"""SELECT currency, coalesce(status, ''), count(*), sum(coalesce(amount, 0)),
+        sum(abs(coalesce(amount, 0))) FROM {name} WHERE problem IS NULL GROUP BY ALL ORDER BY ALL""").fetchall()
+    return [(str(c), str(s), int(n), int(net), int(gross)) for c, s, n, net, gross in rows]

@@ -1,0 +1,83 @@
+"""The state changes the built-in machine derives from the recorded events, one by one.
+
+This is the contract the audit-log check's completeness cross-check reads: every applied
+transition (stale events and illegal transitions are not applied, so they are not here), in
+(partition, offset) or sequence order per payment, payments in id order.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from compliance_gate import bundled
+from compliance_gate.errors import InputError
+from compliance_gate.replay import integrity
+from compliance_gate.replay.fold import NO_AMOUNT, fold_payment
+from compliance_gate.replay.machine import load_machine
+from compliance_gate.replay.options import ReplayOptions
+from compliance_gate.replay.safety import safe_text
+from compliance_gate.replay.sqlutil import connect
+from compliance_gate.replay.stage_events import detect_format, effect_table, stage_events
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    payment_id: str
+    event_id: str
+    from_state: str | None  # None for the first state
+    to_state: str
+    source: str  # "path:line" of the event
+
+
+def replay_transitions(options: ReplayOptions, root: Path) -> Iterator[Transition]:
+    """Yield each applied transition; raise `InputError` if the events are unreadable or incomplete."""
+    machine = load_machine(bundled.resolve(options.state_machine, root))
+    path = bundled.resolve(options.events.path, root)
+    if not options.events.path or not path.is_file():
+        raise InputError(f"{options.events.path or 'checks.replay.events.path'}: no such events file")
+    display = options.events.path
+    effects = effect_table(machine)
+    with tempfile.TemporaryDirectory(prefix="cg-transitions-") as tmp:
+        con = connect(Path(tmp), options.memory_limit_mb)
+        try:
+            stage_events(con, path, options.events, machine, detect_format(path, options.events.format))
+            found = integrity.check_events(con, options.events, display)
+            if found.bad_rows:
+                line, problem = found.bad_rows[0]
+                raise InputError(f"{display}:{line}: {problem} ({found.bad_count} unreadable rows)")
+            if found.gaps:
+                raise InputError(safe_text(found.gaps[0]))
+            cur = con.execute("""SELECT e.payment_id, e.event_id, e.code,
+                coalesce(e.amount, -9223372036854775808), coalesce(c.ci, -1), e.line
+                FROM evs e LEFT JOIN (SELECT currency, row_number() OVER (ORDER BY currency) AS ci
+                  FROM (SELECT DISTINCT currency FROM evs WHERE currency IS NOT NULL)) c USING (currency)
+                ORDER BY e.payment_id, e.o1, e.o2, e.line""")
+            current: str | None = None
+            events: list[tuple[int, int, int, int]] = []
+            ids: dict[int, str] = {}
+            while rows := cur.fetchmany(10000):
+                for pid, eid, code, amount, ci, line in rows:
+                    if pid != current:
+                        if current is not None:
+                            yield from _emit(current, events, ids, machine, effects, display)
+                        current, events, ids = pid, [], {}
+                    events.append((code, amount if amount != NO_AMOUNT else NO_AMOUNT, ci, line))
+                    ids[line] = eid
+            if current is not None:
+                yield from _emit(current, events, ids, machine, effects, display)
+        finally:
+            con.close()
+
+
+def _emit(pid: str, events: list[tuple[int, int, int, int]], ids: dict[int, str], machine: object,
+          effects: list[tuple[int, int]], display: str) -> Iterator[Transition]:
+    from compliance_gate.replay.machine import StateMachine
+
+    assert isinstance(machine, StateMachine)
+    folded = fold_payment(events, machine, effects, record=True)
+    for src, dst, line in folded.transitions:
+        yield Transition(safe_text(pid), safe_text(ids[line]), machine.states[src] if src >= 0 else None,
+                         machine.states[dst], f"{display}:{line}")
