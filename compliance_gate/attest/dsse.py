@@ -23,7 +23,7 @@ from typing import Any
 from compliance_gate.attest.keys import PrivateKey, PublicKey
 from compliance_gate.errors import VerificationError
 
-MAX_ENVELOPE_BYTES = 32 * 1024 * 1024
+MAX_ENVELOPE_BYTES = 256 * 1024 * 1024  # a 50k-finding verdict is ~17 MB
 MAX_SIGNATURES = 16
 _B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}|[A-Za-z0-9_-]*={0,2}")
 

@@ -31,6 +31,7 @@ from compliance_gate.errors import UsageError
 DECISIONS = ("approve", "reject")
 MAX_COMMENT = 2000
 MAX_APPROVAL_BYTES = 1024 * 1024
+MAX_APPROVALS = 1000  # each is tried against every roster key: bound the work a stray folder causes
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +91,11 @@ def read_approvals(folder: str | Path) -> list[tuple[str, bytes]]:
     d = Path(folder)
     if not d.is_dir():
         raise UsageError(f"--approvals {folder}: not a directory")
+    files = sorted(d.glob("*.json"))
+    if len(files) > MAX_APPROVALS:
+        raise UsageError(f"--approvals {folder}: {len(files)} files; at most {MAX_APPROVALS} are read")
     out: list[tuple[str, bytes]] = []
-    for f in sorted(d.glob("*.json")):
+    for f in files:
         try:
             if f.stat().st_size > MAX_APPROVAL_BYTES:
                 out.append((f.name, b""))
