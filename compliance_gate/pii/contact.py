@@ -3,20 +3,22 @@
 **What it finds.** Email addresses outside the documentation domains (`example.com`,
 `example.org`, `example.net`, `*.example`, `*.test`, `*.invalid`, `*.localhost`, plus the
 policy's `email_allow_domains`, each including its subdomains); and phone numbers in E.164 form
-(`+44 20 7946 0000`, `+14155550000`: a `+`, 10-15 digits, optional single spaces, dots, dashes
-or parentheses) or in the North American national form (`(415) 555-2671`, `415-555-2671`, with
+(`+44 161 496 0000`, `+14155552671`: a `+`, 11-15 digits, optional spaces, dashes or
+parentheses) or in the North American national form (`(415) 555-2671`, `415-555-2671`, with
 area and exchange codes starting 2-9). Other national formats are too ambiguous to report
 without drowning real findings.
 
 **Why it matters.** A customer's email or phone number in fixtures or logs is personal data
 (GDPR, CCPA) that outlives its purpose in every clone.
 
-**Instead.** Use `someone@example.com` and the fictional 555-0100 to 555-0199 range in tests.
+**Instead.** Use `someone@example.com` and fictional numbers (555-0100 to 555-0199,
++44 7700 900xxx) in tests.
 
 **Not findings.** Decorators and scoped packages (`@app.route`, `@types/node`: no local part),
 `git@host:` SSH remotes, credentials in URLs (the `secrets` check's business), retina image
-names (`logo@2x.png`), version pins (`lodash@4.17.21`), arithmetic (`x+1234567890`) and the
-fictional 555-01xx numbers.
+names (`logo@2x.png`), version pins (`lodash@4.17.21`), arithmetic (`x+12345678901`), signed
+integers and dates (`+2147483647`, `+1980-02-29`), the fictional 555-01xx numbers and the UK and
+Australian drama ranges.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from collections.abc import Iterator, Sequence
 from compliance_gate.pii.hit import EMAIL, PHONE, RawHit, words
 from compliance_gate.redact import mask_middle
 
-DOCUMENTATION_DOMAINS = ("example.com", "example.org", "example.net", "example", "test", "invalid", "localhost")
+DOCUMENTATION_DOMAINS = (
+    "example.com", "example.org", "example.net", "example", "test", "invalid", "localhost", "localdomain",
+)  # fmt: skip
 
 _DOMAIN = re.compile(
     r"@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
@@ -38,14 +42,15 @@ _FILE_SUFFIXES = words(
     "png jpg jpeg gif svg webp ico bmp avif js mjs ts tsx jsx css scss map json yaml yml html md txt py"
 )
 
-PHONE_SHAPES = (
-    r"\+[1-9][0-9 ().-]{8,22}[0-9]"
-    r"|\([2-9][0-9]{2}\) ?[2-9][0-9]{2}-[0-9]{4}"
-    r"|[2-9][0-9]{2}-[2-9][0-9]{2}-[0-9]{4}"
-)
-"""Regex source for phone candidates; digit counts and boundaries are checked in `phone_hit`."""
+E164 = r"\+[1-9][0-9 ()-]{9,22}[0-9]"
+NANP_PARENS = r"\([2-9][0-9]{2}\) ?[2-9][0-9]{2}-[0-9]{4}"
+NANP_DASHED = r"[2-9][0-9]{2}-[2-9][0-9]{2}-[0-9]{4}"
+"""Regex sources for phone candidates; digit counts and boundaries are checked in `phone_hit`."""
 
-_E164_LAYOUT = re.compile(r"\+[0-9]{1,3}(?:[ .-]?\(?[0-9]{1,5}\)?)*$")
+_E164_LAYOUT = re.compile(r"\+[0-9]{1,3}(?:[ -]?\(?[0-9]{1,5}\)?)*$")
+_DATE = re.compile(r"\+[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ISO 8601 expanded years: +1980-02-29
+_FICTIONAL = ("447700900", "4420794600", "44113496", "6155501")
+"""Ofcom's drama ranges (07700 900xxx, 020 7946 0xxx, 0113 496 0xxx) and Australia's 0155 501."""
 
 
 def allowed_domain(domain: str, allow: Sequence[str]) -> bool:
@@ -75,15 +80,19 @@ def find_emails(text: str, allow: Sequence[str]) -> Iterator[RawHit]:
 def phone_hit(text: str, start: int, end: int) -> RawHit | None:
     before = text[start - 1] if start > 0 else ""
     after = text[end] if end < len(text) else ""
-    if before.isalnum() or after.isalnum() or before in "_)+-." or after in "_-":
+    if before.isalnum() or after.isalnum() or before in "_)]}+-.*/" or after in "_-":
         return None
     if after == "." and text[end + 1 : end + 2].isdigit():
         return None
     token = text[start:end]
     digits = "".join(ch for ch in token if ch.isdigit())
+    national = digits
     if token[0] == "+":
-        if not 10 <= len(digits) <= 15 or not _E164_LAYOUT.match(token) or "  " in token:
+        if not 11 <= len(digits) <= 15 or not _E164_LAYOUT.match(token) or _DATE.match(token):
+            return None  # 10 digits and fewer are mostly signed integers (+2147483647), not phones
+        if digits.startswith(_FICTIONAL):
             return None
-    elif digits[3:6] == "555" and digits[6:8] == "01":
-        return None  # the fictional 555-0100..0199 range
+        national = digits[1:] if digits[0] == "1" else ""
+    if national and (national[0] in "01" or national[3] in "01" or national[3:8].startswith("55501")):
+        return None  # not a North American number, or the fictional 555-0100..0199 range
     return RawHit(start, PHONE, digits, mask_middle(("+" if token[0] == "+" else "") + digits), "phone")

@@ -20,7 +20,8 @@ Names are matched in snake, kebab, camel, Pascal and upper case, alone or inside
 **Not findings.** Names that say the value is safe (`masked_pan`, `card_number_last4`,
 `pan_hash`, `tokenized_pan`, `encrypted_card_number`, `card_number_length`, `is_valid_cvv`...);
 short names that mean something else outside payments (`gpio_pin`, `pan_zoom`, `request_cid`:
-`pan`, `pin`, `cid` and `cvn` count only alone or next to card words); names inside plain
+`pan`, `pin` and `cvn` count only alone or next to card words, `cid` and `security_code` only
+next to a card word, and a bare `pin` is a CG-PII-FIELD, not SAD); names inside plain
 strings of a logging call (`log.info("cvv missing")`); arguments wrapped in a masking call
 (`log.info("paid", pan=mask_pan(pan))`).
 
@@ -34,14 +35,26 @@ from collections.abc import Iterator
 
 from compliance_gate.pii.hit import FIELD, LOG, SAD, RawHit, words
 
-ANCHORS = re.compile(
-    r"c(?:ard[_-]?(?:number|num|no|(?:verification|security)[_-]?(?:value|code))"
-    r"|c[_-]?(?:number|num)|v(?:v2|c2|v|c|n)|av2|id)"
-    r"|p(?:an|in(?:[_-]?(?:block|code|number))?|rimary[_-]?account[_-]?number)"
-    r"|s(?:sn|ocial[_-]?security(?:[_-]?(?:number|no))?|ecurity[_-]?code)"
-    r"|track[_-]?(?:1|2|data)|mag[_-]?stripe|iban"
-)
-"""Searched in the lower-cased text; word boundaries are checked per hit."""
+_ANCHOR_TAILS = {
+    "c": r"ard[_-]?(?:number|num|no|(?:verification|security)[_-]?(?:value|code))"
+    r"|c[_-]?(?:number|num)|v(?:v2|c2|v|c|n)|av2|id",
+    "p": r"an|in(?:[_-]?(?:block|code|number))?|rimary[_-]?account[_-]?number",
+    "s": r"sn|ocial[_-]?security(?:[_-]?(?:number|no))?|ecurity[_-]?code",
+    "t": r"rack[_-]?(?:1|2|data)",
+    "m": r"ag[_-]?stripe",
+    "i": r"ban",
+}
+"""The sensitive names, by first letter (regex for the rest of the name)."""
+
+_TAILS = "|".join(f"(?<={first})(?:{rest})" for first, rest in _ANCHOR_TAILS.items())
+_FIRSTS = "".join(_ANCHOR_TAILS)
+WORD_START = re.compile(f"[{_FIRSTS}](?<![a-z0-9].)(?:{_TAILS})")
+"""Names starting a word, searched in the lower-cased text (`card_number`, `CVV`, `"pan"`)."""
+CAMEL_HUMP = re.compile(f"[{_FIRSTS.upper()}](?<=[a-z0-9].)(?i:{_TAILS})")
+"""Names starting at a camel-case hump (`userCardNumber`), searched in the original text.
+
+In both patterns the look-behind comes after the first letter, so the regex engine keeps its fast
+scan for a plausible first character and refuses a start inside a word in one step."""
 
 _CANONICAL = {
     "cardnumber": "card_number", "cardnum": "card_number", "cardno": "card_number",
@@ -55,7 +68,9 @@ _CANONICAL = {
     "magstripe": "track_data", "pin": "pin", "pinblock": "pin", "pincode": "pin", "pinnumber": "pin",
 }  # fmt: skip
 _SAD = frozenset({"cvv", "track_data", "pin"})
-_AMBIGUOUS = frozenset({"pan", "pin", "cid", "cvn", "securitycode"})
+_AMBIGUOUS = frozenset({"pan", "pin", "pincode", "pinnumber", "cid", "cvn", "securitycode"})
+_NEEDS_CARD_WORD = frozenset({"cid", "securitycode"})  # content ids, 2FA codes: only next to a card word
+_CARD_WORDS = words("card cards cc credit debit cardholder amex payment")
 _CARDISH = words(
     "card cards cc credit debit customer user cardholder holder raw plain plaintext full clear "
     "primary payment the new old stored saved input value number num no code data my"
@@ -83,10 +98,8 @@ _QUOTES = "\"'`"
 _SKIP = -1
 
 
-def _at_boundary(text: str, low: str, start: int, end: int) -> bool:
-    if start > 0 and low[start - 1].isalnum() and not (text[start].isupper() and text[start - 1].islower()):
-        return False
-    return end >= len(low) or not low[end].isalnum() or (text[end].isupper() and text[end - 1].islower())
+def _ends_word(text: str, low: str, end: int) -> bool:
+    return end >= len(low) or not low[end].isalnum() or (text[end].isupper() and not text[end - 1].isupper())
 
 
 def _identifier(text: str, start: int, end: int) -> tuple[int, int]:
@@ -108,9 +121,9 @@ def _other_words(text: str, ident: tuple[int, int], anchor: tuple[int, int]) -> 
 def find_fields(text: str, low: str) -> Iterator[RawHit]:
     """Sensitive names where they are stored, and where they are passed to logging calls."""
     seen_log: set[tuple[int, str]] = set()
-    for m in ANCHORS.finditer(low):
-        start, end = m.span()
-        if not _at_boundary(text, low, start, end):
+    anchors = sorted([m.span() for m in WORD_START.finditer(low)] + [m.span() for m in CAMEL_HUMP.finditer(text)])
+    for start, end in anchors:
+        if not _ends_word(text, low, end):
             continue
         key = low[start:end].replace("_", "").replace("-", "")
         name = _CANONICAL[key]
@@ -118,6 +131,12 @@ def find_fields(text: str, low: str) -> Iterator[RawHit]:
         others = _other_words(text, ident, (start, end))
         if others & _SAFE or (key in _AMBIGUOUS and not others <= _CARDISH):
             continue
+        qualified = bool(others & _CARD_WORDS)
+        if key in _NEEDS_CARD_WORD and not qualified:
+            continue
+        # a bare `pin` may be a debugger, GPIO or postal PIN: a field (medium), not SAD, unless
+        # a card word says whose PIN it is
+        rule = SAD if name in _SAD and (key not in _AMBIGUOUS or qualified) else FIELD
         written = text[ident[0] : ident[1]]
         call = _logging_call(text, ident[0], ident[1])
         if call == _SKIP:
@@ -127,7 +146,7 @@ def find_fields(text: str, low: str) -> Iterator[RawHit]:
                 seen_log.add((call, name))
                 yield RawHit(ident[0], LOG, written, written, name)
         elif _stored(text, low, ident[0], ident[1]):
-            yield RawHit(ident[0], SAD if name in _SAD else FIELD, written, written, name)
+            yield RawHit(ident[0], rule, written, written, name)
 
 
 def _stored(text: str, low: str, start: int, end: int) -> bool:
@@ -148,8 +167,9 @@ def _stored(text: str, low: str, start: int, end: int) -> bool:
         line_start = text.rfind("\n", 0, start) + 1
         lead = text[line_start:start].rstrip()
         return lead == "" or lead[-1] in "{(,[-"
-    if nxt == "]":
-        return quoted
+    if nxt == "]":  # a subscript `x["card_number"]`, not a list `["pan"]`
+        opener = text[start - 3 : start - 1]
+        return quoted and len(opener) == 2 and opener[1] == "[" and (opener[0].isalnum() or opener[0] in "_)]")
     return not quoted and j > end and _SQL_TYPES.match(low, j) is not None
 
 

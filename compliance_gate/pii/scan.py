@@ -2,7 +2,8 @@
 
 Speed matters (the gate scans whole repositories on every release and the pre-commit hook on
 every commit), so the text is never split into lines up front. One regex finds every digit-led
-shape at once (card numbers, dashed SSNs, phone numbers); one finds IBAN-shaped tokens, one finds
+shape at once (card numbers, dashed SSNs, dashed phone numbers), two find phone numbers that
+start with `+` or `(`, one finds IBAN-shaped tokens, one finds
 `@domain` parts of email addresses, one finds sensitive names in the lower-cased text. Each
 pattern starts with a plain character class, which lets the regex engine skip quickly to
 plausible starts; word boundaries and the checksums run in Python on the few candidates only.
@@ -18,8 +19,22 @@ from compliance_gate.pii import cards, contact, fields, iban, ssn
 from compliance_gate.pii.hit import ALL_DETECTORS, RULES_BY_DETECTOR, DetectorOptions, Hit, RawHit, ScanOptions
 
 _DIGIT_SHAPES = re.compile(
-    f"(?P<pan>{cards.CANDIDATE})|(?P<ssn>{ssn.DASHED})|(?P<phone>{contact.PHONE_SHAPES})"
+    r"[0-9](?<![0-9A-Za-z_][0-9])[0-9]{2}(?:"  # three digits, not inside a word or number
+    r"(?P<pan>(?<=[2-6][0-9]{2})"  # no card network issues numbers starting 0, 1, 7, 8 or 9
+    r"(?:[0-9]{9,16}"
+    r"|[0-9](?P<sep>[ -])[0-9]{4}(?P=sep)[0-9]{4}(?P=sep)[0-9]{4}(?:(?P=sep)[0-9]{3})?"
+    r"|[0-9](?P<sep2>[ -])[0-9]{6}(?P=sep2)[0-9]{4,5}))"
+    r"|(?P<ssn>-[0-9]{2}-[0-9]{4})"
+    r"|(?P<phone>-[0-9]{3}-[0-9]{4})"
+    r")(?![0-9A-Za-z_])"
 )
+"""Card numbers (`cards.CANDIDATE`), dashed SSNs (`ssn.DASHED`) and dashed North American phone
+numbers, factored behind their common three-digit start. Matching one digit and then looking
+back keeps the engine's fast scan for a first character while refusing, in one step, every start
+inside a word or a digit run (which would otherwise be retried at each of its digits); the brand
+look-behind drops epoch timestamps (1...) before they cost a Python call. The detectors' own
+boundary checks still run on every candidate."""
+_PHONES = (re.compile(contact.E164), re.compile(contact.NANP_PARENS))
 _IBAN = re.compile(iban.CANDIDATE)
 _DEFAULT = ScanOptions()
 
@@ -76,6 +91,12 @@ def _digit_hits(text: str, enabled: frozenset[str]) -> Iterator[RawHit]:
             hit = contact.phone_hit(text, m.start(), m.end())
         if hit is not None:
             yield hit
+    if want_phone:
+        for pattern in _PHONES:
+            for m in pattern.finditer(text):
+                hit = contact.phone_hit(text, m.start(), m.end())
+                if hit is not None:
+                    yield hit
 
 
 def _lower(text: str) -> str:

@@ -28,7 +28,7 @@ DASHED = r"[0-9]{3}-[0-9]{2}-[0-9]{4}"
 """Regex source for the dashed form; boundaries are checked in `ssn_hit`."""
 
 _BARE = re.compile(r"(?<![\w.+-])[0-9]{9}(?![\w-]|\.[0-9])")
-_CONTEXT = ("ssn", "social security", "social_security", "social-security", "socialsecurity")
+_CONTEXT = ("ssn", "social")
 EXCERPT = "***-**-****"
 
 
@@ -59,7 +59,8 @@ def find_bare_ssns(text: str, low: str) -> Iterator[RawHit]:
     for word in _CONTEXT:
         at = low.find(word)
         while at >= 0:
-            lines.add(text.rfind("\n", 0, at) + 1)
+            if word == "ssn" or low.startswith("security", at + 6) or low.startswith("security", at + 7):
+                lines.add(text.rfind("\n", 0, at) + 1)
             at = low.find(word, at + len(word))
     for line_start in sorted(lines):
         line_end = text.find("\n", line_start)
