@@ -42,12 +42,12 @@ def check_events(con: Any, opts: EventsInput, display: str) -> Integrity:
     bad = con.execute(
         f"SELECT line, problem FROM ev WHERE problem IS NOT NULL ORDER BY line LIMIT {MAX_LISTED}"
     ).fetchall()
-    bad_count = con.execute("SELECT count(*) FROM ev WHERE problem IS NOT NULL").fetchone()[0]
+    bad_count = con.execute("SELECT count(*) FROM ev WHERE problem IS NOT NULL").fetchall()[0][0]
     con.execute(f"""CREATE OR REPLACE TABLE dup AS
         SELECT event_id, count(*) AS n, count(DISTINCT {PAYLOAD}) AS variants,
                list(line ORDER BY o1, o2, line) AS lines, list(DISTINCT payment_id ORDER BY payment_id) AS pids
         FROM ev WHERE problem IS NULL GROUP BY event_id HAVING count(*) > 1""")
-    redeliveries = con.execute("SELECT coalesce(sum(n - 1), 0) FROM dup WHERE variants = 1").fetchone()[0]
+    redeliveries = con.execute("SELECT coalesce(sum(n - 1), 0) FROM dup WHERE variants = 1").fetchall()[0][0]
     conflicts = tuple(
         Conflict(eid, tuple(pids), tuple(lines))
         for eid, pids, lines in con.execute(

@@ -75,7 +75,7 @@ def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outc
         out.breaks.append(Break("duplicate_conflict", "events", safe_text(c.payment_ids[0]), "", 0,
                                 f"event {safe_text(c.event_id)} recorded with different payloads at {where}",
                                 c.lines[0]))
-    lo, hi, rows = con.execute("SELECT min(ts), max(ts), count(*) FROM ev").fetchone()
+    lo, hi, rows = con.execute("SELECT min(ts), max(ts), count(*) FROM ev").fetchall()[0]
     out.inputs.append(InputRecord(out.events_display, sha256_file(events_path), "file", rows=int(rows),
                                   details={"format": fmt, "time_range": [_iso(lo), _iso(hi)]}))
     sides = {"rep": opts.reported}
@@ -87,7 +87,7 @@ def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outc
         out.inputs.append(record(con, name, sources[name]))
         bad = con.execute(f"SELECT line, problem FROM {name} WHERE problem IS NOT NULL ORDER BY line "
                           "LIMIT 20").fetchall()
-        n_bad = con.execute(f"SELECT count(*) FROM {name} WHERE problem IS NOT NULL").fetchone()[0]
+        n_bad = con.execute(f"SELECT count(*) FROM {name} WHERE problem IS NOT NULL").fetchall()[0][0]
         _bad_rows(out, opts, sources[name].display, bad, n_bad)
     stream.build_tables(con, "st" in sides)
     as_of = _as_of(opts, hi)

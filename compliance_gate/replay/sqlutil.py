@@ -36,6 +36,16 @@ def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def values_table(con: Any, name: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+    """Create table `name` from literal rows in one statement (executemany is slow in DuckDB)."""
+    con.execute(f"CREATE OR REPLACE TABLE {name}({columns})")
+    if rows:
+        body = ", ".join(
+            "(" + ", ".join(literal(v) if isinstance(v, str) else str(int(v)) for v in row) + ")" for row in rows
+        )
+        con.execute(f"INSERT INTO {name} VALUES {body}")
+
+
 def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 

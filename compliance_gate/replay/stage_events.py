@@ -20,7 +20,7 @@ from compliance_gate.errors import InputError
 from compliance_gate.replay import money
 from compliance_gate.replay.machine import StateMachine
 from compliance_gate.replay.options import EventFields, EventsInput
-from compliance_gate.replay.sqlutil import ident, json_path, literal, read_lines_sql
+from compliance_gate.replay.sqlutil import ident, json_path, literal, read_lines_sql, values_table
 
 CANONICAL = tuple(f for f in EventFields.__dataclass_fields__)
 REQUIRED = ("event_id", "payment_id", "type", "occurred_at")
@@ -98,10 +98,8 @@ def _csv_raw(con: Any, path: Path, fields: EventFields) -> str:
 def stage_events(con: Any, path: Path, opts: EventsInput, machine: StateMachine, fmt: str) -> None:
     """Create table `ev` (one row per non-blank input row; `problem` NULL when usable)."""
     exps = money.exponents(opts.exponents)
-    con.execute("CREATE OR REPLACE TABLE cur_ev(code VARCHAR, e INTEGER)")
-    con.executemany("INSERT INTO cur_ev VALUES (?, ?)", sorted(exps.items()))
-    con.execute("CREATE OR REPLACE TABLE codes(type VARCHAR, ok_code INTEGER, fail_code INTEGER)")
-    con.executemany("INSERT INTO codes VALUES (?, ?, ?)", event_codes(machine))
+    values_table(con, "cur_ev", "code VARCHAR, e INTEGER", sorted(exps.items()))
+    values_table(con, "codes", "type VARCHAR, ok_code INTEGER, fail_code INTEGER", list(event_codes(machine)))
     raw = _csv_raw(con, path, opts.fields) if fmt == "csv" else _json_raw(path, opts.fields, fmt == "kcat")
     try:
         con.execute(f"CREATE OR REPLACE TABLE ev_raw AS {raw}")

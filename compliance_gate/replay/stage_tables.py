@@ -21,7 +21,7 @@ from compliance_gate.errors import InputError
 from compliance_gate.model import InputRecord
 from compliance_gate.replay import money
 from compliance_gate.replay.options import TableInput
-from compliance_gate.replay.sqlutil import ident, json_path, literal, read_lines_sql, sha256_file
+from compliance_gate.replay.sqlutil import ident, json_path, literal, read_lines_sql, sha256_file, values_table
 
 FIELDS = ("payment_id", "status", "amount", "currency", "refunded")
 
@@ -53,15 +53,14 @@ def stage_table(con: Any, name: str, opts: TableInput, root: Path) -> Source:
             raise InputError(f"{opts.path}: cannot read ({str(exc).splitlines()[0]})") from None
         source = Source(opts.path, sha256_file(path), "file")
     exps = money.exponents(opts.exponents)
-    con.execute(f"CREATE OR REPLACE TABLE {name}_cur(code VARCHAR, e INTEGER)")
-    con.executemany(f"INSERT INTO {name}_cur VALUES (?, ?)", sorted(exps.items()))
+    values_table(con, f"{name}_cur", "code VARCHAR, e INTEGER", sorted(exps.items()))
     con.execute(f"CREATE OR REPLACE TABLE {name} AS {_normalise_sql(name, opts)}")
     con.execute(f"DROP TABLE {name}_raw")
     return source
 
 
 def record(con: Any, name: str, source: Source) -> InputRecord:
-    rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     return InputRecord(source.display, source.sha256, source.kind, rows=int(rows))
 
 
@@ -128,6 +127,8 @@ def _stage_sql(con: Any, name: str, opts: TableInput, root: Path) -> Source:
                     data[f].append(_text(values.get(col)) if col else None)
                 digest.update(orjson.dumps([_text(v) for v in row]))
         engine.dispose()
+    except ImportError as exc:
+        raise InputError(f"{shown}: the database driver is not installed ({exc.name})") from None
     except sqlalchemy.exc.SQLAlchemyError as exc:
         orig = getattr(exc, "orig", None)
         reason = type(orig).__name__ if orig is not None else type(exc).__name__

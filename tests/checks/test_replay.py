@@ -1,0 +1,48 @@
+"""The replay check end to end through the engine: policy file, git repository, verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitutil import commit
+
+from compliance_gate.engine import run_check
+from compliance_gate.model import Status
+from compliance_gate.policy import parse_policy
+from compliance_gate.replay import generate as gen
+
+POLICY = """version: 1
+checks:
+  replay:
+    events: {{path: data/events.jsonl}}
+    reported: {{path: data/report.csv, as_of: "{as_of}"}}
+    settlement: {{path: data/settlement.csv}}
+"""
+
+
+def test_clean_recording_passes_through_the_engine(repo: Path) -> None:
+    """Consistent recorded data passes, with inputs recorded and per-currency totals in the metrics."""
+    g = gen.generate(repo / "data", payments=50, faults={"redelivery": 1})
+    commit(repo, {"README": "x\n"})
+    result = run_check("replay", parse_policy(POLICY.format(as_of=g.as_of)), repo, use_cache=False)
+    assert result.status is Status.PASSED, result.error
+    assert [i.path for i in result.inputs] == ["data/events.jsonl", "data/report.csv", "data/settlement.csv"]
+    assert result.inputs[0].details["time_range"][0].startswith("2026-03-01T")
+    assert set(result.metrics["currencies"]) == {"USD", "EUR", "JPY", "GBP"}
+
+
+def test_pending_while_completed_fails_through_the_engine(repo: Path) -> None:
+    """A report showing completed payments as pending fails the check with CG-REC-REPORT-BEHIND."""
+    g = gen.generate(repo / "data", payments=50, faults={"report_behind": 1})
+    commit(repo, {"README": "x\n"})
+    result = run_check("replay", parse_policy(POLICY.format(as_of=g.as_of)), repo, use_cache=False)
+    assert result.status is Status.FAILED
+    assert [f.rule for f in result.findings] == ["CG-REC-REPORT-BEHIND"]
+    assert result.findings[0].properties["events"][0].endswith(")")
+
+
+def test_missing_events_file_is_an_error(repo: Path) -> None:
+    """A policy naming an events file that does not exist makes the check error, not pass."""
+    commit(repo, {"README": "x\n"})
+    result = run_check("replay", parse_policy(POLICY.format(as_of="2026-01-01T00:00:00Z")), repo, use_cache=False)
+    assert result.status is Status.ERROR and "data/events.jsonl" in (result.error or "")
