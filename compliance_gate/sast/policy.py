@@ -23,6 +23,9 @@ from compliance_gate.checks.interface import FileOutcome
 from compliance_gate.model import CheckOutput, Finding, Waived
 from compliance_gate.sast.options import LEVELS, SastOptions
 
+COUNT_KEYS = ("files", "findings", "errors", "below_threshold", "skipped_by_path", "nosec_suppressed",
+              "nosec_refused", "nosec_missing_reason")
+"""Always present in the check's counts, so reports can rely on them."""
 _RANK = {"undefined": -1, **{lvl: i for i, lvl in enumerate(LEVELS)}}
 
 
@@ -30,7 +33,7 @@ def apply_policy(outcomes: Iterable[FileOutcome], options: SastOptions) -> Check
     findings: list[Finding] = []
     waived: list[Waived] = []
     errors: list[str] = []
-    counts: Counter[str] = Counter()
+    counts: Counter[str] = Counter(dict.fromkeys(COUNT_KEYS, 0))
     for outcome in outcomes:
         if outcome.error is not None:
             errors.append(outcome.error)

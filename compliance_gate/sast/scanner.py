@@ -55,7 +55,7 @@ def scan_batch(jobs: Sequence[FileJob], options: SastOptions, key: bytes) -> lis
         else:
             found = issues.get(job.abspath, [])
             findings = _findings(job, found, fingerprints, NOSEC_ATTR) if found else ()
-            out.append(FileOutcome(job.path, findings, {"files": 1}))
+            out.append(FileOutcome(job.path, findings))
     return out
 
 

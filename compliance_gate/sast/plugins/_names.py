@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^A-Za-z0-9]+")
@@ -44,12 +44,12 @@ CARD_SAFE = frozenset(
 )
 
 SECRET_WORDS = frozenset({"signature", "signatures", "sig", "hmac", "mac", "digest", "hexdigest", "token",
-                          "secret", "otp", "passcode", "password", "passwd", "apikey", "nonce", "csrf"})
+                          "secret", "otp", "passcode", "password", "passwd", "apikey", "csrf"})
 NOT_SECRET = frozenset(
     {"type", "types", "len", "length", "count", "kind", "name", "id", "scheme", "prefix", "format", "alg",
      "algorithm", "version", "expiry", "expires", "ttl", "url", "method", "field", "policy", "required",
      "enabled", "present", "set", "status", "index", "position", "pos", "line", "value_type", "size",
-     "class", "cls", "str", "text", "tokens"}
+     "class", "cls", "str", "text", "tokens", "hash", "hashed", "sha256", "fingerprint", "strategy"}
 )
 
 TOKEN_WORDS = frozenset({"token", "otp", "nonce", "salt", "secret", "password", "passcode", "passphrase",
@@ -121,7 +121,7 @@ def is_card_data(ws: tuple[str, ...]) -> bool:
 
 def is_secret(ws: tuple[str, ...]) -> bool:
     """Words naming a signature, MAC, token, password or API secret (not its type or length)."""
-    if not ws or ws[-1] in NOT_SECRET:
+    if not ws or ws[-1] in NOT_SECRET or ws[0] in ("is", "has"):
         return False
     return bool(SECRET_WORDS.intersection(ws)) or ("api", "key") in itertools.pairwise(ws)
 
@@ -135,11 +135,16 @@ def is_token(ws: tuple[str, ...]) -> bool:
     return any(pair in TOKEN_PAIRS for pair in itertools.pairwise(ws))
 
 
-def names_in(node: ast.AST, skip_call: frozenset[str] = frozenset()) -> Iterator[ast.AST]:
-    """Every name-like sub-expression of `node`, not entering calls whose name is in `skip_call`."""
+def names_in(
+    node: ast.AST, skip_call: frozenset[str] = frozenset(), prune: Callable[[ast.AST], bool] | None = None
+) -> Iterator[ast.AST]:
+    """Every name-like sub-expression of `node`, not entering calls whose name is in `skip_call`
+    nor sub-expressions for which `prune` is true."""
     stack = [node]
     while stack:
         cur = stack.pop()
+        if prune is not None and prune(cur):
+            continue
         if isinstance(cur, ast.Call):
             fname = name_of(cur.func) or ""
             if any(w in skip_call for w in words(fname.rsplit(".", 1)[-1])):

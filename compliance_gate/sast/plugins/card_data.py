@@ -57,11 +57,33 @@ def _is_log_call(node: ast.Call) -> bool:
     return "log" in last or last in ("sentry_sdk", "sentry")
 
 
+def _const_int(node: ast.AST | None) -> int | None:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _const_int(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return None
+
+
+def is_truncation(node: ast.AST) -> bool:
+    """`pan[-4:]` or `pan[:6]`: at most the last 4 or first 6 digits, which PCI DSS allows to show."""
+    if not isinstance(node, ast.Subscript) or not isinstance(node.slice, ast.Slice):
+        return False
+    lower, upper, step = node.slice.lower, node.slice.upper, node.slice.step
+    if step is not None:
+        return False
+    low, up = _const_int(lower), _const_int(upper)
+    last_k = upper is None and low is not None and -4 <= low < 0
+    first_k = (lower is None or low == 0) and up is not None and 0 < up <= 6
+    return last_k or first_k
+
+
 def _leaks(exprs: list[ast.expr]) -> tuple[bool, bool]:
     """(names card data, holds a PAN-like literal) for any of `exprs`."""
     named = literal = False
     for expr in exprs:
-        for sub in names_in(expr, SAFE_CALLS):
+        for sub in names_in(expr, SAFE_CALLS, prune=is_truncation):
             if is_card_data(last_words(sub, parts=2)):
                 named = True
         for sub in ast.walk(expr):
@@ -84,7 +106,7 @@ def card_data_in_log_or_error(context: Any) -> Any:
     for cardholder data (`pan`, `card_number`, `card.number`, `cvv`, `cvc2`, `track2`,
     `pin_block`, `payload["card"]["number"]`), or contain a string literal that looks like a
     full card number (brand prefix, 13-19 digits, Luhn). Masked, hashed or tokenised forms are
-    not data: `mask_pan(pan)`, `card.last4`, `pan_hash`, `card.token`, `len(pan)` pass.
+    not data: `mask_pan(pan)`, `card.last4`, `pan[-4:]`, `pan_hash`, `card.token`, `len(pan)` pass.
 
     **Why it matters.** Logs and error messages are copied to log pipelines, APM, tickets and
     laptops. PCI DSS forbids storing sensitive authentication data (CVV, track, PIN) at all after

@@ -19,6 +19,12 @@ _B501_HTTP_VERBS = frozenset({"get", "options", "head", "post", "put", "patch", 
 _B501_HTTPX = _B501_HTTP_VERBS | {"request", "stream", "Client", "AsyncClient"}
 
 
+HTTP_CALLS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream",
+                        "Session", "Client", "AsyncClient", "urlopen", "fetch", "ClientSession", "mount"})
+CLIENT_HINTS = ("session", "client", "http", "api", "requests", "httpx", "aiohttp", "urllib", "stripe",
+                "adyen", "braintree", "gateway", "psp", "provider", "transport", "connector")
+
+
 def _is_false(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value is False
 
@@ -34,11 +40,16 @@ def _covered_by_b501(qualname: str, name: str) -> bool:
     return (first == "requests" and name in _B501_HTTP_VERBS) or (first == "httpx" and name in _B501_HTTPX)
 
 
+def _is_http_call(qualname: str, name: str) -> bool:
+    """`verify` is a common keyword (`df.take(verify=False)`): only HTTP-ish calls count for it."""
+    return name in HTTP_CALLS or any(hint in qualname.lower() for hint in CLIENT_HINTS)
+
+
 def _check_call(context: Any, node: ast.Call) -> int | None:
+    qualname, name = context.call_function_name_qual or "", context.call_function_name or ""
     for kw in node.keywords:
         if kw.arg in VERIFY_FLAGS and _is_false(kw.value):
-            if kw.arg == "verify" and _covered_by_b501(context.call_function_name_qual or "",
-                                                         context.call_function_name or ""):
+            if kw.arg == "verify" and (_covered_by_b501(qualname, name) or not _is_http_call(qualname, name)):
                 continue
             return kw.value.lineno
         if kw.arg in ("cert_reqs", "verify_mode") and _is_cert_none(kw.value):
@@ -65,8 +76,9 @@ def _check_assign(targets: list[ast.expr], value: ast.expr) -> bool:
 def tls_verification_disabled(context: Any) -> Any:
     """B907: TLS certificate verification disabled on a client (payment provider APIs included).
 
-    **What it finds.** Keyword arguments that switch verification off on any client, session or
-    connector (`session.post(url, verify=False)`, `aiohttp.TCPConnector(ssl=False)`,
+    **What it finds.** Keyword arguments that switch verification off on a client, session or
+    connector (`verify=False` on HTTP-looking calls only, since `verify` is a common keyword:
+    `session.post(url, verify=False)`, `aiohttp.TCPConnector(ssl=False)`,
     `urllib3.PoolManager(cert_reqs="CERT_NONE")`, `Client(verify_ssl_certs=False)`,
     `Configuration(verify_ssl=False)`); assignments that do it on an object or globally
     (`session.verify = False`, `stripe.verify_ssl_certs = False`, `ctx.check_hostname = False`,
