@@ -67,9 +67,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from compliance_gate.checks.interface import Check, CheckContext
 from compliance_gate.model import CheckOutput, Severity
-from compliance_gate.replay import results
 from compliance_gate.replay.options import ReplayOptions
-from compliance_gate.replay.pipeline import replay_and_reconcile
+from compliance_gate.replay.results import evaluate
 
 
 def engines() -> Mapping[str, str]:
@@ -83,18 +82,7 @@ def engines() -> Mapping[str, str]:
 
 
 def run(ctx: CheckContext[ReplayOptions]) -> CheckOutput:
-    opts = ctx.options
-    out = replay_and_reconcile(opts, ctx.workspace.root)
-    out.breaks.extend(results.tolerance_breaks(out, opts))
-    data, bridge_errors = results.metrics(out, opts)
-    return CheckOutput(
-        findings=tuple(results.findings(out, opts, ctx.fingerprints)),
-        counts=results.counts(out),
-        metrics=data,
-        inputs=tuple(out.inputs),
-        engines=engines(),
-        errors=tuple(out.errors + bridge_errors),
-    )
+    return evaluate(ctx.options, ctx.workspace.root, ctx.fingerprints, engines())
 
 
 CHECK = Check(

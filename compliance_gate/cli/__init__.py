@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from compliance_gate import __version__
-from compliance_gate.cli import init, keygen, policy_cmd, run, signoff, verify
+from compliance_gate.cli import init, keygen, policy_cmd, replay, run, signoff, verify
 from compliance_gate.errors import GateError
 from compliance_gate.logs import configure_logging
 
@@ -26,6 +26,7 @@ COMMANDS: dict[str, ModuleType] = {
     "verify": verify,
     "sign-off": signoff,
     "keygen": keygen,
+    "replay": replay,
 }
 
 EXIT_INTERNAL = 3

@@ -11,17 +11,33 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from compliance_gate.fingerprint import Fingerprinter, stamp
-from compliance_gate.model import Finding, Severity
+from compliance_gate.model import CheckOutput, Finding, Severity
 from compliance_gate.replay import money
 from compliance_gate.replay.categories import CATEGORIES
 from compliance_gate.replay.options import ReplayOptions
-from compliance_gate.replay.pipeline import Outcome
+from compliance_gate.replay.pipeline import Outcome, replay_and_reconcile
 from compliance_gate.replay.reconcile import Break
 
 MAX_EVENT_REFS = 10
+
+
+def evaluate(opts: ReplayOptions, root: Path, fp: Fingerprinter, engines: Mapping[str, str]) -> CheckOutput:
+    """The whole replay check: what `checks.replay.run` and `compliance-gate replay` both return."""
+    out = replay_and_reconcile(opts, root)
+    out.breaks.extend(tolerance_breaks(out, opts))
+    data, bridge_errors = metrics(out, opts)
+    return CheckOutput(
+        findings=tuple(findings(out, opts, fp)),
+        counts=counts(out),
+        metrics=data,
+        inputs=tuple(out.inputs),
+        engines=engines,
+        errors=tuple(out.errors + bridge_errors),
+    )
 
 
 def sort_key(b: Break, severity: Mapping[str, Severity]) -> tuple[Any, ...]:
