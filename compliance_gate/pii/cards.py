@@ -92,11 +92,11 @@ def luhn_complete(partial: str) -> str:
 
 def glued(text: str, start: int, end: int, sep: str | None) -> bool:
     """True if the candidate is part of a larger token (see the module's "Not findings")."""
-    before = text[start - 1] if start > 0 else ""
-    after = text[end] if end < len(text) else ""
+    before = text[start - 1] if start > 0 else " "  # a space: "" would be `in` every string
+    after = text[end] if end < len(text) else " "
     if before.isalnum() or after.isalnum() or before in _GLUE or after in _GLUE:
         return True
-    two_before = text[start - 2] if start > 1 else ""
+    two_before = text[start - 2] if start > 1 else " "
     if before in ".+" or (before == "-" and (two_before.isalnum() or two_before in ".+")):
         return True  # a fraction, a phone number, an exponent or a dashed identifier
     if after in ".-" and text[end + 1 : end + 2].isdigit():

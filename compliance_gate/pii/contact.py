@@ -48,6 +48,7 @@ NANP_DASHED = r"[2-9][0-9]{2}-[2-9][0-9]{2}-[0-9]{4}"
 """Regex sources for phone candidates; digit counts and boundaries are checked in `phone_hit`."""
 
 _E164_LAYOUT = re.compile(r"\+[0-9]{1,3}(?:[ -]?\(?[0-9]{1,5}\)?)*$")
+_COUNTRY_CODE_BEFORE = re.compile(r"\+[0-9]{1,3}[ -]?\Z")  # `+1 415-555-2671`: reported once, as E.164
 _DATE = re.compile(r"\+[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ISO 8601 expanded years: +1980-02-29
 _FICTIONAL = ("447700900", "4420794600", "44113496", "6155501")
 """Ofcom's drama ranges (07700 900xxx, 020 7946 0xxx, 0113 496 0xxx) and Australia's 0155 501."""
@@ -78,8 +79,8 @@ def find_emails(text: str, allow: Sequence[str]) -> Iterator[RawHit]:
 
 
 def phone_hit(text: str, start: int, end: int) -> RawHit | None:
-    before = text[start - 1] if start > 0 else ""
-    after = text[end] if end < len(text) else ""
+    before = text[start - 1] if start > 0 else " "  # a space: "" would be `in` every string
+    after = text[end] if end < len(text) else " "
     if before.isalnum() or after.isalnum() or before in "_)]}+-.*/" or after in "_-":
         return None
     if after == "." and text[end + 1 : end + 2].isdigit():
@@ -87,6 +88,8 @@ def phone_hit(text: str, start: int, end: int) -> RawHit | None:
     token = text[start:end]
     digits = "".join(ch for ch in token if ch.isdigit())
     national = digits
+    if token[0] != "+" and _COUNTRY_CODE_BEFORE.search(text, max(0, start - 5), start):
+        return None
     if token[0] == "+":
         if not 11 <= len(digits) <= 15 or not _E164_LAYOUT.match(token) or _DATE.match(token):
             return None  # 10 digits and fewer are mostly signed integers (+2147483647), not phones

@@ -81,7 +81,7 @@ _SAFE = words(
     "regex re pattern pat valid validate validator validation invalid is has format formatted luhn "
     "brand type check checker id ref reference field fields label placeholder error errors msg "
     "message required present exists count policy rule detector redact redacted hint name alias "
-    "column col max min size"
+    "column col max min size expr aliases"
 )
 _SAFE_CALL = re.compile(r"mask|redact|hash|token|last4|last_?four|len\(|encrypt|fingerprint|bool\(")
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
@@ -187,23 +187,35 @@ def _logging_call(text: str, start: int, end: int) -> int | None:
         opener = m
     if opener is None:
         return None
-    state = _call_state(text, opener.end(), start)
+    state, argument_start = _call_state(text, opener.end(), start)
     if state != "code":
         return _SKIP if state == "string" else None
-    segment_start = max(text.rfind(",", opener.end(), start), text.rfind("(", opener.end(), start), opener.end() - 1)
-    stop = len(text)
-    for ch in ",)\n":
-        at = text.find(ch, end)
-        if 0 <= at < stop:
-            stop = at
-    if _SAFE_CALL.search(text[segment_start:stop].lower()):
+    if _SAFE_CALL.search(text[argument_start : _argument_end(text, end)].lower()):
         return _SKIP
     return opener.start()
 
 
-def _call_state(text: str, i: int, stop: int) -> str:
-    """Scan a call's arguments from `i` to `stop`: `closed`, inside a plain `string`, or `code`."""
+def _argument_end(text: str, i: int) -> int:
+    """Where the call argument running through offset `i` ends (a comma or the closing paren)."""
+    depth = 0
+    for j in range(i, min(len(text), i + 300)):
+        ch = text[j]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth < 0:
+                return j
+        elif (ch == "," and depth == 0) or ch == "\n":
+            return j
+    return min(len(text), i + 300)
+
+
+def _call_state(text: str, i: int, stop: int) -> tuple[str, int]:
+    """Scan a call's arguments from `i` to `stop`: `closed`, inside a plain `string`, or `code`;
+    and where the argument being scanned at `stop` starts."""
     depth = 1
+    argument_start = i
     quote = ""
     template = False
     resume: list[str] = []  # f-string / template expressions: the quote to return to
@@ -228,6 +240,8 @@ def _call_state(text: str, i: int, stop: int) -> str:
         elif ch == ")":
             depth -= 1
             if depth == 0:
-                return "closed"
+                return "closed", argument_start
+        elif ch == "," and depth == 1:
+            argument_start = i + 1
         i += 1
-    return "string" if quote else "code"
+    return ("string" if quote else "code"), argument_start

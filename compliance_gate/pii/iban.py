@@ -63,7 +63,7 @@ def valid_iban(value: str) -> bool:
 
 def iban_hit(text: str, start: int, end: int) -> RawHit | None:
     """Classify the IBAN-shaped `text[start:end]`; None if it is not a valid IBAN."""
-    before = text[start - 1] if start > 0 else ""
+    before = text[start - 1] if start > 0 else " "  # a space: "" would be `in` every string
     if before.isalnum() or before == "_":
         return None
     expected = IBAN_LENGTHS.get(text[start : start + 2])
@@ -74,7 +74,7 @@ def iban_hit(text: str, start: int, end: int) -> RawHit | None:
     if " " in token and len(compact) > expected:
         compact = compact[:expected]  # the printed groups ran on into the next word
         end = start + expected + (expected - 1) // 4  # one space between groups of four
-    after = text[end] if end < len(text) else ""
+    after = text[end] if end < len(text) else " "
     if after.isalnum() or after == "_" or not valid_iban(compact):
         return None
     rule = IBAN_TEST if compact in TEST_IBANS else IBAN

@@ -43,8 +43,8 @@ def issuable(digits: str) -> bool:
 
 
 def ssn_hit(text: str, start: int, end: int) -> RawHit | None:
-    before = text[start - 1] if start > 0 else ""
-    after = text[end] if end < len(text) else ""
+    before = text[start - 1] if start > 0 else " "  # a space: "" would be `in` every string
+    after = text[end] if end < len(text) else " "
     if before.isalnum() or after.isalnum() or before in "_.+-" or after in "_-":
         return None
     if after == "." and text[end + 1 : end + 2].isdigit():
