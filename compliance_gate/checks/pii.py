@@ -154,7 +154,8 @@ def run(ctx: CheckContext[PiiOptions]) -> CheckOutput:
     for outcome in ctx.scan_files(scan_batch, ctx.files, ctx.options, engines=engines()):
         counts["files"] += 1
         if outcome.error is not None:
-            errors.append(outcome.error)
+            prefix = "" if outcome.error.startswith(outcome.path) else f"{outcome.path}: "
+            errors.append(prefix + outcome.error)
             continue
         findings.extend(outcome.findings)
         counts.update(outcome.counts)

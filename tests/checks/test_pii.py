@@ -1,0 +1,175 @@
+"""The pii check: options, severities by path, encodings, errors, fingerprints, and no leaks."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gitutil import commit
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "pii"))
+
+from piiutil import group, make_iban, make_pan, make_ssn
+
+from compliance_gate.checks import pii
+from compliance_gate.checks.interface import BatchScanner, CheckContext, FileJob, FileOutcome
+from compliance_gate.cli import main
+from compliance_gate.engine import run
+from compliance_gate.errors import PolicyError
+from compliance_gate.fingerprint import PUBLIC_KEY, Fingerprinter
+from compliance_gate.model import Outcome, Severity, Status
+from compliance_gate.policy import parse_policy
+from compliance_gate.render import json as render_json
+from compliance_gate.workspace import PathRules, SourceFile, open_workspace
+
+PAN = make_pan("4", 16, seed=3)
+IBAN = make_iban("GB", "NWBK60161331926818")
+SSN = make_ssn(536, 22, 8174)
+RAW = (PAN, group(PAN, (4, 4, 4, 4), " "), IBAN, SSN, SSN.replace("-", ""))
+
+SERVICE = {
+    "app/billing.py": (
+        "import logging\n"
+        "log = logging.getLogger(__name__)\n"
+        f"FALLBACK_CARD = '{group(PAN, (4, 4, 4, 4), ' ')}'\n"
+        "def charge(card_number: str, cvv: str) -> None:\n"
+        "    log.info('charging %s', card_number)\n"
+    ),
+    "app/payout.yaml": f"payout:\n  iban: {IBAN}\n  owner_ssn: {SSN}\n",
+    "app/demo.py": "DEMO_CARD = '4242424242424242'\n",
+    "tests/test_billing.py": "CARD = '4111111111111111'\n",
+    "docs/contact.md": "Write to someone@example.com or ops@payments-team.io\n",
+}
+
+
+def in_process(
+    scanner: BatchScanner[Any],
+    files: Sequence[SourceFile],
+    options: Any,
+    *,
+    engines: Mapping[str, str],
+    batch_bytes: int = 0,
+) -> Iterator[FileOutcome]:
+    """A stand-in for the engine's fan-out: one batch, in this process."""
+    yield from scanner([FileJob(f.path, f.abspath, f.sha256, f.size) for f in files], options, PUBLIC_KEY)
+
+
+def context(root: Path, policy_text: str = "version: 1\nchecks:\n  pii: {}\n") -> CheckContext[pii.PiiOptions]:
+    policy = parse_policy(policy_text)
+    workspace = open_workspace(root, PathRules())
+    section = policy.checks["pii"]
+    return CheckContext("pii", section.options, policy, workspace, workspace.files, Fingerprinter(),
+                        in_process, section.fail_on)  # fmt: skip
+
+
+def by_rule(findings: Sequence[Any]) -> dict[str, list[tuple[str, int, str]]]:
+    out: dict[str, list[tuple[str, int, str]]] = {}
+    for f in findings:
+        out.setdefault(f.rule, []).append((f.path, f.line, f.severity.value))
+    return out
+
+
+def test_findings_and_severities_through_a_hand_built_context(repo: Path) -> None:
+    """Each planted value is found at its line with its default severity; test cards by path."""
+    commit(repo, SERVICE)
+    output = pii.run(context(repo))
+    assert output.errors == ()
+    assert by_rule(output.findings) == {
+        "CG-PII-PAN": [("app/billing.py", 3, "critical")],
+        "CG-PII-FIELD": [("app/billing.py", 4, "medium"), ("app/payout.yaml", 2, "medium"),
+                         ("app/payout.yaml", 3, "medium")],
+        "CG-PII-SAD": [("app/billing.py", 4, "critical")],
+        "CG-PII-LOG": [("app/billing.py", 5, "high")],
+        "CG-PII-PAN-TEST": [("app/demo.py", 1, "medium"), ("tests/test_billing.py", 1, "info")],
+        "CG-PII-IBAN": [("app/payout.yaml", 2, "high")],
+        "CG-PII-SSN": [("app/payout.yaml", 3, "high")],
+        "CG-PII-EMAIL": [("docs/contact.md", 1, "low")],
+    }  # fmt: skip
+    assert output.counts["files"] == 5
+    assert output.counts["CG-PII-PAN-TEST"] == 2
+    assert output.engines == pii.engines()
+
+
+def test_policy_options_select_detectors_and_test_value_rules(repo: Path) -> None:
+    """`detectors`, `test_values` and `email_allow_domains` change what is reported and how."""
+    commit(repo, SERVICE)
+    policy = (
+        "version: 1\nchecks:\n  pii:\n    detectors: [pan, email]\n"
+        "    test_values: {severity: high, allowed_paths: ['docs/**']}\n"
+        "    email_allow_domains: [payments-team.io]\n"
+    )
+    output = pii.run(context(repo, policy))
+    assert by_rule(output.findings) == {
+        "CG-PII-PAN": [("app/billing.py", 3, "critical")],
+        "CG-PII-PAN-TEST": [("app/demo.py", 1, "high"), ("tests/test_billing.py", 1, "high")],
+    }
+
+
+def test_unknown_detector_is_a_policy_error() -> None:
+    """A misspelt detector name is rejected with its key path, not silently ignored."""
+    with pytest.raises(PolicyError) as err:
+        parse_policy("version: 1\nchecks:\n  pii:\n    detectors: [pan, ibna]\n")
+    assert "checks.pii.detectors" in err.value.diagnostics()
+
+
+def test_invalid_utf8_falls_back_to_latin1(repo: Path) -> None:
+    """A file with invalid UTF-8 is still scanned; its digits are still seen."""
+    commit(repo, {"legacy.txt": b"Kunde M\xfcller\xff card " + PAN.encode() + b"\n"})
+    output = pii.run(context(repo))
+    assert [(f.rule, f.line, f.column) for f in output.findings] == [("CG-PII-PAN", 1, 20)]
+
+
+def test_unreadable_file_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    """A file that vanished or cannot be read is an error naming the file."""
+    job = FileJob("gone.py", str(tmp_path / "gone.py"), "0" * 64, 10)
+    (outcome,) = pii.scan_batch([job], pii.PiiOptions(), PUBLIC_KEY)
+    assert outcome.error is not None and outcome.error.startswith("gone.py: cannot read")
+
+
+def test_fingerprints_survive_line_moves_and_change_with_the_value(repo: Path) -> None:
+    """Moving a card down the file keeps its fingerprint; another card gets another one."""
+    commit(repo, {"a.py": f"x = '{PAN}'\n"})
+    before = pii.run(context(repo)).findings[0].fingerprint
+    commit(repo, {"a.py": f"# moved\n\n\nx = '{PAN}'\n"})
+    moved = pii.run(context(repo)).findings[0]
+    commit(repo, {"a.py": f"x = '{make_pan('4', 16, seed=4)}'\n"})
+    other = pii.run(context(repo)).findings[0].fingerprint
+    assert moved.line == 4 and moved.fingerprint == before and other != before
+
+
+def test_end_to_end_fail_and_nothing_raw_in_any_output(repo: Path) -> None:
+    """Through the engine and the CLI the run fails, and no raw value reaches JSON, console or logs."""
+    commit(repo, SERVICE)
+    verdict = run(parse_policy("version: 1\nchecks:\n  pii:\n    severity: {CG-PII-EMAIL: info}\n"), repo)
+    (result,) = verdict.checks
+    assert verdict.verdict is Outcome.FAIL and result.status is Status.FAILED
+    assert {f.severity for f in result.findings if f.rule == "CG-PII-EMAIL"} == {Severity.INFO}
+    shown = [render_json.render(verdict)] + [str(f) for f in result.findings]
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["--log-format", "json", "-v", "run", str(repo), "--policy", "default", "--format", "json",
+                     "--no-cache", "--out", str(repo.parent / "out")])  # fmt: skip
+    assert code == 1
+    shown += [out.getvalue(), err.getvalue(), (repo.parent / "out" / "verdict.json").read_text()]
+    for text in shown:
+        assert not any(value in text for value in RAW)
+    data = json.loads((repo.parent / "out" / "verdict.json").read_text())
+    pii_result = next(c for c in data["checks"] if c["id"] == "pii")
+    excerpts = {f["excerpt"] for f in pii_result["findings"]}
+    assert PAN[:6] + "******" + PAN[-4:] in excerpts
+
+
+def test_clean_repository_passes_and_cache_answers_the_rerun(repo: Path) -> None:
+    """A repository with only test cards in tests/ passes, and a warm-cache re-run agrees."""
+    commit(repo, {"tests/test_x.py": "CARD = '4242424242424242'\n", "app.py": "x = 1\n"})
+    policy = parse_policy("version: 1\nchecks:\n  pii: {}\n")
+    first = run(policy, repo)
+    second = run(policy, repo)
+    assert first.verdict is Outcome.PASS and second.verdict is Outcome.PASS
+    assert second.checks[0].findings == first.checks[0].findings
