@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from compliance_gate import __version__
-from compliance_gate.cli import init, keygen, policy_cmd, replay, run, signoff, verify
+from compliance_gate.cli import init, keygen, policy_cmd, replay, report, run, signoff, verify
 from compliance_gate.errors import GateError
 from compliance_gate.logs import configure_logging
 
@@ -23,6 +23,7 @@ COMMANDS: dict[str, ModuleType] = {
     "run": run,
     "init": init,
     "policy": policy_cmd,
+    "report": report,
     "verify": verify,
     "sign-off": signoff,
     "keygen": keygen,
