@@ -23,12 +23,15 @@ ALGORITHMS = frozenset({SHA256, HMAC_SHA256})
 _SAFE_INT = 2**53
 
 
+_FLAT = frozenset({str, int, bool, type(None)})
+_STRICT = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER  # raises beyond +-2^53
+
+
 def _orjson_is_jcs(value: Any) -> bool:
+    """Only JSON types, no floats, ASCII keys (integers are range-checked by orjson itself)."""
     t = type(value)
-    if t is str or t is bool or value is None:
+    if t is str or t is bool or t is int or value is None:
         return True
-    if t is int:
-        return bool(-_SAFE_INT < value < _SAFE_INT)
     if t is dict:
         return all(k.isascii() and _orjson_is_jcs(v) for k, v in value.items())
     if t is list:
@@ -38,8 +41,12 @@ def _orjson_is_jcs(value: Any) -> bool:
 
 def canonical_json(record: Mapping[str, Any]) -> bytes:
     """RFC 8785 bytes of `record` (a JSON object as parsed from a line)."""
-    if _orjson_is_jcs(record):
-        return orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+    flat = set(map(type, record.values())) <= _FLAT and "".join(record).isascii()
+    if flat or _orjson_is_jcs(record):
+        try:
+            return orjson.dumps(record, option=_STRICT)
+        except orjson.JSONEncodeError:
+            pass  # an integer beyond 2^53: JCS writes it as a double
     import rfc8785
 
     return bytes(rfc8785.dumps(record))
@@ -47,7 +54,7 @@ def canonical_json(record: Mapping[str, Any]) -> bytes:
 
 def record_hash(record: Mapping[str, Any], algorithm: str, key: bytes | None = None) -> str:
     """Hex digest of `record` without its `hash` key; `key` is required for HMAC-SHA-256."""
-    body = {k: v for k, v in record.items() if k != "hash"}
+    body = {k: v for k, v in record.items() if k != "hash"} if "hash" in record else record
     data = DOMAIN + canonical_json(body)
     if algorithm == SHA256:
         return hashlib.sha256(data).hexdigest()

@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from compliance_gate.auditlog.canonical import GENESIS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Link:
-    """The chain-relevant facts of one record; `computed` is None when it cannot be recomputed."""
+    """The chain-relevant facts of one record; `computed` is None when it cannot be recomputed.
+
+    Not frozen: one is built per record on the hot path, and frozen init costs ~3x."""
 
     path: str
     line: int

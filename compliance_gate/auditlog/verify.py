@@ -39,6 +39,8 @@ class VerifyConfig:
     max_line_bytes: int = 1 << 20
     window: int = 1024
     collect_state_changes: bool = False
+    workers: int = 0
+    """Processes that scan large plain logs for leaks alongside the chain check (0: inline)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,8 @@ def verify_logs(files: Sequence[tuple[str, Path]], config: VerifyConfig) -> LogR
         suffix = f" ({item.count} records)" if item.count > 1 else ""
         report.problems.append(Problem(p.rule, p.path, p.line, p.message + suffix, p.content, p.excerpt,
                                        {**p.properties, "records": item.count}))
+    position = {display: i for i, (display, _) in enumerate(files)}
+    report.problems.sort(key=lambda p: (position.get(p.path, len(position)), p.line or 0, p.rule, p.message))
     return report
 
 
@@ -115,6 +119,22 @@ def _verify_file(display: str, real: Path, config: VerifyConfig, report: LogRepo
                  once: dict[tuple[str, str], _Once], order: int) -> int:
     reader = LogReader(real, config.max_line_bytes)
     scanner = LeakScanner(config.pii_options, config.secrets)
+    workers = None
+    if config.workers and (config.pii_options is not None or config.secrets):
+        from compliance_gate.auditlog.parallel import LeakWorkers
+
+        workers = LeakWorkers(real, config.workers, config.pii_options, config.secrets, config.max_line_bytes)
+    inline = workers is None or not workers.active
+    try:
+        return _read_file(display, real, config, report, once, order, reader, scanner, workers, inline)
+    finally:
+        if workers is not None:
+            workers.close()
+
+
+def _read_file(display: str, real: Path, config: VerifyConfig, report: LogReport,
+               once: dict[tuple[str, str], _Once], order: int, reader: LogReader, scanner: LeakScanner,
+               workers: Any, inline: bool) -> int:
     problems = report.problems
     schema = config.schema
     streams = report.streams
@@ -135,14 +155,19 @@ def _verify_file(display: str, real: Path, config: VerifyConfig, report: LogRepo
                                     f"line longer than {config.max_line_bytes} bytes; not read",
                                     f"huge|{number}"))
             continue
-        problems.extend(_leak_problems(display, scanner.add(number, raw)))
         try:
             rec = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             problems.append(Problem("CG-AUDIT-BAD-JSON", display, number,
                                     f"not valid JSON (column {exc.colno}): {exc.msg}",
                                     "json|" + hashlib.sha256(raw).hexdigest()))
+            if inline:
+                problems.extend(_leak_problems(display, scanner.add(number, raw)))
             continue
+        found = (scanner.add(number, raw, rec if type(rec) is dict else None) if inline
+                 else scanner.sad_fields(number, rec) if type(rec) is dict else None)
+        if found:
+            problems.extend(_leak_problems(display, found))
         if type(rec) is not dict:
             problems.append(Problem("CG-AUDIT-NOT-OBJECT", display, number,
                                     f"a record must be a JSON object, not {type(rec).__name__}",
@@ -167,6 +192,7 @@ def _verify_file(display: str, real: Path, config: VerifyConfig, report: LogRepo
                 note("CG-AUDIT-MIXED-STREAMS", display, number,
                      f"stream {stream!r} mixed into a file of stream {file_streams[0]!r}: "
                      "write one stream per file")
+        del rec["hash"]  # hashed without it; `stored` keeps the value
         computed = _computed(rec, alg, config, stream, display, number, note)
         verifier = streams.get(stream)
         if verifier is None:
@@ -176,7 +202,7 @@ def _verify_file(display: str, real: Path, config: VerifyConfig, report: LogRepo
                            category if type(category) is str else "", order))
         if config.collect_state_changes and category == STATE_CHANGE:
             _index_state_change(rec, display, number, report, problems)
-    problems.extend(_leak_problems(display, scanner.flush()))
+    problems.extend(_leak_problems(display, scanner.flush() if inline else workers.results()))
     report.records += records
     report.files.append(FileSummary(display, reader.sha256, records, lines, reader.compressed,
                                     tuple(file_streams)))

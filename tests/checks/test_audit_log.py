@@ -1,0 +1,152 @@
+"""The audit-log check through the engine: clean logs pass, bad input never passes nor crashes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "auditlog"))
+
+from auditlogs import read, write, write_log  # noqa: E402
+
+from compliance_gate.attest.keys import generate  # noqa: E402
+from compliance_gate.auditlog.checkpoints import Head, sign_checkpoint  # noqa: E402
+from compliance_gate.checks.audit_log import AuditLogOptions, run  # noqa: E402
+from compliance_gate.checks.interface import CheckContext  # noqa: E402
+from compliance_gate.engine import run_check  # noqa: E402
+from compliance_gate.fingerprint import Fingerprinter  # noqa: E402
+from compliance_gate.model import Severity, Status  # noqa: E402
+from compliance_gate.policy import parse_policy  # noqa: E402
+from compliance_gate.workspace import PathRules, open_workspace  # noqa: E402
+
+KEY = "hex:" + "ab" * 24
+
+
+def policy(section: dict[str, Any]) -> Any:
+    return parse_policy(json.dumps({"version": 1, "checks": {"audit-log": section}}), "policy.yaml")
+
+
+def result(root: Path, **section: Any) -> Any:
+    return run_check("audit-log", policy({"logs": ["audit/*.jsonl"], **section}), root, use_cache=False)
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / "audit").mkdir()
+    write_log(tmp_path / "audit" / "api.jsonl", 6)
+    return tmp_path
+
+
+def test_clean_log_passes_with_metrics_and_inputs(root: Path) -> None:
+    """A log written by AuditChain passes; metrics show an intact chain; the input digest is recorded."""
+    res = result(root)
+    assert res.status is Status.PASSED and res.findings == ()
+    assert res.metrics["chain"] == "intact" and res.metrics["streams"]["payments-api"]["verified"] == 8
+    assert [i.path for i in res.inputs if i.kind == "file"] == ["audit/api.jsonl"]
+
+
+def _broken_json(root: Path) -> None:
+    with (root / "audit" / "api.jsonl").open("a") as fh:
+        fh.write('{"event": "half\n')
+
+
+def _not_object(root: Path) -> None:
+    with (root / "audit" / "api.jsonl").open("a") as fh:
+        fh.write("[1, 2]\n")
+
+
+def _huge(root: Path) -> None:
+    with (root / "audit" / "api.jsonl").open("a") as fh:
+        fh.write('{"event": "' + "x" * 3000 + '"}\n')
+
+
+def _mixed(root: Path) -> None:
+    write_log(root / "audit" / "api.jsonl", 2, stream="other")
+
+
+def _unknown_alg(root: Path) -> None:
+    path = root / "audit" / "api.jsonl"
+    records = read(path)
+    records[3]["hash_alg"] = "md5"
+    write(path, records)
+
+
+def _keyed_without_key(root: Path) -> None:
+    write_log(root / "audit" / "keyed.jsonl", 2, stream="keyed", key=b"k" * 20)
+
+
+BAD = [
+    ("broken json", _broken_json, "CG-AUDIT-BAD-JSON", 9, {}),
+    ("not an object", _not_object, "CG-AUDIT-NOT-OBJECT", 9, {}),
+    ("huge line", _huge, "CG-AUDIT-HUGE-LINE", 9, {"max_line_bytes": 2048}),
+    ("mixed streams", _mixed, "CG-AUDIT-MIXED-STREAMS", 9, {}),
+    ("unknown algorithm", _unknown_alg, "CG-AUDIT-UNKNOWN-ALG", 4, {}),
+    ("keyed chain, no key", _keyed_without_key, "CG-AUDIT-KEY-MISSING", 1, {}),
+]
+
+
+@pytest.mark.parametrize(("name", "spoil", "rule", "line", "extra"), BAD, ids=[b[0] for b in BAD])
+def test_bad_input_is_a_located_finding(root: Path, name: str, spoil: Any, rule: str, line: int,
+                                        extra: dict[str, Any]) -> None:
+    """Each kind of bad input is a blocking finding with file and line; the check never passes."""
+    spoil(root)
+    res = result(root, **extra)
+    hits = [f for f in res.findings if f.rule == rule]
+    assert hits and hits[0].path.startswith("audit/") and hits[0].line == line
+    assert res.status is Status.FAILED and any(f.severity.at_least(Severity.HIGH) for f in res.blocking)
+
+
+def test_key_env_unset_is_an_error(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A policy naming a key variable that is not set cannot evaluate the chain: error, not pass."""
+    monkeypatch.delenv("AUDIT_CHAIN_KEY", raising=False)
+    res = result(root, key_env="AUDIT_CHAIN_KEY")
+    assert res.status is Status.ERROR and "AUDIT_CHAIN_KEY" in (res.error or "")
+
+
+def test_keyed_policy_round_trip_and_downgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the key in the environment a keyed log passes; a plain-sha256 log is a downgrade."""
+    monkeypatch.setenv("AUDIT_CHAIN_KEY", KEY)
+    (tmp_path / "audit").mkdir()
+    write_log(tmp_path / "audit" / "k.jsonl", 4, key=bytes.fromhex("ab" * 24))
+    assert result(tmp_path, key_env="AUDIT_CHAIN_KEY").status is Status.PASSED
+    write_log(tmp_path / "audit" / "plain.jsonl", 4, stream="plain")
+    res = result(tmp_path, key_env="AUDIT_CHAIN_KEY")
+    assert {f.rule for f in res.findings} >= {"CG-AUDIT-UNKEYED"}
+
+
+def test_checkpoints_pinned_key_and_wrong_key(root: Path) -> None:
+    """A checkpoint from the pinned key verifies; one from another key is a finding on its file."""
+    key, other = generate(), generate()
+    (root / "cp.pub").write_bytes(key.public.pem())
+    last = read(root / "audit" / "api.jsonl")[-1]
+    head = [Head(last["stream"], last["seq"], last["hash"])]
+    (root / "good.checkpoint.json").write_bytes(sign_checkpoint(head, key, "api"))
+    res = result(root, checkpoints=["good.checkpoint.json"], checkpoint_keys=["cp.pub"], require_checkpoint=True)
+    assert res.status is Status.PASSED and res.metrics["streams"]["payments-api"]["checkpoints_matched"] == 1
+    (root / "bad.checkpoint.json").write_bytes(sign_checkpoint(head, other, "api"))
+    res = result(root, checkpoints=["bad.checkpoint.json"], checkpoint_keys=["cp.pub"])
+    bad = [f for f in res.findings if f.rule == "CG-AUDIT-CHECKPOINT-INVALID"]
+    assert res.status is Status.FAILED and bad[0].path == "bad.checkpoint.json" and bad[0].line == 1
+
+
+def test_missing_log_and_empty_list_are_errors(root: Path) -> None:
+    """A log the policy names but that does not exist is an error (fail closed)."""
+    res = run_check("audit-log", policy({"logs": ["audit/nope.jsonl"]}), root, use_cache=False)
+    assert res.status is Status.ERROR and "nope.jsonl" in (res.error or "")
+
+
+def test_run_with_a_hand_built_context(root: Path) -> None:
+    """`run(ctx)` works without the engine and fingerprints every finding."""
+    records = read(root / "audit" / "api.jsonl")
+    del records[3]
+    write(root / "audit" / "api.jsonl", records)
+    pol = policy({"logs": ["audit/api.jsonl"]})
+    ctx = CheckContext("audit-log", AuditLogOptions(logs=("audit/api.jsonl",)), pol,
+                       open_workspace(root, PathRules()), (), Fingerprinter(), None, Severity.HIGH)  # type: ignore[arg-type]
+    out = run(ctx)
+    assert {f.rule for f in out.findings} == {"CG-AUDIT-GAP", "CG-AUDIT-UNVERIFIABLE"}
+    assert all(len(f.fingerprint) == 32 for f in out.findings) and out.errors == ()
