@@ -15,7 +15,17 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from compliance_gate import __version__
-from compliance_gate.cli import init, keygen, policy_cmd, replay, report, run, signoff, verify
+from compliance_gate.cli import (
+    baseline,
+    init,
+    keygen,
+    policy_cmd,
+    replay,
+    report,
+    run,
+    signoff,
+    verify,
+)
 from compliance_gate.errors import GateError
 from compliance_gate.logs import configure_logging
 
@@ -28,6 +38,7 @@ COMMANDS: dict[str, ModuleType] = {
     "sign-off": signoff,
     "keygen": keygen,
     "replay": replay,
+    "baseline": baseline,
 }
 
 EXIT_INTERNAL = 3

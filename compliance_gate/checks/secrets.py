@@ -1,0 +1,193 @@
+"""The `secrets` check: credentials in the code and in the release's history, on detect-secrets.
+
+Reports exactly what `detect-secrets scan --no-verify` reports for the same files and settings
+(the set of file, line, type and hashed secret), with every plugin and every default filter,
+including `pragma: allowlist secret` and `pragma: allowlist nextline secret`, and never the
+engine's network verification: the gate is hermetic. It is much faster than the engine because
+a prefilter derived from the plugins' own regexes sends only candidate lines through the engine's
+per-line machinery (see `compliance_gate.secrets`), files are scanned on all cores, and unchanged
+files are answered from the cache.
+
+| rule | default severity |
+|---|---|
+| the detect-secrets plugin, e.g. `AWSKeyDetector`, `PrivateKeyDetector` | critical for private keys and provider keys |
+| `KeywordDetector`, `Base64HighEntropyString`, `HexHighEntropyString`, `BasicAuthDetector`, `JwtTokenDetector` | high |
+| `IPPublicDetector` | medium |
+
+Findings show a masked excerpt (the first three characters and the length, at most) and a keyed
+fingerprint; never the value. With a release range (`run --since REF`, or `history_since` in the
+policy) the lines added by every commit in the range are scanned too: a secret committed and
+removed later is still in the history and still blocks; the finding names the commit.
+
+Policy section (all keys optional):
+
+    checks:
+      secrets:
+        plugins: []                  # detect-secrets plugin names; empty = all built-in plugins
+        disable_plugins: [IPPublicDetector]
+        base64_limit: 4.5            # entropy limits, as detect-secrets' --base64-limit
+        hex_limit: 3.0
+        keyword_exclude: ""          # regex, as --keyword-exclude
+        exclude_lines: []            # regexes, as --exclude-lines / --exclude-files / --exclude-secrets
+        exclude_files: []
+        exclude_secrets: []
+        baseline: .secrets.baseline  # read if present; null to ignore baselines
+        baseline_required: false     # a missing baseline is then an error
+        unaudited: waive             # baseline entries never audited: waive or block
+        allow_inline_suppressions: true
+        require_suppression_reason: false   # `# pragma: allowlist secret -- why` needs the why
+        history: true                # scan the commits of the release range, when there is one
+        history_since: null          # a ref whose merge base with HEAD starts the range
+
+Baselines: an entry audited as a false positive is waived; an unaudited entry is waived or blocks
+per `unaudited`; an entry audited as a real secret (`is_secret: true`) still blocks. Honoured
+inline suppressions are listed as waived, refused ones are findings. Invalid UTF-8 files are
+scanned with the bad bytes replaced and counted (the engine skips them silently); lock files,
+non-text extensions and swagger files are skipped and counted, as the engine's filters say. A
+corrupt or foreign-version baseline, an unknown `history_since`, or a shallow clone missing the
+range make the check an error, never a pass.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from compliance_gate import bundled
+from compliance_gate.checks.interface import Check, CheckContext, FileOutcome
+from compliance_gate.errors import GateError
+from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity
+from compliance_gate.secrets import baseline as baselines
+from compliance_gate.secrets import history
+from compliance_gate.secrets.config import check_engine, engine_config
+from compliance_gate.secrets.judge import judge
+from compliance_gate.secrets.options import SecretsOptions
+from compliance_gate.secrets.worker import scan_batch, scan_history_batch
+
+PREFILTER_VERSION = "1"
+"""Bump when the scanner's output for a file can change, so cached results are recomputed."""
+
+
+def engines() -> dict[str, str]:
+    from compliance_gate.secrets.config import engine_version
+
+    return {"detect-secrets": engine_version(), "compliance-gate-secrets": PREFILTER_VERSION}
+
+
+def run(ctx: CheckContext[SecretsOptions]) -> CheckOutput:
+    opts = ctx.options
+    check_engine()
+    engine_config(opts)  # validates plugin names and regexes before any work starts
+    versions = engines()
+    errors: list[str] = []
+    counts: Counter[str] = Counter()
+    findings = _collect(ctx.scan_files(scan_batch, ctx.files, opts, engines=versions), errors, counts)
+    metrics: dict[str, Any] = {}
+    findings += _history(ctx, versions, {_key(f) for f in findings}, errors, counts, metrics)
+    inputs: list[InputRecord] = []
+    loaded = _baseline(ctx, opts, errors, inputs)
+    judged = judge(findings, opts, loaded)
+    counts.update(judged.counts)
+    if judged.stale:
+        metrics["baseline_stale_entries"] = list(judged.stale[:20])
+    lines, candidates = counts.get("lines", 0), counts.get("candidate-lines", 0)
+    metrics["lines_scanned"] = lines
+    metrics["candidate_line_ratio"] = round(candidates / lines, 4) if lines else 0.0
+    return CheckOutput(
+        findings=judged.findings,
+        waived=judged.waived,
+        counts=dict(counts),
+        metrics=metrics,
+        inputs=tuple(inputs),
+        engines=versions,
+        errors=tuple(errors),
+    )
+
+
+def _key(f: Finding) -> tuple[str, str, str]:
+    return baselines.finding_key(f)
+
+
+def _collect(outcomes: Iterable[FileOutcome], errors: list[str], counts: Counter[str]) -> list[Finding]:
+    out: list[Finding] = []
+    for o in outcomes:
+        if o.error:
+            errors.append(f"{o.path}: {o.error}")
+        counts.update(o.counts)
+        out += o.findings
+    return out
+
+
+def _history(
+    ctx: CheckContext[SecretsOptions],
+    versions: dict[str, str],
+    in_tree: set[tuple[str, str, str]],
+    errors: list[str],
+    counts: Counter[str],
+    metrics: dict[str, Any],
+) -> list[Finding]:
+    opts, ws = ctx.options, ctx.workspace
+    if not opts.history or ws.git is None or ws.mode in ("staged", "files"):
+        return []
+    repo = history.open_repo(ws.git.toplevel)
+    base = ws.git.since_commit or (history.resolve_base(repo, opts.history_since) if opts.history_since else None)
+    if base is None:
+        metrics["history"] = "not scanned: no release range (run --since REF or set history_since)"
+        return []
+    metrics["history_commits"] = history.check_complete(repo, base)
+    prefix = Path(ws.root).resolve().relative_to(Path(ws.git.toplevel).resolve()).as_posix()
+    section = ctx.policy.checks.get(ctx.check_id)
+    include = (*ctx.policy.paths.include, *(section.include if section else ()))
+    exclude = (*ctx.policy.paths.exclude, *(section.exclude if section else ()))
+    with tempfile.TemporaryDirectory(prefix="compliance-gate-history-") as tmp:
+        jobs = history.write_jobs(
+            list(history.changes(repo, base, "" if prefix == "." else prefix, counts)),
+            Path(tmp), include, exclude, ctx.policy.paths.max_file_bytes, counts,
+        )
+        hcounts: Counter[str] = Counter()
+        found = _collect(ctx.scan_files(scan_history_batch, jobs, opts, engines=versions), errors, hcounts)
+    counts["history-lines"] += hcounts.get("lines", 0)
+    counts["history-files"] += len(jobs)
+    out: list[Finding] = []
+    seen = set(in_tree)
+    rank = {j.path.split(":", 1)[0]: i for i, j in reversed(list(enumerate(jobs)))}
+    for f in sorted(found, key=lambda f: (rank.get(str(f.properties.get("commit", "")), 0), f.line or 0)):
+        if _key(f) not in seen:
+            seen.add(_key(f))
+            out.append(f)
+    counts["history-findings"] = len(out)
+    return out
+
+
+def _baseline(
+    ctx: CheckContext[SecretsOptions], opts: SecretsOptions, errors: list[str], inputs: list[InputRecord]
+) -> baselines.Baseline | None:
+    if not opts.baseline:
+        return None
+    path = bundled.resolve(opts.baseline, ctx.workspace.root)
+    if not path.is_file():
+        if opts.baseline_required:
+            errors.append(f"{opts.baseline}: the policy requires a secrets baseline and there is none "
+                          "(create one with `compliance-gate baseline`)")
+        return None
+    try:
+        loaded = baselines.load(path, opts.baseline)
+    except GateError as exc:
+        errors.append(str(exc))
+        return None
+    inputs.append(InputRecord(opts.baseline, loaded.sha256, rows=len(loaded.entries),
+                              details={"version": loaded.version}))
+    return loaded
+
+
+CHECK: Check[SecretsOptions] = Check(
+    id="secrets",
+    summary="Secrets in the code and the release's history (detect-secrets, hermetic, prefiltered)",
+    run=run,
+    options=SecretsOptions,
+    engines=engines,
+    default_fail_on=Severity.HIGH,
+)

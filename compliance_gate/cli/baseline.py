@@ -1,0 +1,36 @@
+"""`compliance-gate baseline`: write a detect-secrets baseline of the current secrets findings.
+
+The file is in the engine's format (hashed secrets, no plaintext), so `detect-secrets audit` can
+label its entries; audits already in an existing baseline are kept for the entries still found.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from compliance_gate.cli.run import resolve_policy
+from compliance_gate.errors import UsageError
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("baseline", help="write a detect-secrets baseline of the current secrets findings")
+    p.add_argument("path", nargs="?", default=".", help="repository to scan (default: .)")
+    p.add_argument("--policy", help="policy file or bundled name (as for `run`)")
+    p.add_argument("--output", "-o", metavar="FILE",
+                   help="where to write (default: the policy's checks.secrets.baseline, else .secrets.baseline)")
+    p.add_argument("--slim", action="store_true", help="no line numbers or timestamp (diff-friendly)")
+    p.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
+
+
+def execute(args: argparse.Namespace) -> int:
+    from compliance_gate.secrets.adopt import write_baseline
+
+    root = Path(args.path)
+    if not root.is_dir():
+        raise UsageError(f"{args.path}: not a directory; pass the repository to scan")
+    policy = resolve_policy(args.policy, root)
+    target, count = write_baseline(policy, root, Path(args.output) if args.output else None, args.slim, args.jobs)
+    print(f"wrote {count} entr{'y' if count == 1 else 'ies'} to {target} (audit them with `detect-secrets audit`)")
+    return 0

@@ -1,0 +1,198 @@
+"""The engine's scan of one file, with only candidate lines going through its per-line machinery.
+
+This mirrors `detect_secrets.core.scan.scan_file` step by step, calling the engine's own code for
+every decision: its file-name filters, its transformers (the INI/config transformer, the YAML
+transformer, and the eager config transformer that it tries only when the first pass found
+nothing), its `_scan_line` (plugin + secret filters) and its line and context filters. The one
+change is *which* lines reach `_scan_line`: those the prefilter says some plugin can fire on, and
+for each only those plugins. Plugins and filters are pure functions of (file name, line, previous
+line), so the results are the engine's.
+
+Two deliberate differences, both about what the engine silently drops:
+
+- a file that is not valid UTF-8 is skipped by the engine without a word; the gate scans it with
+  the undecodable bytes replaced and counts it (`invalid-utf8`);
+- `pragma: allowlist secret` comments are evaluated here (with the engine's function) after the
+  other filters, so that suppressions can be counted and, per policy, refused.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from compliance_gate.secrets.prefilter import LineIndex, PluginPlan, candidate_lines
+
+_REASON = re.compile(r"pragma: ?(?:allow|white)list(?:[ -]nextline)?[ -]secret(.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A secret the engine reports on `line`. `secret` never leaves the worker process."""
+
+    plugin: str
+    type: str
+    line: int
+    secret: str
+    hashed: str
+    suppressed: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FileScan:
+    hits: tuple[Hit, ...] = ()
+    skipped: str | None = None
+    lines: int = 0
+    candidates: int = 0
+    invalid_utf8: bool = False
+
+
+class _Named(io.StringIO):
+    """What the engine's transformers expect: a text file object with a `name`."""
+
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text)
+        self.name = name
+
+
+def decode(data: bytes) -> tuple[str, bool]:
+    """UTF-8 text with universal newlines (as `open()` gives the engine); flag invalid UTF-8."""
+    try:
+        text, bad = data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, bad = data.decode("utf-8", errors="replace"), True
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, bad
+
+
+def skip_reason(filename: str) -> str | None:
+    """The engine's file-name filters (lock files, non-text extensions, exclusions...)."""
+    from detect_secrets.core.scan import get_filters_with_parameter
+    from detect_secrets.util.inject import call_function_with_arguments
+
+    for fn in get_filters_with_parameter("filename"):
+        try:
+            if call_function_with_arguments(fn, filename=filename):
+                return str(fn.path).rsplit(".", 1)[-1]
+        except TypeError:  # a filter that needs more than the file name, as in the engine
+            continue
+    return None
+
+
+def scan_text(filename: str, text: str, plans: Sequence[PluginPlan], invalid_utf8: bool = False) -> FileScan:
+    """Scan one file's text as `detect-secrets scan` would (`filename` repo-relative)."""
+    from detect_secrets.transformers import get_transformed_file
+
+    reason = skip_reason(filename)
+    if reason is not None:
+        return FileScan(skipped=reason)
+    lines = get_transformed_file(cast(Any, _Named(text, filename))) or _Named(text, filename).readlines()
+    hits, candidates = scan_lines(filename, lines, plans)
+    total = len(lines)
+    if not any(not h.suppressed for h in hits):
+        eager = get_transformed_file(cast(Any, _Named(text, filename)), use_eager_transformers=True)
+        if eager:
+            more, extra = scan_lines(filename, eager, plans)
+            hits = [*hits, *more]
+            candidates += extra
+            total += len(eager)
+    return FileScan(tuple(dedupe(hits)), None, total, candidates, invalid_utf8)
+
+
+def scan_lines(
+    filename: str,
+    lines: Sequence[str],
+    plans: Sequence[PluginPlan],
+    only: frozenset[int] | None = None,
+) -> tuple[list[Hit], int]:
+    """Hits on the candidate lines of `lines` (1-based `only` restricts to those line numbers)."""
+    from detect_secrets.core.scan import _is_filtered_out, _scan_line
+    from detect_secrets.util.code_snippet import get_code_snippet
+
+    if not lines:
+        return [], 0
+    index = LineIndex(lines)
+    per_line = candidate_lines(index, plans)
+    content = list(lines)
+    hits: list[Hit] = []
+    for i in sorted(per_line):
+        number = i + 1
+        if only is not None and number not in only:
+            continue
+        line = index.stripped[i]
+        snippet = get_code_snippet(lines=content, line_number=number)
+        found: list[tuple[Any, Any]] = []
+        for plugin in per_line[i]:
+            for secret in _scan_line(
+                plugin=plugin, filename=filename, line=line, line_number=number, context=snippet
+            ):
+                if not _is_filtered_out(
+                    required_filter_parameters=["context"],
+                    filename=secret.filename,
+                    secret=secret.secret_value,
+                    plugin=plugin,
+                    line=line,
+                    context=snippet,
+                ):
+                    found.append((plugin, secret))
+        if not found or _is_filtered_out(
+            required_filter_parameters=["line"], filename=filename, line=line, context=snippet
+        ):
+            continue
+        pragma = _pragma(filename, line, snippet)
+        for plugin, secret in found:
+            hits.append(
+                Hit(
+                    plugin=type(plugin).__name__,
+                    type=secret.type,
+                    line=number,
+                    secret=secret.secret_value,
+                    hashed=secret.secret_hash,
+                    suppressed=pragma is not None,
+                    reason=pragma or "",
+                )
+            )
+    return hits, len(per_line)
+
+
+def _pragma(filename: str, line: str, snippet: Any) -> str | None:
+    """None if no allowlist pragma covers the line, else the reason written after it ('' if none)."""
+    from detect_secrets.filters.allowlist import is_line_allowlisted
+
+    if not is_line_allowlisted(filename=filename, line=line, context=snippet):
+        return None
+    for payload in (line, snippet.previous_line):
+        m = _REASON.search(payload.rstrip())
+        if m:
+            return _clean_reason(m.group(1))
+    return ""
+
+
+def _clean_reason(rest: str) -> str:
+    text = rest.replace("*/", " ").replace("-->", " ").strip(" \t:-\u2013\u2014()[]")
+    return text if sum(c.isalnum() for c in text) >= 3 else ""
+
+
+def dedupe(hits: Sequence[Hit]) -> list[Hit]:
+    """As the engine's SecretsCollection: one entry per (type, hashed secret), the first line.
+
+    Suppressed hits are kept apart (the engine never sees them) and deduplicated per line.
+    """
+    seen: set[tuple[str, str]] = set()
+    seen_suppressed: set[tuple[str, str, int]] = set()
+    out: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: h.line):
+        key = (hit.type, hit.hashed)
+        if hit.suppressed:
+            if (*key, hit.line) not in seen_suppressed:
+                seen_suppressed.add((*key, hit.line))
+                out.append(hit)
+        elif key not in seen:
+            seen.add(key)
+            out.append(hit)
+    return out

@@ -1,0 +1,139 @@
+"""The batch scanner that runs in worker processes: files in, masked findings out.
+
+Findings carry the engine's `hashed_secret` (the unsalted SHA-1 a `.secrets.baseline` holds) in
+their properties so that the check can match baseline entries; the check strips it before the
+findings leave it. The raw value is used only here: to fingerprint (keyed HMAC) and to mask.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from compliance_gate.checks.interface import FileJob, FileOutcome
+from compliance_gate.fingerprint import Fingerprinter, stamp
+from compliance_gate.model import Finding, Severity
+from compliance_gate.redact import mask_secret
+from compliance_gate.secrets.config import configured, engine_config
+from compliance_gate.secrets.engine import FileScan, Hit, decode, dedupe, scan_lines, scan_text, skip_reason
+from compliance_gate.secrets.history import read_job
+from compliance_gate.secrets.options import SecretsOptions
+from compliance_gate.secrets.prefilter import Planner
+
+CHECK_ID = "secrets"
+CRITICAL = frozenset({
+    "PrivateKeyDetector", "AWSKeyDetector", "AzureStorageKeyDetector", "GitHubTokenDetector",
+    "GitLabTokenDetector", "StripeDetector", "SlackDetector", "TwilioKeyDetector", "SendGridDetector",
+    "OpenAIDetector", "PypiTokenDetector", "NpmDetector", "SquareOAuthDetector", "IbmCloudIamDetector",
+    "IbmCosHmacDetector", "SoftlayerDetector", "CloudantDetector", "ArtifactoryDetector",
+    "MailchimpDetector", "DiscordBotTokenDetector", "TelegramBotTokenDetector",
+})
+"""Private keys and provider credentials: critical by default (policy `severity:` can change it)."""
+MEDIUM = frozenset({"IPPublicDetector"})
+"""A public IP address is an exposure hint, not a credential."""
+
+
+def default_severity(plugin: str) -> Severity:
+    if plugin in CRITICAL:
+        return Severity.CRITICAL
+    return Severity.MEDIUM if plugin in MEDIUM else Severity.HIGH
+
+
+@lru_cache(maxsize=8)
+def _planner(frozen_config: str) -> Planner:
+    from detect_secrets.settings import get_plugins
+
+    return Planner(get_plugins())
+
+
+def current_planner(config: dict[str, Any]) -> Planner:
+    """The prefilter for the plugins configured now (cached per configuration in this process)."""
+    import json
+
+    return _planner(json.dumps(config, sort_keys=True))
+
+
+def scan_batch(jobs: Sequence[FileJob], options: SecretsOptions, key: bytes) -> list[FileOutcome]:
+    """`BatchScanner` for the secrets check."""
+    config = engine_config(options)
+    out: list[FileOutcome] = []
+    with configured(config):
+        planner = current_planner(config)
+        for job in jobs:
+            try:
+                with open(job.abspath, "rb") as fh:
+                    data = fh.read()
+            except OSError as exc:
+                out.append(FileOutcome(job.path, error=f"cannot read ({exc.strerror})"))
+                continue
+            text, bad = decode(data)
+            result = scan_text(job.path, text, planner.for_file(job.path), bad)
+            out.append(outcome(job.path, result, Fingerprinter(key)))
+    return out
+
+
+def scan_history_batch(jobs: Sequence[FileJob], options: SecretsOptions, key: bytes) -> list[FileOutcome]:
+    """`BatchScanner` for history jobs (see `history.write_jobs`): only added lines are scanned."""
+    config = engine_config(options)
+    out: list[FileOutcome] = []
+    with configured(config):
+        planner = current_planner(config)
+        for job in jobs:
+            with open(job.abspath, "rb") as fh:
+                commit, path, lines, added = read_job(fh.read())
+            reason = skip_reason(path)
+            if reason is not None:
+                result = FileScan(skipped=reason)
+            else:
+                hits, candidates = scan_lines(path, lines, planner.for_file(path), only=added)
+                result = FileScan(tuple(dedupe(hits)), None, len(added), candidates)
+            found = outcome(path, result, Fingerprinter(key), commit)
+            out.append(FileOutcome(job.path, found.findings, found.counts))
+    return out
+
+
+def outcome(path: str, result: FileScan, fp: Fingerprinter, commit: str | None = None) -> FileOutcome:
+    counts: Counter[str] = Counter()
+    if result.skipped:
+        counts[f"skipped-{result.skipped.replace('_', '-')}"] += 1
+        return FileOutcome(path, counts=dict(counts))
+    counts["lines"] = result.lines
+    counts["candidate-lines"] = result.candidates
+    if result.invalid_utf8:
+        counts["invalid-utf8"] += 1
+    findings = list(stamp(fp, ((to_finding(path, h, commit), h.secret) for h in result.hits)))
+    counts["inline-suppressions"] = sum(1 for h in result.hits if h.suppressed)
+    return FileOutcome(path, tuple(findings), dict(counts))
+
+
+def to_finding(path: str, hit: Hit, commit: str | None = None) -> Finding:
+    props: dict[str, Any] = {"type": hit.type, "hashed_secret": hit.hashed}
+    where = f" added in commit {commit[:12]}" if commit else ""
+    message = f"{hit.type}{where}; rotate it and load it from a secret store"
+    if hit.suppressed:
+        props["suppressed"] = True
+        props["suppression_reason"] = bool(hit.reason)
+        message = f"{hit.type} hidden by an inline `pragma: allowlist secret`{where}"
+    if commit:
+        props["commit"] = commit
+    return Finding(
+        check=CHECK_ID,
+        rule=hit.plugin,
+        severity=default_severity(hit.plugin),
+        message=message,
+        path=path,
+        line=hit.line,
+        excerpt=mask_secret(hit.secret),
+        properties=props,
+    )
+
+
+def engine_hits(findings: Iterable[Finding]) -> set[tuple[str, int, str, str]]:
+    """(path, line, type, hashed_secret) of unsuppressed findings: what `detect-secrets scan` lists."""
+    return {
+        (f.path or "", f.line or 0, str(f.properties["type"]), str(f.properties["hashed_secret"]))
+        for f in findings
+        if not f.properties.get("suppressed")
+    }
