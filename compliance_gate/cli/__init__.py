@@ -16,6 +16,7 @@ from types import ModuleType
 
 from compliance_gate import __version__
 from compliance_gate.cli import (
+    audit_checkpoint,
     baseline,
     init,
     keygen,
@@ -37,6 +38,7 @@ COMMANDS: dict[str, ModuleType] = {
     "verify": verify,
     "sign-off": signoff,
     "keygen": keygen,
+    "audit-checkpoint": audit_checkpoint,
     "replay": replay,
     "baseline": baseline,
 }
