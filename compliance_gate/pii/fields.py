@@ -35,26 +35,36 @@ from collections.abc import Iterator
 
 from compliance_gate.pii.hit import FIELD, LOG, SAD, RawHit, words
 
-_ANCHOR_TAILS = {
-    "c": r"ard[_-]?(?:number|num|no|(?:verification|security)[_-]?(?:value|code))"
-    r"|c[_-]?(?:number|num)|v(?:v2|c2|v|c|n)|av2|id",
-    "p": r"an|in(?:[_-]?(?:block|code|number))?|rimary[_-]?account[_-]?number",
-    "s": r"sn|ocial[_-]?security(?:[_-]?(?:number|no))?|ecurity[_-]?code",
-    "t": r"rack[_-]?(?:1|2|data)",
-    "m": r"ag[_-]?stripe",
-    "i": r"ban",
-}
-"""The sensitive names, by first letter (regex for the rest of the name)."""
+NAMES = (
+    r"card[_-]?(?:number|num|no|(?:verification|security)[_-]?(?:value|code))",
+    r"cc[_-]?(?:number|num)",
+    r"cv(?:v2|c2|v|c|n)",
+    r"cav2",
+    r"cid",
+    r"pan",
+    r"pin(?:[_-]?(?:block|code|number))?",
+    r"primary[_-]?account[_-]?number",
+    r"ssn",
+    r"social[_-]?security(?:[_-]?(?:number|no))?",
+    r"security[_-]?code",
+    r"track[_-]?(?:1|2|data)",
+    r"mag[_-]?stripe",
+    r"iban",
+)
+"""The sensitive names, as regexes over the lower-cased text."""
 
-_TAILS = "|".join(f"(?<={first})(?:{rest})" for first, rest in _ANCHOR_TAILS.items())
-_FIRSTS = "".join(_ANCHOR_TAILS)
-WORD_START = re.compile(f"[{_FIRSTS}](?<![a-z0-9].)(?:{_TAILS})")
-"""Names starting a word, searched in the lower-cased text (`card_number`, `CVV`, `"pan"`)."""
-CAMEL_HUMP = re.compile(f"[{_FIRSTS.upper()}](?<=[a-z0-9].)(?i:{_TAILS})")
-"""Names starting at a camel-case hump (`userCardNumber`), searched in the original text.
 
-In both patterns the look-behind comes after the first letter, so the regex engine keeps its fast
-scan for a plausible first character and refuses a start inside a word in one step."""
+def _by_first_letter(names: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(name[0], []).append(name[1:])
+    return tuple(re.compile(f"{first}(?:{'|'.join(rests)})") for first, rests in groups.items())
+
+
+_NAME_PATTERNS = _by_first_letter(NAMES)
+"""One pattern per first letter: a literal first character is the regex engine's fastest search
+(a character class of six common letters, or a look-behind, would be tried at every letter);
+word boundaries, camel-case humps included, are checked in Python on the matches."""
 
 _CANONICAL = {
     "cardnumber": "card_number", "cardnum": "card_number", "cardno": "card_number",
@@ -98,6 +108,16 @@ _QUOTES = "\"'`"
 _SKIP = -1
 
 
+def _names(text: str, low: str) -> Iterator[tuple[int, int]]:
+    """Spans of sensitive names that start and end a word (or a camel-case hump)."""
+    for pattern in _NAME_PATTERNS:
+        for m in pattern.finditer(low):
+            at = m.start()
+            starts_word = at == 0 or not low[at - 1].isalnum() or (text[at].isupper() and not text[at - 1].isupper())
+            if starts_word and _ends_word(text, low, m.end()):
+                yield m.span()
+
+
 def _ends_word(text: str, low: str, end: int) -> bool:
     return end >= len(low) or not low[end].isalnum() or (text[end].isupper() and not text[end - 1].isupper())
 
@@ -121,13 +141,18 @@ def _other_words(text: str, ident: tuple[int, int], anchor: tuple[int, int]) -> 
 def find_fields(text: str, low: str) -> Iterator[RawHit]:
     """Sensitive names where they are stored, and where they are passed to logging calls."""
     seen_log: set[tuple[int, str]] = set()
-    anchors = sorted([m.span() for m in WORD_START.finditer(low)] + [m.span() for m in CAMEL_HUMP.finditer(text)])
-    for start, end in anchors:
-        if not _ends_word(text, low, end):
-            continue
+    covered = 0
+    last_ident = (-1, -1)
+    for start, end in sorted(_names(text, low)):
+        if start < covered:
+            continue  # `security_code` inside `card_security_code`
+        covered = end
         key = low[start:end].replace("_", "").replace("-", "")
         name = _CANONICAL[key]
         ident = _identifier(text, start, end)
+        if ident == last_ident:
+            continue  # one finding per identifier (`card_number_pan`)
+        last_ident = ident
         others = _other_words(text, ident, (start, end))
         if others & _SAFE or (key in _AMBIGUOUS and not others <= _CARDISH):
             continue

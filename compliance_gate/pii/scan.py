@@ -1,12 +1,12 @@
 """`scan_text`: every PII detector over one text, in a few passes of compiled regexes.
 
 Speed matters (the gate scans whole repositories on every release and the pre-commit hook on
-every commit), so the text is never split into lines up front. One regex finds every digit-led
-shape at once (card numbers, dashed SSNs, dashed phone numbers), two find phone numbers that
-start with `+` or `(`, one finds IBAN-shaped tokens, one finds
-`@domain` parts of email addresses, one finds sensitive names in the lower-cased text. Each
-pattern starts with a plain character class, which lets the regex engine skip quickly to
-plausible starts; word boundaries and the checksums run in Python on the few candidates only.
+every commit), so the text is never split into lines up front: a few regexes run over the whole
+text, each starting with a literal character (the regex engine's fastest search) -- one per
+possible first digit of a card number, one from the first dash of a dashed SSN or phone number,
+`+` and `(` for other phone numbers, `@` for email domains, a first letter for sensitive names in
+the lower-cased text, and `AA00` over the text's shape for IBANs. Word boundaries, brands and
+checksums run in Python on the few candidates only.
 Line and column are computed for hits alone.
 """
 
@@ -18,24 +18,19 @@ from collections.abc import Iterator
 from compliance_gate.pii import cards, contact, fields, iban, ssn
 from compliance_gate.pii.hit import ALL_DETECTORS, RULES_BY_DETECTOR, DetectorOptions, Hit, RawHit, ScanOptions
 
-_DIGIT_SHAPES = re.compile(
-    r"[0-9](?<![0-9A-Za-z_][0-9])[0-9]{2}(?:"  # three digits, not inside a word or number
-    r"(?P<pan>(?<=[2-6][0-9]{2})"  # no card network issues numbers starting 0, 1, 7, 8 or 9
-    r"(?:[0-9]{9,16}"
-    r"|[0-9](?P<sep>[ -])[0-9]{4}(?P=sep)[0-9]{4}(?P=sep)[0-9]{4}(?:(?P=sep)[0-9]{3})?"
-    r"|[0-9](?P<sep2>[ -])[0-9]{6}(?P=sep2)[0-9]{4,5}))"
-    r"|(?P<ssn>-[0-9]{2}-[0-9]{4})"
-    r"|(?P<phone>-[0-9]{3}-[0-9]{4})"
-    r")(?![0-9A-Za-z_])"
+_NOT_GLUED = "(?![0-9A-Za-z_])"
+_PANS = tuple(
+    re.compile(f"{d}(?<![0-9A-Za-z_]{d}){cards.CANDIDATE_TAIL}{_NOT_GLUED}") for d in cards.FIRST_DIGITS
 )
-"""Card numbers (`cards.CANDIDATE`), dashed SSNs (`ssn.DASHED`) and dashed North American phone
-numbers, factored behind their common three-digit start. Matching one digit and then looking
-back keeps the engine's fast scan for a first character while refusing, in one step, every start
-inside a word or a digit run (which would otherwise be retried at each of its digits); the brand
-look-behind drops epoch timestamps (1...) before they cost a Python call. The detectors' own
-boundary checks still run on every candidate."""
+"""One pattern per possible first digit of a card number. Each starts with a literal, which the
+regex engine finds with a tight loop; the look-behind right after it refuses, in one step, a
+start inside a word or a digit run (which would otherwise be retried at each of its digits)."""
+_DASHED = re.compile(r"-(?<=[0-9]{3}-)[0-9]{2,3}-[0-9]{4}" + _NOT_GLUED)
+"""Dashed SSNs (`ssn.DASHED`, 3-2-4) and North American phone numbers (3-3-4), found from their
+first dash (rarer than digits); the match starts three characters before it."""
 _PHONES = (re.compile(contact.E164), re.compile(contact.NANP_PARENS))
 _IBAN = re.compile(iban.CANDIDATE)
+_IBAN_SHAPE = re.compile(iban.SHAPE_CANDIDATE)
 _DEFAULT = ScanOptions()
 
 
@@ -59,10 +54,13 @@ def rules_for(detectors: frozenset[str]) -> frozenset[str]:
 
 
 def _raw_hits(text: str, enabled: frozenset[str], allow: tuple[str, ...]) -> Iterator[RawHit]:
-    if {"pan", "ssn", "phone"} & enabled:
-        yield from _digit_hits(text, enabled)
+    yield from _digit_hits(text, enabled)
     if "iban" in enabled:
-        for m in _IBAN.finditer(text):
+        # ASCII text (nearly all source) is searched through its shape; translating the rest
+        # would cost more than it saves
+        shaped = text.isascii()
+        matches = _IBAN_SHAPE.finditer(text.translate(iban.SHAPE)) if shaped else _IBAN.finditer(text)
+        for m in matches:
             hit = iban.iban_hit(text, m.start(), m.end())
             if hit is not None:
                 yield hit
@@ -77,20 +75,23 @@ def _raw_hits(text: str, enabled: frozenset[str], allow: tuple[str, ...]) -> Ite
 
 
 def _digit_hits(text: str, enabled: frozenset[str]) -> Iterator[RawHit]:
-    want_pan, want_ssn, want_phone = "pan" in enabled, "ssn" in enabled, "phone" in enabled
-    for m in _DIGIT_SHAPES.finditer(text):
-        kind = m.lastgroup
-        hit: RawHit | None = None
-        if kind == "pan":
-            if want_pan:
+    hit: RawHit | None
+    if "pan" in enabled:
+        for pattern in _PANS:
+            for m in pattern.finditer(text):
                 hit = cards.pan_hit(text, m.start(), m.end(), m.group("sep") or m.group("sep2"))
-        elif kind == "ssn":
-            if want_ssn:
-                hit = ssn.ssn_hit(text, m.start(), m.end())
-        elif want_phone:
-            hit = contact.phone_hit(text, m.start(), m.end())
-        if hit is not None:
-            yield hit
+                if hit is not None:
+                    yield hit
+    want_ssn, want_phone = "ssn" in enabled, "phone" in enabled
+    if want_ssn or want_phone:
+        for m in _DASHED.finditer(text):
+            start, end = m.start() - 3, m.end()
+            if end - start == 11:
+                hit = ssn.ssn_hit(text, start, end) if want_ssn else None
+            else:
+                hit = contact.phone_hit(text, start, end) if want_phone else None
+            if hit is not None:
+                yield hit
     if want_phone:
         for pattern in _PHONES:
             for m in pattern.finditer(text):
