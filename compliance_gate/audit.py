@@ -11,6 +11,7 @@ as `compliance_gate.auditlog` verifies it::
     chain = AuditChain("payments-api", origin="10.0.4.7", key=None)
     log = structlog.wrap_logger(
         structlog.WriteLogger(open("audit/payments-api.jsonl", "a")),
+        wrapper_class=structlog.BoundLogger,  # never level-filtered by a global configure()
         processors=[structlog.processors.add_log_level, chain, structlog.processors.JSONRenderer()],
     )
     log_started(log)
@@ -23,14 +24,16 @@ Values are normalised through JSON first (what is hashed is what the renderer wr
 verifier parses back); processors placed after the chain must not change the event. The chain
 holds one stream's state: give every process (or thread writing concurrently) its own stream
 name, because two writers sharing a stream would fork it. To continue a stream after a restart,
-pass the last record's `seq + 1` and `hash` as `next_seq` and `prev_hash`.
+pass the last record's `seq + 1` and `hash` as `next_seq` and `prev_hash`. `clock` (returning
+an RFC 3339 UTC string) replaces the wall clock, for reproducible fixtures. Integers beyond
++-2^53 cannot be canonicalised and raise `ValueError` rather than write an unverifiable record.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import orjson
@@ -44,7 +47,8 @@ class AuditChain:
     """structlog processor that seals each event into a per-stream hash chain."""
 
     def __init__(self, stream: str, *, origin: str | None = None, actor: str | None = None,
-                 key: bytes | None = None, next_seq: int = 0, prev_hash: str = GENESIS) -> None:
+                 key: bytes | None = None, next_seq: int = 0, prev_hash: str = GENESIS,
+                 clock: Callable[[], str] | None = None) -> None:
         self.stream = stream
         self.origin = origin
         self.actor = actor
@@ -52,6 +56,7 @@ class AuditChain:
         self.algorithm = HMAC_SHA256 if key else SHA256
         self._seq = next_seq
         self._prev = prev_hash
+        self._clock = clock or _utc_now
         self._lock = threading.Lock()
 
     def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> dict[str, Any]:
@@ -63,7 +68,7 @@ class AuditChain:
         if self.actor is not None:
             record.setdefault("actor", self.actor)
         with self._lock:
-            record["timestamp"] = _utc_now()
+            record["timestamp"] = self._clock()
             record["stream"] = self.stream
             record["seq"] = self._seq
             record["prev_hash"] = self._prev

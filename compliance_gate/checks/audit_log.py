@@ -55,7 +55,7 @@ class AuditLogOptions:
     require_start_stop: bool = True
     one_stream_per_file: bool = True
     scan_pii: bool = True
-    pii_detectors: tuple[str, ...] = ("pan", "iban", "ssn", "email", "phone", "sensitive-field")
+    pii_detectors: tuple[str, ...] = ("pan", "iban", "ssn", "email", "sensitive-field")
     email_allow_domains: tuple[str, ...] = ()
     scan_secrets: bool = True
     completeness: str = "auto"

@@ -26,7 +26,7 @@ def write_log(path: Path, n: int = 8, *, stream: str = "payments-api", key: byte
     """A log of `n` state changes framed by log.start / log.stop, written through structlog."""
     with path.open("a") as fh:
         chain = AuditChain(stream, origin="10.0.4.7", key=key)
-        log = structlog.wrap_logger(structlog.WriteLogger(fh), processors=[
+        log = structlog.wrap_logger(structlog.WriteLogger(fh), wrapper_class=structlog.BoundLogger, processors=[
             structlog.processors.add_log_level, chain, structlog.processors.JSONRenderer()])
         if start:
             log_started(log)

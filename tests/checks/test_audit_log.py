@@ -11,17 +11,17 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "auditlog"))
 
-from auditlogs import read, write, write_log  # noqa: E402
+from auditlogs import read, write, write_log
 
-from compliance_gate.attest.keys import generate  # noqa: E402
-from compliance_gate.auditlog.checkpoints import Head, sign_checkpoint  # noqa: E402
-from compliance_gate.checks.audit_log import AuditLogOptions, run  # noqa: E402
-from compliance_gate.checks.interface import CheckContext  # noqa: E402
-from compliance_gate.engine import run_check  # noqa: E402
-from compliance_gate.fingerprint import Fingerprinter  # noqa: E402
-from compliance_gate.model import Severity, Status  # noqa: E402
-from compliance_gate.policy import parse_policy  # noqa: E402
-from compliance_gate.workspace import PathRules, open_workspace  # noqa: E402
+from compliance_gate.attest.keys import generate
+from compliance_gate.auditlog.checkpoints import Head, sign_checkpoint
+from compliance_gate.checks.audit_log import AuditLogOptions, run
+from compliance_gate.checks.interface import CheckContext
+from compliance_gate.engine import run_check
+from compliance_gate.fingerprint import Fingerprinter
+from compliance_gate.model import Severity, Status
+from compliance_gate.policy import parse_policy
+from compliance_gate.workspace import PathRules, open_workspace
 
 KEY = "hex:" + "ab" * 24
 
@@ -150,3 +150,59 @@ def test_run_with_a_hand_built_context(root: Path) -> None:
     out = run(ctx)
     assert {f.rule for f in out.findings} == {"CG-AUDIT-GAP", "CG-AUDIT-UNVERIFIABLE"}
     assert all(len(f.fingerprint) == 32 for f in out.findings) and out.errors == ()
+
+
+def _replayed_repo(tmp_path: Path) -> tuple[Path, list[Any]]:
+    """Recorded events for two payments, a report, and the transitions the replay derives."""
+    from compliance_gate.replay.transitions import replay_transitions
+
+    events = [
+        {"event_id": f"{pid}-{i}", "payment_id": pid, "type": etype, "occurred_at": f"2026-01-01T00:00:{off:02d}Z",
+         "partition": 0, "offset": off, "currency": "USD", "amount": "10.00"}
+        for pid, base in (("p1", 0), ("p2", 3))
+        for i, (etype, off) in enumerate(
+            (("payment.created", base), ("payment.authorized", base + 1), ("payment.captured", base + 2)), 1)
+    ]
+    (tmp_path / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    (tmp_path / "report.csv").write_text("payment_id,status,amount,currency\np1,completed,10.00,USD\n"
+                                          "p2,completed,10.00,USD\n")
+    replay = parse_policy(json.dumps({"version": 1, "checks": {"replay": _replay_section()}}), "p.yaml")
+    return tmp_path, list(replay_transitions(replay.checks["replay"].options, tmp_path))
+
+
+def _replay_section() -> dict[str, Any]:
+    return {"events": {"path": "events.jsonl"}, "reported": {"path": "report.csv"}, "grace_s": 0}
+
+
+def test_completeness_against_replayed_events(tmp_path: Path) -> None:
+    """State changes without a record, with other statuses, or without an event are each reported."""
+    import structlog
+
+    from compliance_gate.audit import AuditChain, log_started, log_stopped
+
+    root, transitions = _replayed_repo(tmp_path)
+    assert len(transitions) == 6
+    (root / "audit").mkdir()
+    with (root / "audit" / "api.jsonl").open("w") as fh:
+        log = structlog.wrap_logger(structlog.WriteLogger(fh), wrapper_class=structlog.BoundLogger, processors=[
+            AuditChain("api", origin="h"), structlog.processors.JSONRenderer()])
+        log_started(log)
+        for t in transitions[1:]:  # the first state change has no record
+            to = "failed" if t.event_id == "p2-3" else t.to_state  # one record contradicts the replay
+            log.info("status", category="payment.state_change", actor="service:api", outcome="success",
+                     target=f"payment:{t.payment_id}", payment_id=t.payment_id, source_event_id=t.event_id,
+                     from_status=t.from_state, to_status=to)
+        log.info("status", category="payment.state_change", actor="service:api", outcome="success",
+                 target="payment:p9", payment_id="p9", source_event_id="p9-1", from_status=None,
+                 to_status="created")
+        log_stopped(log)
+    section = {"audit-log": {"logs": ["audit/api.jsonl"]}, "replay": _replay_section()}
+    pol = parse_policy(json.dumps({"version": 1, "checks": section}), "p.yaml")
+    res = run_check("audit-log", pol, root, use_cache=False)
+    got = sorted((f.rule, f.path, f.line) for f in res.findings)
+    assert got == [
+        ("CG-AUDIT-MISSING-RECORD", "events.jsonl", 1),
+        ("CG-AUDIT-ORPHAN-RECORD", "audit/api.jsonl", 7),
+        ("CG-AUDIT-STATE-MISMATCH", "audit/api.jsonl", 6),
+    ]
+    assert res.metrics["completeness"] == "checked" and res.metrics["transitions"] == 6
