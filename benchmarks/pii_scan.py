@@ -24,10 +24,48 @@ from compliance_gate.pii.cards import luhn_complete
 from compliance_gate.pii.hit import ALL_DETECTORS
 
 WORDS = [
-    *"order payment customer amount currency refund capture settle invoice merchant account status".split(),
-    *"request response session user token client config settings handler service queue event retry".split(),
+    *[
+        "order",
+        "payment",
+        "customer",
+        "amount",
+        "currency",
+        "refund",
+        "capture",
+        "settle",
+        "invoice",
+        "merchant",
+        "account",
+        "status",
+        "request",
+        "response",
+        "session",
+        "user",
+        "token",
+        "client",
+        "config",
+        "settings",
+        "handler",
+        "service",
+        "queue",
+        "event",
+        "retry",
+    ],
     # substrings of sensitive names (pan, pin, cid, cc): the detectors must reject these cheaply
-    *"timeout mapping typing span company expand shipping spinner decide incident access success".split(),
+    *[
+        "timeout",
+        "mapping",
+        "typing",
+        "span",
+        "company",
+        "expand",
+        "shipping",
+        "spinner",
+        "decide",
+        "incident",
+        "access",
+        "success",
+    ],
 ]
 
 
@@ -43,12 +81,12 @@ def python_chunk(rng: random.Random) -> str:
         f"    amount = models.DecimalField(max_digits=12, decimal_places=2, default={rng.random():.4f})\n"
         f"    created_ms = {rng.randint(1_500_000_000_000, 1_800_000_000_000)}\n\n"
         f"    def {ident(rng)}(self, {other}: str, retries: int = {rng.randint(0, 9)}) -> dict[str, int]:\n"
-        f"        \"\"\"Handle the {ident(rng)} for span {rng.randint(0, 10**6)}.\"\"\"\n"
-        f"        logger.info(\"processing %s\", self.{other},\n"
-        f"                    extra={{\"order_id\": \"ORD{rng.randint(10**15, 10**16)}\"}})\n"
-        f"        result = {{\"{ident(rng)}\": {rng.randint(0, 10**9)}, \"ratio\": {rng.uniform(0, 1e6):.6e}}}\n"
+        f'        """Handle the {ident(rng)} for span {rng.randint(0, 10**6)}."""\n'
+        f'        logger.info("processing %s", self.{other},\n'
+        f'                    extra={{"order_id": "ORD{rng.randint(10**15, 10**16)}"}})\n'
+        f'        result = {{"{ident(rng)}": {rng.randint(0, 10**9)}, "ratio": {rng.uniform(0, 1e6):.6e}}}\n'
         f"        if self.{other} and len(result) > {rng.randint(1, 99)}:\n"
-        f"            raise ValueError(f\"bad {{self.{other}!r}} at {{time.time()}}\")\n"
+        f'            raise ValueError(f"bad {{self.{other}!r}} at {{time.time()}}")\n'
         f"        return result\n\n"
     )
 
@@ -71,7 +109,7 @@ def yaml_chunk(rng: random.Random) -> str:
         f"  enabled: {rng.choice(['true', 'false'])}\n"
         f"  timeout_ms: {rng.randint(100, 60000)}\n"
         f"  image: registry.example.com/{ident(rng)}@sha256:{rng.getrandbits(256):064x}\n"
-        f"  version: \"{rng.randint(0, 9)}.{rng.randint(0, 30)}.{rng.randint(0, 99)}\"\n"
+        f'  version: "{rng.randint(0, 9)}.{rng.randint(0, 30)}.{rng.randint(0, 99)}"\n'
     )
 
 
@@ -112,7 +150,7 @@ def generate(root: Path, total_mb: float, seed: int = 7) -> tuple[int, int]:
             parts.append(chunk)
             n += len(chunk)
         if rng.random() < 0.02:  # a few planted card numbers
-            parts.append(f"card = \"{luhn_complete('4' + ''.join(rng.choices('0123456789', k=14)))}\"\n")
+            parts.append(f'card = "{luhn_complete("4" + "".join(rng.choices("0123456789", k=14)))}"\n')
             planted += 1
         path = root / f"pkg{files % 50}" / f"mod{files}{ext}"
         path.parent.mkdir(exist_ok=True)
@@ -141,7 +179,7 @@ def time_pool(paths: list[Path], workers: int) -> float:
 
     start = time.perf_counter()
     with multiprocessing.get_context("forkserver").Pool(workers) as pool:
-        pool.map(_scan_chunk, [paths[i::workers * 8] for i in range(workers * 8)])
+        pool.map(_scan_chunk, [paths[i :: workers * 8] for i in range(workers * 8)])
     return time.perf_counter() - start
 
 
