@@ -43,9 +43,8 @@ from pathlib import Path
 
 from compliance_gate.checks.interface import Check, CheckContext
 from compliance_gate.model import CheckOutput, Severity
+from compliance_gate.sast import policy, scanner
 from compliance_gate.sast.options import PathRule, SastOptions
-from compliance_gate.sast.policy import apply_policy
-from compliance_gate.sast.scanner import scan_batch
 
 PYTHON_SUFFIXES = (".py", ".pyw")
 """bandit's own default include globs (`*.py`, `*.pyw`)."""
@@ -64,8 +63,10 @@ def engines() -> Mapping[str, str]:
 
 def run(ctx: CheckContext[SastOptions]) -> CheckOutput:
     files = [f for f in ctx.files if f.path.endswith(PYTHON_SUFFIXES)]
-    outcomes = ctx.scan_files(scan_batch, files, ctx.options, engines=engines())
-    result = apply_policy(outcomes, ctx.options)
+    # The module, not the function, is imported above: a worker unpickling `scanner.scan_batch`
+    # imports the checks registry, which imports this module again (a cycle by name).
+    outcomes = ctx.scan_files(scanner.scan_batch, files, ctx.options, engines=engines())
+    result = policy.apply_policy(outcomes, ctx.options)
     return CheckOutput(
         findings=result.findings,
         waived=result.waived,

@@ -14,11 +14,11 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "sast"))
 from sastutil import luhn_pan, scan, triples
 
 from compliance_gate import serialize
-from compliance_gate.checks import sast as sast_check
 from compliance_gate.engine import run
 from compliance_gate.errors import CheckFailure, PolicyError
 from compliance_gate.model import Outcome, Status
 from compliance_gate.policy import load_policy, parse_policy
+from compliance_gate.sast import scanner as sast_scanner
 
 NOSEC_FILE = (
     "import subprocess\n"
@@ -115,7 +115,7 @@ def test_warm_cache_answers_without_scanning(repo: Path, monkeypatch: pytest.Mon
         calls.append(len(jobs))
         raise AssertionError("the warm run scanned a file")
 
-    monkeypatch.setattr(sast_check, "scan_batch", counting)
+    monkeypatch.setattr(sast_scanner, "scan_batch", counting)
     warm = scan(repo, use_cache=True)
     assert calls == []
     assert warm.findings == cold.findings

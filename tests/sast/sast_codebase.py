@@ -345,16 +345,18 @@ class Codebase:
             path.write_text(text)
 
 
-def generate(n_files: int, bug_rate: float = 0.1, seed: int = 4) -> Codebase:
-    """`n_files` modules; about `bug_rate` of them get one planted, labelled payment bug."""
+def generate(n_files: int, bug_rate: float = 0.1, seed: int = 4, parts: int = 1) -> Codebase:
+    """`n_files` modules of `parts` templates each; about `bug_rate` of them get one planted bug."""
     rng = random.Random(seed)
     out = Codebase()
     for i in range(n_files):
         kind = i % len(TEMPLATES)
         provider = rng.choice(PROVIDERS)
         entity = rng.choice(ENTITIES)
-        text = TEMPLATES[kind].format(provider=provider, Provider=provider.title(), PROVIDER=provider.upper(),
-                                      entity=entity, Entity=entity.title(), prefix=entity[:3])
+        chunks = [TEMPLATES[(kind + k * 3) % len(TEMPLATES)] for k in range(parts)]
+        text = "\n\n".join(chunks).format(provider=provider, Provider=provider.title(),
+                                           PROVIDER=provider.upper(), entity=entity, Entity=entity.title(),
+                                           prefix=entity[:3])
         if rng.random() < bug_rate:
             text += "\n\n" + rng.choice(BUGS)
         name = f"test_{entity}_{i}.py" if FOLDERS[kind] == "tests" else f"{entity}_{i}.py"

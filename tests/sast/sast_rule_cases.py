@@ -11,7 +11,11 @@ CASES: list[tuple[str, str, set[str]]] = [
     ("float-param", "def refund(order, amount: float):\n    return order\n", {"B901"}),
     ("dataclass-field", "class Payment:\n    amount: float\n", {"B901"}),
     ("balance-from-str", "balance = float(balance_str)\n", {"B901"}),
-    ("weak-total", "total = 0.0\n", {"B901"}),
+    ("weak-total-accumulating-prices", "def f(items):\n    total = 0.0\n    for i in items:\n"
+     "        total += i.price\n    return total\n", {"B901"}),
+    ("weak-total-latency", "def f(samples):\n    total = 0.0\n    for s in samples:\n        total += s\n",
+     set()),
+    ("weak-annotation", "def update(completed: float, total: float = 100.0):\n    pass\n", set()),
     ("decimal-amount", 'amount = Decimal(request.POST["amount"])\n', set()),
     ("fee-rate", "fee_rate = 0.029\n", set()),
     ("elapsed", "elapsed = float(end - start)\n", set()),

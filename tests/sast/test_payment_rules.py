@@ -94,3 +94,14 @@ def test_entry_points_are_declared_in_pyproject() -> None:
     pyproject = (Path(__file__).parents[2] / "pyproject.toml").read_text()
     for name, value in ours.items():
         assert f'{name} = "{value}"' in pyproject
+
+
+def test_generated_payment_codebase_precision_and_recall(tmp_path: Path) -> None:
+    """On the generated payment code base every planted bug is found and nothing else is flagged."""
+    from sast_codebase import generate
+
+    codebase = generate(96, bug_rate=0.3, seed=3, parts=3)
+    codebase.write(tmp_path)
+    mgr = run_bandit(sorted(str(tmp_path / p) for p in codebase.files), {"include": list(RULE_IDS), "exclude": []})
+    found = {(Path(i.fname).relative_to(tmp_path).as_posix(), i.lineno, i.test_id) for i in mgr.results}
+    assert codebase.expected and found == codebase.expected

@@ -8,7 +8,7 @@ from typing import Any
 from bandit.core.constants import HIGH, LOW, MEDIUM
 from bandit.core.issue import Issue
 
-from compliance_gate.sast.plugins._names import last_words, money_strength, names_in
+from compliance_gate.sast.plugins._names import enclosing_function, last_words, money_strength, names_in
 from compliance_gate.sast.plugins._rule import rule
 
 CWE_PRECISION = 1339  # Insufficient Precision or Accuracy of a Real Number
@@ -47,6 +47,23 @@ def _target_strength(targets: list[ast.expr]) -> int:
     return max((money_strength(last_words(t)) for t in targets), default=0)
 
 
+def _assigned_strength(node: ast.AST, targets: list[ast.expr]) -> int:
+    """A clear money name counts as is; a likely one (`total`) only if money is added to it later
+    in the same function (`total += item.price`): `total = 0.0` alone is as often a latency sum."""
+    strength = _target_strength(targets)
+    if strength != 1:
+        return strength
+    names = {t.id for t in targets if isinstance(t, ast.Name)}
+    scope: ast.AST | None = enclosing_function(node)
+    if scope is None:
+        return 0
+    for sub in ast.walk(scope):
+        if (isinstance(sub, ast.AugAssign) and isinstance(sub.target, ast.Name) and sub.target.id in names
+                and any(money_strength(last_words(n)) == 2 for n in names_in(sub.value))):
+            return 1
+    return 0
+
+
 @rule("B901", "Call", "Assign", "AnnAssign", "FunctionDef", "AsyncFunctionDef")
 def money_held_in_float(context: Any) -> Any:
     """B901: money held in a binary float.
@@ -56,8 +73,11 @@ def money_held_in_float(context: Any) -> Any:
     (`fee = 0.30`, `Charge(amount=12.5)`); an amount-like variable, parameter or field annotated
     `float` (`amount: float`). Names are judged by words: `amount`, `price`, `balance`, `fee`,
     `refund`, `payout`, `subtotal`, `cents`... are clear (confidence MEDIUM, HIGH for `float()`
-    on them); `total`, `cost`, `tax`, `discount`, `tip` are likely (LOW). Rates, ratios,
-    percentages, durations, counts and ids (`fee_rate`, `total_seconds`, `price_id`) are not money.
+    on them); `total`, `cost`, `tax`, `discount`, `tip` are only likely (LOW), and a float literal
+    assigned to one counts only when money is later added to it in the same function
+    (`total = 0.0` ... `total += line.price`); annotations count for clear names only. Rates,
+    ratios, percentages, durations, counts and ids (`fee_rate`, `total_seconds`, `price_id`) are
+    not money.
 
     **Why it matters.** Binary floats cannot hold most decimal fractions: `0.1 + 0.2 != 0.3`,
     `19.99 * 100 == 1998.9999999999998`, so `int(19.99 * 100)` charges 1998 cents. Ledgers drift,
@@ -78,19 +98,19 @@ def money_held_in_float(context: Any) -> Any:
     if isinstance(node, ast.Call):
         return _check_call(context, node)
     if isinstance(node, ast.Assign):
-        strength = _target_strength(node.targets)
+        strength = _assigned_strength(node, node.targets)
         if strength and (_is_float_literal(node.value) or _is_float_of_other(node.value)):
             return _issue("Money held in a binary float; use Decimal or integer minor units.", strength)
     if isinstance(node, ast.AnnAssign):
         strength = _target_strength([node.target])
         value_float = node.value is not None and (_is_float_literal(node.value) or _is_float_of_other(node.value))
-        if strength and (_is_float_annotation(node.annotation) or value_float):
+        if strength == 2 and (_is_float_annotation(node.annotation) or value_float):
             return _issue("Money typed or held as float; use Decimal or integer minor units.", strength)
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         args = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
         for arg in args:
             strength = money_strength(last_words(ast.Name(arg.arg)))
-            if strength and _is_float_annotation(arg.annotation):
+            if strength == 2 and _is_float_annotation(arg.annotation):
                 return _issue("Money parameter annotated float; use Decimal or integer minor units.",
                               strength, arg.lineno)
     return None
