@@ -117,7 +117,21 @@ def verify_commands(verdict: Verdict, context: ReportContext | None = None) -> l
 class CurrencyTotals:
     currency: str
     values: tuple[tuple[str, float | int], ...]
-    """Named amounts in minor units (e.g. events_gross, report_gross, net, residual)."""
+    """Named amounts in minor units, drawn as bars (e.g. replay -> report, report, ...)."""
+    exponent: int | None = None
+    bridges: tuple[Bridge, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Bridge:
+    """Replayed events against one counterpart (report or settlement) in one currency."""
+
+    counterpart: str
+    replay: int
+    other: int
+    difference: int
+    explained: int
+    residual: int
 
 
 TOTALS_KEYS = ("totals", "currencies", "per_currency", "control_totals")
@@ -125,6 +139,16 @@ TOTALS_KEYS = ("totals", "currencies", "per_currency", "control_totals")
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return 0
 
 
 def _flatten_numbers(value: Any, prefix: str = "") -> list[tuple[str, float | int]]:
@@ -140,11 +164,31 @@ def _flatten_numbers(value: Any, prefix: str = "") -> list[tuple[str, float | in
     return []
 
 
-def reconciliation_totals(verdict: Verdict) -> list[CurrencyTotals]:
-    """Per-currency totals from the replay check's metrics, whatever their nesting.
+def _bridged(currency: str, data: Mapping[str, Any]) -> CurrencyTotals:
+    """The replay check's v1 shape: `bridge: {report|settlement: {replay, <side>, residual...}}`."""
+    bridges: list[Bridge] = []
+    values: list[tuple[str, float | int]] = []
+    bridge = data.get("bridge")
+    sides: Mapping[str, Any] = bridge if isinstance(bridge, Mapping) else {}
+    for side in sorted(sides):
+        b = sides[side]
+        if not isinstance(b, Mapping):
+            continue
+        explained = b.get("explained")
+        total_explained = sum(_int(v) for v in explained.values()) if isinstance(explained, Mapping) else 0
+        bridges.append(Bridge(str(side), _int(b.get("replay")), _int(b.get(side)), _int(b.get("difference")),
+                              total_explained, _int(b.get("residual"))))
+        values += [(f"replay vs {side}", _int(b.get("replay"))), (str(side), _int(b.get(side)))]
+    exponent = data.get("exponent")
+    return CurrencyTotals(currency, tuple(values), exponent if isinstance(exponent, int) else None, tuple(bridges))
 
-    Looks for a mapping currency -> {name: amount or {name: amount}} under one of a few keys
-    (`totals`, `currencies`, ...); amounts are integers in minor units (or their digit strings).
+
+def reconciliation_totals(verdict: Verdict) -> list[CurrencyTotals]:
+    """Per-currency totals from the replay check's metrics.
+
+    The replay check's documented shape (`currencies.<CUR>.bridge`, see `checks/replay.py`) gives
+    the bridge per counterpart; any other mapping currency -> {name: amount} under one of a few
+    keys is shown generically (amounts are integers in minor units, or their digit strings).
     """
     out: list[CurrencyTotals] = []
     for result in verdict.checks:
@@ -155,12 +199,23 @@ def reconciliation_totals(verdict: Verdict) -> list[CurrencyTotals]:
             if not isinstance(table, Mapping):
                 continue
             for currency in sorted(table, key=str):
-                values = tuple(_flatten_numbers(table[currency]))
-                if values:
+                data = table[currency]
+                if isinstance(data, Mapping) and isinstance(data.get("bridge"), Mapping):
+                    out.append(_bridged(str(currency), data))
+                elif values := tuple(_flatten_numbers(data)):
                     out.append(CurrencyTotals(str(currency), values))
             if out:
                 return out
     return out
+
+
+def money(amount: float | int, exponent: int | None) -> str:
+    """Minor units as a decimal amount (`1003816`, 2 -> `10,038.16`); exact for integers."""
+    if not isinstance(amount, int) or not exponent or exponent < 0:
+        return f"{amount:,}"
+    sign = "-" if amount < 0 else ""
+    whole, frac = divmod(abs(amount), 10**exponent)
+    return f"{sign}{whole:,}.{frac:0{exponent}d}"
 
 
 def metric_rows(metrics: Mapping[str, Any], skip: Iterable[str] = ()) -> list[tuple[str, str]]:
@@ -185,6 +240,14 @@ def metric_rows(metrics: Mapping[str, Any], skip: Iterable[str] = ()) -> list[tu
 
 def audit_results(verdict: Verdict) -> list[CheckResult]:
     return [r for r in verdict.checks if r.check == AUDIT_CHECK]
+
+
+def chain_state(result: CheckResult) -> str:
+    """The audit-log hash chain as the check reports it (`metrics.chain`), or "not evaluated"."""
+    if result.status is Status.ERROR:
+        return "not evaluated (check error)"
+    state = result.metrics.get("chain")
+    return state if isinstance(state, str) and state else "not reported"
 
 
 def signoff_rows(verdict: Verdict, context: ReportContext | None = None) -> list[tuple[str, int, int]]:

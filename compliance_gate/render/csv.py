@@ -14,7 +14,8 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from compliance_gate.model import Verdict
 from compliance_gate.render import common
@@ -61,13 +62,28 @@ def render(verdict: Verdict, context: ReportContext | None = None) -> str:
     return _write(FINDING_COLUMNS, rows)
 
 
+def _flat(props: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested properties as dotted columns (`replay.state`, `report.status`); lists joined by "; "."""
+    out: dict[str, Any] = {}
+    for key, value in props.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(_flat(value, name + "."))
+        elif isinstance(value, list | tuple):
+            out[name] = "; ".join(str(v) for v in value)
+        else:
+            out[name] = value
+    return out
+
+
 def render_breaks(verdict: Verdict, context: ReportContext | None = None) -> str:
     """The replay check's breaks with their properties as extra columns (sorted by name)."""
     items = [x for x in common.located(verdict, include_waived=True) if x.result.check == common.REPLAY_CHECK]
-    extra = sorted({str(k) for x in items for k in x.finding.properties} - set(BREAK_COLUMNS))
+    flat = [_flat(x.finding.properties) for x in items]
+    extra = sorted({k for f in flat for k in f} - set(BREAK_COLUMNS))
     rows = (
         (x.finding.rule, x.finding.severity.value, _status(x), x.finding.path, x.finding.line, x.finding.message,
-         x.finding.fingerprint, *(x.finding.properties.get(k) for k in extra))
-        for x in items
+         x.finding.fingerprint, *(f.get(k) for k in extra))
+        for x, f in zip(items, flat, strict=True)
     )
     return _write((*BREAK_COLUMNS, *extra), rows)

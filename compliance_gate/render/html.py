@@ -149,17 +149,31 @@ def _waivers(verdict: Verdict) -> str:
 
 
 def _reconciliation(verdict: Verdict) -> str:
-    totals = common.reconciliation_totals(verdict)
     replay = [r for r in verdict.checks if r.check == common.REPLAY_CHECK]
     if not replay:
         return ""
+    totals = common.reconciliation_totals(verdict)
     parts = ["<h2>Reconciliation</h2>"]
-    if totals:
-        rows = [[_e(t.currency), _e(name), f"{value:,}"] for t in totals for name, value in t.values]
+    bridged = [t for t in totals if t.bridges]
+    if bridged:
+        rows = []
+        for t in bridged:
+            for b in t.bridges:
+                residual = common.money(b.residual, t.exponent)
+                rows.append([_e(t.currency), _e(b.counterpart), _e(common.money(b.replay, t.exponent)),
+                             _e(common.money(b.other, t.exponent)), _e(common.money(b.difference, t.exponent)),
+                             _e(common.money(b.explained, t.exponent)),
+                             f'<span class="st-failed">{_e(residual)}</span>' if b.residual else _e(residual)])
+        head = ["Currency", "Compared with", "Replayed events", "Counterpart", "Difference", "Explained",
+                "Unexplained residual"]
+        parts.append(_table(head, rows, frozenset({2, 3, 4, 5, 6})))
+    elif totals:
+        rows = [[_e(t.currency), _e(name), _e(common.money(value, t.exponent))]
+                for t in totals for name, value in t.values]
         parts.append(_table(["Currency", "Total (minor units)", "Amount"], rows, frozenset({2})))
-        parts.append(totals_chart(totals))
+    parts.append(totals_chart(totals))
     for r in replay:
-        other = common.metric_rows(r.metrics, skip=common.TOTALS_KEYS)
+        other = common.metric_rows(r.metrics, skip=(*common.TOTALS_KEYS, "breaks"))
         if other:
             parts.append(_table(["Metric", "Value"], [[_e(k), _e(v)] for k, v in other]))
     return "".join(parts)
@@ -171,11 +185,11 @@ def _audit(verdict: Verdict) -> str:
         return ""
     parts = ["<h2>Audit-log chain</h2>"]
     for r in results:
-        chain = [x for x in r.findings if "CHAIN" in x.rule.upper()]
-        state = "intact" if r.status is Status.PASSED or (r.status is Status.FAILED and not chain) else (
-            "broken" if chain else r.status.value)
-        parts.append(f'<p>Status: <span class="st-{r.status.value}">{_e(r.status.value)}</span>; '
-                     f"hash chain: <strong>{_e(state)}</strong> ({len(chain)} chain finding(s)).</p>")
+        state = common.chain_state(r)
+        css = "st-passed" if state == "intact" else "st-failed"
+        parts.append(f'<p>Check: <span class="st-{r.status.value}">{_e(r.status.value)}</span>; hash chain: '
+                     f'<strong class="{css}">{_e(state)}</strong>; completeness against the replayed events: '
+                     f"{_e(r.metrics.get('completeness', 'not reported'))}.</p>")
         rows = common.metric_rows(r.metrics)
         if rows:
             parts.append(_table(["Metric", "Value"], [[_e(k), _e(v)] for k, v in rows]))

@@ -118,8 +118,23 @@ def _findings(items: list[Located], max_findings: int, budget: int) -> list[str]
     return out
 
 
+def _reconciliation(verdict: Verdict) -> list[str]:
+    bridged = [t for t in common.reconciliation_totals(verdict) if t.bridges]
+    if not bridged:
+        return []
+    out = ["### Reconciliation", "",
+           "| Currency | Compared with | Replayed events | Counterpart | Unexplained residual |",
+           "|---|---|--:|--:|--:|"]
+    for t in bridged:
+        for b in t.bridges:
+            residual = common.money(b.residual, t.exponent)
+            out.append(f"| {escape(t.currency)} | {escape(b.counterpart)} | {common.money(b.replay, t.exponent)} "
+                       f"| {common.money(b.other, t.exponent)} | {f'**{residual}**' if b.residual else residual} |")
+    return [*out, ""]
+
+
 def _tail(verdict: Verdict, context: ReportContext | None) -> list[str]:
-    out: list[str] = []
+    out: list[str] = _reconciliation(verdict)
     waived = sum(len(r.waived) for r in verdict.checks)
     if verdict.waivers or waived:
         out += [f"### Waivers ({waived} finding(s) waived)", "",

@@ -42,6 +42,24 @@ def raw_values() -> list[str]:
 
 
 FP = Fingerprinter()
+REPLAY_METRICS = {
+    "version": 1,
+    "events": {"payments": 1200, "redeliveries": 3},
+    "categories": {"report_behind": {"EUR": 1}},
+    "currencies": {
+        "EUR": {"exponent": 2, "replay": {"gross": 1234500, "net": 1221501},
+                "report": {"rows": 700, "gross": 1221501, "net": 1221501},
+                "bridge": {"report": {"replay": 1234500, "report": 1221501, "difference": 12999,
+                                      "explained": {"report_behind": 12999}, "residual": 0},
+                           "settlement": {"replay": 1000000, "settlement": 997500, "difference": 2500,
+                                          "explained": {}, "residual": 2500}}},
+        "JPY": {"exponent": 0, "replay": {"gross": 99000, "net": 99000},
+                "bridge": {"report": {"replay": 99000, "report": 99000, "difference": 0, "explained": {},
+                                      "residual": 0}}},
+    },
+    "breaks_total": 1,
+    "breaks": [{"category": "report_behind", "payment_id": "pay_0042"}],
+}
 T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 T1 = datetime(2025, 3, 1, 12, 0, 41, tzinfo=UTC)
 
@@ -70,8 +88,9 @@ def sample_verdict(extra_findings: int = 0) -> Verdict:
                             "AWS Access Key", mask_secret(secret))
     replay_break = finding("replay", "CG-REC-REPORT-BEHIND", Severity.HIGH, "data/events.jsonl", 1042,
                            "pay_0042: report says pending, events say succeeded", None,
-                           payment_id="pay_0042", currency="EUR", events_amount=12999, report_amount=12999,
-                           event_ids=["evt_1", "evt_2"], report_status="pending", events_status="succeeded")
+                           payment_id="pay_0042", currency="EUR", amount_minor=12999,
+                           events=["evt_1 (data/events.jsonl:10)", "evt_2 (data/events.jsonl:1042)"],
+                           replay={"state": "succeeded", "amount": 12999}, report={"status": "pending", "line": 6})
     checks = (
         CheckResult("pii", Status.FAILED, tuple(pii), engines={"compliance-gate-pii": "1"}, duration_s=1.25,
                     counts={"files": 120}),
@@ -80,9 +99,7 @@ def sample_verdict(extra_findings: int = 0) -> Verdict:
         CheckResult("sast", Status.FAILED, tuple(sast), engines={"bandit": "1.9.4"}, duration_s=2.0),
         CheckResult("replay", Status.FAILED, (replay_break,), engines={"replay": "1"}, duration_s=0.75,
                     inputs=(InputRecord("data/events.jsonl", "ab" * 32, rows=5000),),
-                    metrics={"totals": {"EUR": {"events_gross": 1234500, "report_gross": 1221501, "net": -2500},
-                                        "USD": {"events_gross": 99000, "report_gross": 99000, "net": 99000}},
-                             "payments": 1200, "breaks": {"report_behind": 1}}),
+                    metrics=REPLAY_METRICS),
         CheckResult("audit-log", Status.PASSED, engines={"jsonschema-rs": "0.60"}, duration_s=0.5,
                     metrics={"records": 5000, "streams": 2, "chain": "intact"}),
         CheckResult("change-scope", Status.ERROR, error="git diff failed: bad revision 'v9' (src/x.py:1)",

@@ -61,11 +61,20 @@ def test_hostile_text_is_escaped(verdict: Verdict) -> None:
     "Verdict: FAIL", "c0ffee" * 10 + "abcd", "bandit 1.9.4", "detect-secrets 1.5.0", "9f" * 20,
     "453971******0006", "W-3", "2024-12-31", "expired", "payments-lead", "security",
     "compliance-gate verify verdict.dsse.json", "Audit-log chain", "intact", "Reconciliation",
-    "1,234,500", "git diff failed", "ab" * 32,
+    "12,345.00", "9,975.00", "99,000", "git diff failed", "ab" * 32,
 ])
 def test_sections_present(verdict: Verdict, needle: str) -> None:
     """Verdict, policy digest, engines, masked excerpts, waivers, totals, audit, sign-offs, verify."""
     assert needle in "".join(parse(html.render(verdict)).text)
+
+
+@pytest.mark.parametrize(("metrics", "state"), [({"chain": "intact"}, "intact"), ({"chain": "broken"}, "broken"),
+                                                ({}, "not reported")])
+def test_audit_chain_state_comes_from_the_check(verdict: Verdict, metrics: dict[str, str], state: str) -> None:
+    """The audit-chain line shows what the audit-log check measured, never a guess."""
+    audit = next(r for r in verdict.checks if r.check == "audit-log")
+    doc = html.render(replace(verdict, checks=(replace(audit, metrics=metrics),)))
+    assert "hash chain: <strong" in doc and f">{state}</strong>" in doc
 
 
 def test_svg_chart_per_currency(verdict: Verdict) -> None:
@@ -73,7 +82,22 @@ def test_svg_chart_per_currency(verdict: Verdict) -> None:
     c = parse(html.render(verdict))
     assert c.tags.count("svg") == 1
     assert c.tags.count("rect") == 6
-    assert "EUR" in c.text and "USD" in c.text
+    assert "EUR" in c.text and "JPY" in c.text
+
+
+def test_unexplained_residual_is_flagged(verdict: Verdict) -> None:
+    """A bridge with an unexplained residual shows it in red; a zero residual does not."""
+    doc = html.render(verdict)
+    assert '<span class="st-failed">25.00</span>' in doc
+    assert '<span class="st-failed">0.00</span>' not in doc
+
+
+def test_generic_totals_shape(verdict: Verdict) -> None:
+    """Totals in an unknown shape (currency -> {name: amount}) are still tabled and drawn."""
+    replay = next(r for r in verdict.checks if r.check == "replay")
+    other = replace(replay, metrics={"totals": {"USD": {"gross": 500, "net": "-200"}}})
+    doc = html.render(replace(verdict, checks=(other,)))
+    assert "gross" in doc and "-200" in doc and doc.count("<rect") == 2
 
 
 def test_no_replay_no_reconciliation_section(verdict: Verdict) -> None:

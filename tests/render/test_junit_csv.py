@@ -71,5 +71,16 @@ def test_breaks_csv_spreads_properties(verdict: Verdict) -> None:
     """Reconciliation breaks carry both sides' values and event ids as columns."""
     (row,) = rows(csv.render_breaks(verdict))
     assert row["rule"] == "CG-REC-REPORT-BEHIND"
-    assert row["payment_id"] == "pay_0042" and row["report_status"] == "pending"
-    assert row["event_ids"] == '["evt_1", "evt_2"]'
+    assert row["payment_id"] == "pay_0042" and row["report.status"] == "pending"
+    assert row["replay.state"] == "succeeded" and row["amount_minor"] == "12999"
+    assert row["events"] == "evt_1 (data/events.jsonl:10); evt_2 (data/events.jsonl:1042)"
+
+
+@pytest.mark.parametrize(("amount", "exponent", "text"), [
+    (1003816, 2, "10,038.16"), (-2500, 2, "-25.00"), (493481, 0, "493,481"), (5, 3, "0.005"), (7, None, "7"),
+])
+def test_money_formatting(amount: int, exponent: int | None, text: str) -> None:
+    """Minor units are shown as exact decimal amounts with the currency's exponent."""
+    from compliance_gate.render.common import money
+
+    assert money(amount, exponent) == text
