@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from compliance_gate.checks import audit_log, change_scope, pii, replay, secrets
+from compliance_gate.checks import audit_log, change_scope, pii, replay, sast, secrets
 from compliance_gate.checks.interface import Check
 
 REGISTRY: Mapping[str, Check[Any]] = {
     "pii": pii.CHECK,
     "audit-log": audit_log.CHECK,
     "change-scope": change_scope.CHECK,
+    "sast": sast.CHECK,
     "replay": replay.CHECK,
     "secrets": secrets.CHECK,
 }
