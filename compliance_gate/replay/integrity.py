@@ -44,9 +44,10 @@ def check_events(con: Any, opts: EventsInput, display: str) -> Integrity:
     ).fetchall()
     bad_count = con.execute("SELECT count(*) FROM ev WHERE problem IS NOT NULL").fetchall()[0][0]
     con.execute(f"""CREATE OR REPLACE TABLE dup AS
+        WITH ids AS (SELECT event_id FROM ev WHERE problem IS NULL GROUP BY event_id HAVING count(*) > 1)
         SELECT event_id, count(*) AS n, count(DISTINCT {PAYLOAD}) AS variants,
                list(line ORDER BY o1, o2, line) AS lines, list(DISTINCT payment_id ORDER BY payment_id) AS pids
-        FROM ev WHERE problem IS NULL GROUP BY event_id HAVING count(*) > 1""")
+        FROM ev WHERE problem IS NULL AND event_id IN (SELECT event_id FROM ids) GROUP BY event_id""")
     redeliveries = con.execute("SELECT coalesce(sum(n - 1), 0) FROM dup WHERE variants = 1").fetchall()[0][0]
     conflicts = tuple(
         Conflict(eid, tuple(pids), tuple(lines))
@@ -54,11 +55,9 @@ def check_events(con: Any, opts: EventsInput, display: str) -> Integrity:
             "SELECT event_id, pids, lines FROM dup WHERE variants > 1 ORDER BY lines[1]"
         ).fetchall()
     )
-    con.execute("CREATE OR REPLACE TABLE dropped AS SELECT unnest(lines[2:]) AS line FROM dup")
-    con.execute(
-        "CREATE OR REPLACE TABLE evs AS SELECT * FROM ev WHERE problem IS NULL "
-        "AND line NOT IN (SELECT line FROM dropped)"
-    )
+    # later copies of a duplicated id leave the replay; the bad rows were listed above
+    con.execute("UPDATE ev SET problem = 'duplicate' WHERE line IN (SELECT unnest(lines[2:]) FROM dup)")
+    con.execute("CREATE OR REPLACE VIEW evs AS SELECT * FROM ev WHERE problem IS NULL")
     gaps = _sequence_gaps(con, opts) if opts.order_by == "sequence" else _offset_gaps(con, display)
     return Integrity(tuple(bad), int(bad_count), int(redeliveries), conflicts, tuple(gaps))
 

@@ -72,8 +72,8 @@ def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outc
     out.errors.extend(safe_text(g) for g in found.gaps)
     for c in found.conflicts:
         where = ", ".join(f"{out.events_display}:{n}" for n in c.lines)
-        out.breaks.append(Break("duplicate_conflict", "events", safe_text(c.payment_ids[0]), "", 0,
-                                f"event {safe_text(c.event_id)} recorded with different payloads at {where}",
+        out.breaks.append(Break("duplicate_conflict", "events", c.payment_ids[0], "", 0,
+                                f"event {c.event_id} recorded with different payloads at {where}",
                                 c.lines[0]))
     lo, hi, rows = con.execute("SELECT min(ts), max(ts), count(*) FROM ev").fetchall()[0]
     out.inputs.append(InputRecord(out.events_display, sha256_file(events_path), "file", rows=int(rows),
@@ -116,7 +116,7 @@ def _fold_and_reconcile(con: Any, out: Outcome, recon: Reconciler, projected: di
     settled: array[int] = array("q")
     stale = payments = 0
     for row in stream.recon_rows(con):
-        pid = safe_text(row[0])
+        pid = row[0]  # raw here; results.py masks anything that reaches output
         report = Side(*row[6:13]) if row[11] is not None else None
         settlement = Side(*row[13:20]) if row[18] is not None else None
         if row[1] is None:
@@ -153,9 +153,9 @@ def _double_charges(con: Any, out: Outcome, settled: array[int]) -> None:
         GROUP BY p.idem HAVING count(*) > 1 ORDER BY 2""").fetchall()
     con.unregister("settled_df")
     for _idem, pids, n in rows:
-        shown = ", ".join(safe_text(p) for p in pids)
+        shown = ", ".join(pids)
         for pid in pids[1:]:
-            out.breaks.append(Break("double_charge", "events", safe_text(pid), "", 0,
+            out.breaks.append(Break("double_charge", "events", pid, "", 0,
                                     f"{n} succeeded payments share one idempotency key: {shown}"))
 
 
@@ -170,7 +170,7 @@ def _event_refs(con: Any, out: Outcome) -> dict[str, list[tuple[str, int]]]:
     rows = con.execute("""SELECT payment_id, list(event_id ORDER BY o1, o2, line), list(line ORDER BY o1, o2, line)
         FROM evs WHERE payment_id IN (SELECT payment_id FROM want) GROUP BY payment_id""").fetchall()
     con.unregister("want")
-    return {safe_text(p): [(safe_text(e), n) for e, n in zip(eids, lines, strict=True)] for p, eids, lines in rows}
+    return {p: [(safe_text(e), n) for e, n in zip(eids, lines, strict=True)] for p, eids, lines in rows}
 
 
 def _bad_rows(out: Outcome, opts: ReplayOptions, display: str, rows: Sequence[tuple[int, str]],

@@ -66,8 +66,9 @@ class Reconciler:
         self.in_flight: Counter[str] = Counter()
         self.within_tolerance: Counter[str] = Counter()
         self.within_tolerance_count: Counter[str] = Counter()
-        self.replay: defaultdict[str, Counter[str]] = defaultdict(Counter)
-        self.by_state: defaultdict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
+        # per currency: [payments, amount, captured, refunded, disputed]; per (currency, state): [count, amount]
+        self.replay: dict[str, list[int]] = {}
+        self.by_state: dict[tuple[str, str], list[int]] = {}
         self.bridges = {"report": Bridge(), "settlement": Bridge()}
 
     def payment(
@@ -76,16 +77,20 @@ class Reconciler:
     ) -> None:
         """Reconcile a payment that has events (`f`) with its report and settlement rows."""
         state = self.m.states[f.state] if f.state >= 0 else "(none)"
-        t = self.replay[currency]
-        t["payments"] += 1
-        t["amount"] += f.amount
-        t["captured"] += f.captured
-        t["refunded"] += f.refunded
-        t["disputed"] += f.disputed
-        self.by_state[currency][(state, "count")] += 1
-        self.by_state[currency][(state, "amount")] += f.amount
-        replay = {"state": state, "amount": f.amount, "captured": f.captured, "refunded": f.refunded,
-                  "currency": currency}
+        t = self.replay.get(currency)
+        if t is None:
+            t = self.replay[currency] = [0, 0, 0, 0, 0]
+        t[0] += 1
+        t[1] += f.amount
+        t[2] += f.captured
+        t[3] += f.refunded
+        t[4] += f.disputed
+        s = self.by_state.get((currency, state))
+        if s is None:
+            s = self.by_state[(currency, state)] = [0, 0]
+        s[0] += 1
+        s[1] += f.amount
+        replay = (state, f.amount, f.captured, f.refunded, currency)
         in_flight = last_ts > self.cutoff
         for category, detail in self.geo.violations(geo[0], geo[1], currency, geo[2]):
             self.breaks.append(Break(category, "events", pid, currency, f.amount, detail, f.last_line, replay))
@@ -117,7 +122,7 @@ class Reconciler:
                 brk("missing_in_settlement", mine, f"replayed as {state}, absent from the settlement file")
                 deltas.append((side, currency, "missing_in_settlement", mine))
             return
-        other = {"status": row.status, "amount": row.amount, "currency": row.currency, "line": row.line}
+        other = (row.status, row.amount, row.currency, row.line)
         if row.copies > 1:
             brk("duplicate_key", mine, f"payment id appears {row.copies} times in the {side}", other)
         status_break = self._status(state, f.state, row, side)
@@ -164,7 +169,7 @@ class Reconciler:
 
     def orphan(self, pid: str, row: Side, side: str) -> None:
         """A report or settlement row with no recorded events."""
-        other = {"status": row.status, "amount": row.amount, "currency": row.currency, "line": row.line}
+        other = (row.status, row.amount, row.currency, row.line)
         cur = row.currency or ""
         self.breaks.append(Break("missing_in_events", side, pid, cur, abs(row.amount or 0),
                                  f"in the {side} as {row.status}, no recorded events", None, None, other))

@@ -9,6 +9,7 @@ error, because it means money went unexplained.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,6 +22,7 @@ from compliance_gate.replay.categories import CATEGORIES
 from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.replay.pipeline import Outcome, replay_and_reconcile
 from compliance_gate.replay.reconcile import Break
+from compliance_gate.replay.safety import safe_text
 
 MAX_EVENT_REFS = 10
 
@@ -60,11 +62,12 @@ def findings(out: Outcome, opts: ReplayOptions, fp: Fingerprinter) -> list[Findi
     for b in ordered:
         cat = CATEGORIES[b.category]
         path = _path(b, out, opts)
-        line = b.line if b.side in ("events", "input") else (b.other or {}).get("line")
+        line = b.line if b.side in ("events", "input") or b.other is None else b.other[3]
         props = break_record(b, out, sev)
-        message = f"{cat.summary}: {b.detail}" if b.side == "input" else f"payment {b.payment_id}: {b.detail}"
+        detail = safe_text(b.detail)
+        message = f"{cat.summary}: {detail}" if b.side == "input" else f"payment {safe_text(b.payment_id)}: {detail}"
         f = Finding("replay", cat.rule, sev[b.category], message, path, line, properties=props)
-        pairs.append((f, f"{b.category}|{b.side}|{b.payment_id}|{b.detail}"))
+        pairs.append((f, f"{b.category}|{b.side}|{b.payment_id}|{detail}"))
     return list(stamp(fp, pairs))
 
 
@@ -74,7 +77,10 @@ def _path(b: Break, out: Outcome, opts: ReplayOptions) -> str:
     if b.side == "events":
         return out.events_display
     side = opts.settlement if b.side == "settlement" else opts.reported
-    return side.path or "(database)"
+    if side.path:
+        return side.path
+    sqlite = re.match(r"sqlite[+a-z]*:///(?!/)(.+)", side.url)  # a relative SQLite file
+    return sqlite.group(1) if sqlite else re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", side.url)
 
 
 def break_record(b: Break, out: Outcome, sev: Mapping[str, Severity]) -> dict[str, Any]:
@@ -83,18 +89,22 @@ def break_record(b: Break, out: Outcome, sev: Mapping[str, Severity]) -> dict[st
         "category": b.category,
         "severity": str(sev[b.category]),
         "side": b.side,
-        "payment_id": b.payment_id,
-        "currency": b.currency,
+        "payment_id": safe_text(b.payment_id),
+        "currency": safe_text(b.currency),
         "amount_minor": b.amount,
-        "detail": b.detail,
+        "detail": safe_text(b.detail),
         "events": [f"{e} ({out.events_display}:{n})" for e, n in refs[:MAX_EVENT_REFS]],
     }
     if len(refs) > MAX_EVENT_REFS:
         rec["events_more"] = len(refs) - MAX_EVENT_REFS
     if b.replay is not None:
-        rec["replay"] = dict(b.replay)
+        state, amount, captured, refunded, currency = b.replay
+        rec["replay"] = {"state": state, "amount": amount, "captured": captured, "refunded": refunded,
+                         "currency": currency}
     if b.other is not None:
-        rec[b.side] = dict(b.other)
+        status, amount, currency, line = b.other
+        rec[b.side] = {"status": safe_text(status) if status is not None else None, "amount": amount,
+                       "currency": safe_text(currency) if currency is not None else None, "line": line}
     return rec
 
 
@@ -111,16 +121,15 @@ def metrics(out: Outcome, opts: ReplayOptions) -> tuple[dict[str, Any], list[str
     per: dict[str, Any] = {}
     errors: list[str] = []
     for cur in currencies:
-        t = recon.replay.get(cur, Counter())
-        captured, refunded, disputed = t["captured"], t["refunded"], t["disputed"]
+        payments, amount, captured, refunded, disputed = recon.replay.get(cur, [0, 0, 0, 0, 0])
+        states = sorted(s for c, s in recon.by_state if c == cur)
         entry: dict[str, Any] = {
             "exponent": exps.get(cur),
             "replay": {
-                "payments": t["payments"], "amount": t["amount"], "captured": captured, "refunded": refunded,
+                "payments": payments, "amount": amount, "captured": captured, "refunded": refunded,
                 "disputed": disputed, "gross": captured + refunded + disputed, "net": captured - refunded - disputed,
                 "by_status": {
-                    s: {"count": recon.by_state[cur][(s, "count")], "amount": recon.by_state[cur][(s, "amount")]}
-                    for s in sorted({k[0] for k in recon.by_state[cur]})
+                    s: {"count": recon.by_state[(cur, s)][0], "amount": recon.by_state[(cur, s)][1]} for s in states
                 },
             },
             "bridge": {},
@@ -131,7 +140,7 @@ def metrics(out: Outcome, opts: ReplayOptions) -> tuple[dict[str, Any], list[str
                 "rows": sum(r[2] for r in mine), "net": sum(r[3] for r in mine), "gross": sum(r[4] for r in mine),
                 "by_status": {r[1]: {"count": r[2], "amount": r[3]} for r in mine},
             }
-            left = t["amount"] if side == "report" else captured
+            left = amount if side == "report" else captured
             explained = dict(sorted(recon.bridges[side].explained[cur].items()))
             diff = left - entry[side]["net"]
             residual = diff - sum(explained.values())

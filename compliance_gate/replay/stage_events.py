@@ -47,6 +47,8 @@ def detect_format(path: Path, declared: str) -> str:
 
 
 def _json_raw(path: Path, fields: EventFields, kcat: bool) -> str:
+    if not kcat:
+        return _plain_json_raw(path, fields)
     names = [f for f in CANONICAL if f != "amount"]
     paths = ", ".join(literal(json_path(getattr(fields, f))) for f in names)
     amount_path = literal(json_path(fields.amount))
@@ -81,6 +83,25 @@ def _json_raw(path: Path, fields: EventFields, kcat: bool) -> str:
         FROM e"""
 
 
+def _plain_json_raw(path: Path, fields: EventFields) -> str:
+    """One JSON parse per line. The amount is re-read from the raw line only when the parsed
+    value has more than 15 digits or an exponent, i.e. when a double may have lost digits."""
+    paths = ", ".join(literal(json_path(getattr(fields, f))) for f in CANONICAL)
+    last_key = fields.amount.split(".")[-1].replace("'", "''")
+    amount_re = literal(f'"{last_key}"\\s*:\\s*(-?[0-9][0-9.eE+-]*)')
+    amount_i = CANONICAL.index("amount") + 1
+    cols = [f"f[{i + 1}] AS {ident(n)}" for i, n in enumerate(CANONICAL) if n != "amount"]
+    return f"""
+        WITH l AS (SELECT row_number() OVER () AS line, text FROM {read_lines_sql(path)}),
+        b AS (SELECT line, text, json_valid(text) AS ok FROM l WHERE text IS NOT NULL AND trim(text) <> ''),
+        e AS (SELECT line, text, ok, CASE WHEN ok THEN json_extract_string(text, [{paths}]) END AS f FROM b)
+        SELECT line, ok, {", ".join(cols)},
+          CASE WHEN length(regexp_replace(f[{amount_i}], '[^0-9]', '', 'g')) > 15 OR f[{amount_i}] ~ '.*[eE].*'
+               THEN coalesce(nullif(regexp_extract(text, {amount_re}, 1), ''), f[{amount_i}])
+               ELSE f[{amount_i}] END AS amount
+        FROM e"""
+
+
 def _csv_raw(con: Any, path: Path, fields: EventFields) -> str:
     src = f"read_csv({literal(str(path))}, all_varchar=true, header=true, strict_mode=false)"
     try:
@@ -102,11 +123,9 @@ def stage_events(con: Any, path: Path, opts: EventsInput, machine: StateMachine,
     values_table(con, "codes", "type VARCHAR, ok_code INTEGER, fail_code INTEGER", list(event_codes(machine)))
     raw = _csv_raw(con, path, opts.fields) if fmt == "csv" else _json_raw(path, opts.fields, fmt == "kcat")
     try:
-        con.execute(f"CREATE OR REPLACE TABLE ev_raw AS {raw}")
-    except Exception as exc:
+        con.execute(f"CREATE OR REPLACE TABLE ev AS WITH ev_raw AS ({raw}) {_normalise_sql(opts)}")
+    except Exception as exc:  # duckdb's own error classes
         raise InputError(f"{path}: cannot read events ({str(exc).splitlines()[0]})") from None
-    con.execute(f"CREATE OR REPLACE TABLE ev AS {_normalise_sql(opts)}")
-    con.execute("DROP TABLE ev_raw")
 
 
 def event_codes(machine: StateMachine) -> list[tuple[str, int, int]]:
@@ -155,8 +174,8 @@ def _normalise_sql(opts: EventsInput) -> str:
     amount_problem = money.sql_problem("amount", "e", opts.amounts_in_minor_units)
     minor = money.sql_minor("amount", "e", opts.amounts_in_minor_units)
     failed = "lower(coalesce(success, 'true')) IN ('false', '0', 'no', 'f', 'failed')"
-    return f"""
-        WITH a AS (
+    return f""",
+        a AS (
           SELECT r.*, c.e, {ts} AS ts, {order},
                  coalesce(CASE WHEN {failed} THEN k.fail_code ELSE k.ok_code END, -1) AS code
           FROM ev_raw r LEFT JOIN cur_ev c ON c.code = r.currency LEFT JOIN codes k ON k.type = r.type),

@@ -46,3 +46,17 @@ def test_missing_events_file_is_an_error(repo: Path) -> None:
     commit(repo, {"README": "x\n"})
     result = run_check("replay", parse_policy(POLICY.format(as_of="2026-01-01T00:00:00Z")), repo, use_cache=False)
     assert result.status is Status.ERROR and "data/events.jsonl" in (result.error or "")
+
+
+def test_bundled_example_has_exactly_the_planted_break() -> None:
+    """The example service's recordings, through its own projector, show only the planted pending-while-completed."""
+    from compliance_gate.policy import load_policy
+
+    example = Path(__file__).parents[2] / "examples" / "payments-service"
+    policy = load_policy(example / "policies" / "compliance-gate.yaml")
+    result = run_check("replay", policy, example, use_cache=False)
+    assert result.status is Status.FAILED, result.error
+    assert [(f.rule, f.properties["payment_id"]) for f in result.findings] == [
+        ("CG-REC-REPORT-BEHIND", "pay_00000005")
+    ]
+    assert result.findings[0].properties["report"]["status"] == "pending"
