@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterator
 
 from compliance_gate.pii.hit import FIELD, LOG, SAD, RawHit, words
+from compliance_gate.pii.logcalls import QUOTES, SKIP, logging_call
 
 NAMES = (
     r"card[_-]?(?:number|num|no|(?:verification|security)[_-]?(?:value|code))",
@@ -93,19 +94,11 @@ _SAFE = words(
     "message required present exists count policy rule detector redact redacted hint name alias "
     "column col max min size expr aliases"
 )
-_SAFE_CALL = re.compile(r"mask|redact|hash|token|last4|last_?four|len\(|encrypt|fingerprint|bool\(")
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-_LOG_CALL = re.compile(
-    r"(?:\b(?:print|printf|puts|println)"
-    r"|\b[A-Za-z_]*(?:log|logger|logging|LOG|LOGGER|Logger|console)"
-    r"\.(?:debug|info|warning|warn|error|exception|critical|fatal|log|msg|trace))\s*\("
-)
 _SQL_TYPES = re.compile(
     r"(?:varchar|nvarchar|char|character|text|string|int|integer|bigint|numeric|number|decimal"
     r"|bytea|blob|varbinary|str)\b"
 )
-_QUOTES = "\"'`"
-_SKIP = -1
 
 
 def _names(text: str, low: str) -> Iterator[tuple[int, int]]:
@@ -163,8 +156,8 @@ def find_fields(text: str, low: str) -> Iterator[RawHit]:
         # a card word says whose PIN it is
         rule = SAD if name in _SAD and (key not in _AMBIGUOUS or qualified) else FIELD
         written = text[ident[0] : ident[1]]
-        call = _logging_call(text, ident[0], ident[1])
-        if call == _SKIP:
+        call = logging_call(text, ident[0], ident[1])
+        if call == SKIP:
             continue  # words of a log message, or a masked argument
         if call is not None:
             if (call, name) not in seen_log:
@@ -177,7 +170,7 @@ def find_fields(text: str, low: str) -> Iterator[RawHit]:
 def _stored(text: str, low: str, start: int, end: int) -> bool:
     """Is the name at `text[start:end]` a key, an assignment target, a field or a column?"""
     n = len(text)
-    quoted = end < n and text[end] in _QUOTES and start > 0 and text[start - 1] == text[end]
+    quoted = end < n and text[end] in QUOTES and start > 0 and text[start - 1] == text[end]
     j = end + 1 if quoted else end
     if j < n and text[j] == "?":  # TypeScript optional field
         j += 1
@@ -196,77 +189,3 @@ def _stored(text: str, low: str, start: int, end: int) -> bool:
         opener = text[start - 3 : start - 1]
         return quoted and len(opener) == 2 and opener[1] == "[" and (opener[0].isalnum() or opener[0] in "_)]")
     return not quoted and j > end and _SQL_TYPES.match(low, j) is not None
-
-
-def _logging_call(text: str, start: int, end: int) -> int | None:
-    """The offset of the logging call whose arguments contain `text[start:end]` as code.
-
-    `_SKIP` if the name is inside a plain string of such a call or in an argument wrapped in a
-    masking call; None outside logging calls.
-    """
-    window_start = start
-    for _ in range(3):
-        window_start = text.rfind("\n", 0, max(window_start - 1, 0)) + 1
-    opener = None
-    for m in _LOG_CALL.finditer(text, window_start, start):
-        opener = m
-    if opener is None:
-        return None
-    state, argument_start = _call_state(text, opener.end(), start)
-    if state != "code":
-        return _SKIP if state == "string" else None
-    if _SAFE_CALL.search(text[argument_start : _argument_end(text, end)].lower()):
-        return _SKIP
-    return opener.start()
-
-
-def _argument_end(text: str, i: int) -> int:
-    """Where the call argument running through offset `i` ends (a comma or the closing paren)."""
-    depth = 0
-    for j in range(i, min(len(text), i + 300)):
-        ch = text[j]
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth < 0:
-                return j
-        elif (ch == "," and depth == 0) or ch == "\n":
-            return j
-    return min(len(text), i + 300)
-
-
-def _call_state(text: str, i: int, stop: int) -> tuple[str, int]:
-    """Scan a call's arguments from `i` to `stop`: `closed`, inside a plain `string`, or `code`;
-    and where the argument being scanned at `stop` starts."""
-    depth = 1
-    argument_start = i
-    quote = ""
-    template = False
-    resume: list[str] = []  # f-string / template expressions: the quote to return to
-    while i < stop:
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-            elif template and ch == "{" and text[i + 1 : i + 2] != "{" and (quote != "`" or text[i - 1] == "$"):
-                resume.append(quote)
-                quote = ""
-        elif ch in _QUOTES:
-            quote = ch
-            template = ch == "`" or (i > 0 and text[i - 1] in "fF")
-        elif ch == "}" and resume:
-            quote = resume.pop()
-            template = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return "closed", argument_start
-        elif ch == "," and depth == 1:
-            argument_start = i + 1
-        i += 1
-    return ("string" if quote else "code"), argument_start
