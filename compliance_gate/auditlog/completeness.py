@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Protocol
 
+from compliance_gate.auditlog.safe import shown
 from compliance_gate.auditlog.verify import Problem, StateRecord
 
 
@@ -35,22 +36,22 @@ def cross_check(transitions: Iterable[TransitionLike], records: Mapping[str, Sta
     """Compare transitions with state-change records; `records` maps source event id to record."""
     explained: set[str] = set()
     for t in transitions:
-        rec = records.get(t.event_id)
+        pid, eid, to = shown(t.payment_id), shown(t.event_id), shown(t.to_state)
+        frm = None if t.from_state is None else shown(t.from_state)
+        rec = records.get(eid)
         if rec is None:
             path, line = _split(t.source)
             yield Problem("CG-AUDIT-MISSING-RECORD", path, line,
-                          f"payment {t.payment_id} changed {t.from_state or '(new)'} -> {t.to_state} on event "
-                          f"{t.event_id}, but no audit record points at that event",
-                          f"missing|{t.payment_id}|{t.event_id}", None, {"event": t.source})
+                          f"payment {pid} changed {frm or '(new)'} -> {to} on event {eid}, but no audit "
+                          "record points at that event", f"missing|{pid}|{eid}", None, {"event": t.source})
             continue
-        explained.add(t.event_id)
-        if (rec.payment_id, rec.from_status, rec.to_status) != (t.payment_id, t.from_state, t.to_state):
+        explained.add(eid)
+        if (rec.payment_id, rec.from_status, rec.to_status) != (pid, frm, to):
             path, line = _split(rec.where)
             yield Problem("CG-AUDIT-STATE-MISMATCH", path, line,
                           f"audit record says payment {rec.payment_id} {rec.from_status or '(new)'} -> "
-                          f"{rec.to_status}, the replay of event {t.event_id} ({t.source}) says payment "
-                          f"{t.payment_id} {t.from_state or '(new)'} -> {t.to_state}",
-                          f"mismatch|{t.event_id}", None, {"event": t.source})
+                          f"{rec.to_status}, the replay of event {eid} ({t.source}) says payment "
+                          f"{pid} {frm or '(new)'} -> {to}", f"mismatch|{eid}", None, {"event": t.source})
     for event_id, rec in records.items():
         if event_id not in explained:
             path, line = _split(rec.where)

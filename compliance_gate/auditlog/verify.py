@@ -21,6 +21,7 @@ from compliance_gate.auditlog.canonical import ALGORITHMS, HMAC_SHA256, SHA256, 
 from compliance_gate.auditlog.chain import Link, StreamVerifier
 from compliance_gate.auditlog.leaks import LeakScanner
 from compliance_gate.auditlog.reader import LogReader
+from compliance_gate.auditlog.safe import shown
 from compliance_gate.auditlog.schema import RecordSchema
 
 STATE_CHANGE = "payment.state_change"
@@ -190,13 +191,13 @@ def _read_file(display: str, real: Path, config: VerifyConfig, report: LogReport
             file_streams.append(stream)
             if config.one_stream_per_file and len(file_streams) > 1:
                 note("CG-AUDIT-MIXED-STREAMS", display, number,
-                     f"stream {stream!r} mixed into a file of stream {file_streams[0]!r}: "
+                     f"stream {shown(stream)!r} mixed into a file of stream {shown(file_streams[0])!r}: "
                      "write one stream per file")
         del rec["hash"]  # hashed without it; `stored` keeps the value
         computed = _computed(rec, alg, config, stream, display, number, note)
         verifier = streams.get(stream)
         if verifier is None:
-            verifier = streams[stream] = StreamVerifier(stream, config.pins.get(stream, {}), config.window)
+            verifier = streams[stream] = StreamVerifier(shown(stream), config.pins.get(stream, {}), config.window)
         category = rec.get("category")
         verifier.feed(Link(display, number, seq, prev, stored, computed,
                            category if type(category) is str else "", order))
@@ -209,8 +210,9 @@ def _read_file(display: str, real: Path, config: VerifyConfig, report: LogReport
     return order
 
 
-def _computed(rec: dict[str, Any], alg: Any, config: VerifyConfig, stream: str, display: str,
+def _computed(rec: dict[str, Any], alg: Any, config: VerifyConfig, raw_stream: str, display: str,
               number: int, note: Any) -> str | None:
+    stream = shown(raw_stream)
     if alg == SHA256:
         if config.require_keyed:
             note("CG-AUDIT-UNKEYED", stream, number, f"stream {stream!r} has plain sha256 records but "
@@ -222,8 +224,8 @@ def _computed(rec: dict[str, Any], alg: Any, config: VerifyConfig, stream: str, 
                  "configured (set checks.audit-log.key_env and the variable it names)")
             return None
     else:
-        shown = alg if isinstance(alg, str) and len(alg) <= 32 else type(alg).__name__
-        note("CG-AUDIT-UNKNOWN-ALG", stream, number, f"unknown hash_alg {shown!r}; "
+        name = shown(alg) if isinstance(alg, str) and len(alg) <= 32 else type(alg).__name__
+        note("CG-AUDIT-UNKNOWN-ALG", stream, number, f"unknown hash_alg {name!r}; "
              f"expected one of {', '.join(sorted(ALGORITHMS))}: the chain cannot be checked")
         return None
     try:
@@ -241,14 +243,15 @@ def _index_state_change(rec: dict[str, Any], display: str, number: int, report: 
     if not (type(event_id) is str and type(payment_id) is str and type(to_status) is str):
         return  # the schema reports the missing fields
     where = f"{display}:{number}"
+    event_id = shown(event_id)
     earlier = report.state_changes.get(event_id)
     if earlier is not None:
         problems.append(Problem("CG-AUDIT-DUPLICATE-STATE-RECORD", display, number,
                                 f"a second state-change record for event {event_id} (first at {earlier.where})",
                                 f"dup-state|{event_id}"))
         return
-    report.state_changes[event_id] = StateRecord(
-        payment_id, from_status if type(from_status) is str else None, to_status, where)
+    report.state_changes[shown(event_id)] = StateRecord(
+        shown(payment_id), shown(from_status) if type(from_status) is str else None, shown(to_status), where)
 
 
 def _break_problems(verifier: StreamVerifier) -> list[Problem]:

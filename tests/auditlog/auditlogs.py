@@ -31,7 +31,7 @@ def write_log(path: Path, n: int = 8, *, stream: str = "payments-api", key: byte
         if start:
             log_started(log)
         for i in range(n):
-            log.info("payment status changed", **state_change(i), **(extra or {}))
+            log.info("payment status changed", **{**state_change(i), **(extra or {})})
         if stop:
             log_stopped(log)
     return path

@@ -76,3 +76,21 @@ def test_pan_in_a_log_never_reaches_output(tmp_path: Path) -> None:
     shown = repr([(p.rule, p.path, p.line, p.message, p.excerpt, dict(p.properties)) for p in report.problems])
     assert PAN not in shown and SECRET not in shown
     assert PAN[:6] in shown and PAN[-4:] in shown
+
+
+def test_card_number_in_ids_is_masked_everywhere(tmp_path: Path) -> None:
+    """A PAN used as stream name, payment id or hash_alg never reaches a message or property."""
+    from auditlogs import read, write
+
+    from compliance_gate.auditlog.completeness import cross_check
+
+    path = write_log(tmp_path / "a.jsonl", 3, stream=PAN, extra={"payment_id": PAN})
+    records = read(path)
+    records[2]["hash_alg"] = PAN
+    write(path, records)
+    report = verify_logs([("a.jsonl", path)], VerifyConfig(pii_options=ScanOptions(), collect_state_changes=True))
+    problems = [*report.problems, *cross_check([], report.state_changes)]
+    shown = repr([(p.message, p.excerpt, dict(p.properties)) for p in problems]) + repr(list(report.streams))
+    assert {"CG-AUDIT-UNKNOWN-ALG", "CG-AUDIT-ORPHAN-RECORD", "CG-PII-PAN"} <= {p.rule for p in problems}
+    assert PAN not in shown.replace(repr(PAN), "")  # dict keys of report.streams are internal
+    assert PAN not in repr([(p.message, p.excerpt, dict(p.properties)) for p in problems])
