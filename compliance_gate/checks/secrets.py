@@ -65,8 +65,9 @@ from compliance_gate.secrets import history
 from compliance_gate.secrets.config import check_engine, engine_config
 from compliance_gate.secrets.judge import judge
 from compliance_gate.secrets.options import SecretsOptions
-from compliance_gate.secrets.worker import scan_batch, scan_history_batch
 
+BATCH_BYTES = 256 * 1024
+"""Smaller than the fan-out's default: YAML files cost far more per byte, so balance matters."""
 PREFILTER_VERSION = "1"
 """Bump when the scanner's output for a file can change, so cached results are recomputed."""
 
@@ -78,13 +79,16 @@ def engines() -> dict[str, str]:
 
 
 def run(ctx: CheckContext[SecretsOptions]) -> CheckOutput:
+    from compliance_gate.secrets.worker import scan_batch  # the worker imports `checks`: no cycle at import
+
     opts = ctx.options
     check_engine()
     engine_config(opts)  # validates plugin names and regexes before any work starts
     versions = engines()
     errors: list[str] = []
     counts: Counter[str] = Counter()
-    findings = _collect(ctx.scan_files(scan_batch, ctx.files, opts, engines=versions), errors, counts)
+    outcomes = ctx.scan_files(scan_batch, ctx.files, opts, engines=versions, batch_bytes=BATCH_BYTES)
+    findings = _collect(outcomes, errors, counts)
     metrics: dict[str, Any] = {}
     findings += _history(ctx, versions, {_key(f) for f in findings}, errors, counts, metrics)
     inputs: list[InputRecord] = []
@@ -129,6 +133,8 @@ def _history(
     counts: Counter[str],
     metrics: dict[str, Any],
 ) -> list[Finding]:
+    from compliance_gate.secrets.worker import scan_history_batch
+
     opts, ws = ctx.options, ctx.workspace
     if not opts.history or ws.git is None or ws.mode in ("staged", "files"):
         return []
