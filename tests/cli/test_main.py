@@ -58,7 +58,7 @@ def test_json_format_prints_the_verdict(example: Path, capsys: pytest.CaptureFix
         (["run", ".", "--only", "nosuch"], "--only: unknown check nosuch"),
         (["run", ".", "--policy", "no-such-policy"], "no such file and no bundled policy"),
         (["policy", "check", "/nonexistent.yaml"], "no such policy file"),
-        (["run", "--format", "xml", "."], "--format xml"),
+        (["run", "--format", "xml", "."], "--format 'xml': expected"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(
