@@ -91,17 +91,18 @@ def open_workspace(
     repo = _open_repo(top)
     git = _git_info(repo, top) if repo is not None else None
     snapshot: Path | None = None
+    prefix = _prefix(repo, top)
     if mode == "tree":
-        candidates = _list_tree(repo, top)
+        candidates = _list_tree(repo, top, prefix)
     elif mode == "since":
         if repo is None or git is None:
             raise UsageError(f"--since needs a git repository; {top} is not one")
-        since_commit, candidates = _list_since(repo, since or "")
+        since_commit, candidates = _list_since(repo, since or "", prefix)
         git = GitInfo(git.toplevel, git.commit, git.ref, git.dirty, since, since_commit)
     elif mode == "staged":
         if repo is None:
             raise UsageError(f"--staged needs a git repository; {top} is not one")
-        snapshot, candidates = _snapshot_staged(repo)
+        snapshot, candidates = _snapshot_staged(repo, prefix)
     elif mode == "files":
         candidates = _explicit(top, files)
     else:
@@ -133,11 +134,26 @@ def _git_info(repo: object, top: Path) -> GitInfo:
     return GitInfo(str(repo.working_tree_dir), commit, ref, dirty)
 
 
-def _list_tree(repo: object | None, top: Path) -> list[str]:
+def _prefix(repo: object | None, top: Path) -> str:
+    """Where `top` sits inside the repository ('' at its top, 'examples/svc/' below it).
+
+    git prints paths relative to the top of the work tree; we report them relative to `top`.
+    """
+    if repo is None:
+        return ""
+    rel = top.relative_to(Path(repo.working_tree_dir).resolve()).as_posix()  # type: ignore[attr-defined]
+    return "" if rel == "." else rel + "/"
+
+
+def _strip(out: str, prefix: str) -> list[str]:
+    return sorted({p[len(prefix) :] for p in out.split("\0") if p and p.startswith(prefix)})
+
+
+def _list_tree(repo: object | None, top: Path, prefix: str) -> list[str]:
     if repo is None:
         return sorted(_walk(top))
-    out = repo.git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--", ".")  # type: ignore[attr-defined]
-    return sorted({p for p in out.split("\0") if p})
+    out = repo.git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--", prefix or ".")  # type: ignore[attr-defined]
+    return _strip(out, prefix)
 
 
 def _walk(top: Path) -> Iterable[str]:
@@ -148,7 +164,7 @@ def _walk(top: Path) -> Iterable[str]:
             yield (rel / name).as_posix()
 
 
-def _list_since(repo: object, since: str) -> tuple[str, list[str]]:
+def _list_since(repo: object, since: str, prefix: str) -> tuple[str, list[str]]:
     import git
 
     assert isinstance(repo, git.Repo)
@@ -162,25 +178,22 @@ def _list_since(repo: object, since: str) -> tuple[str, list[str]]:
             else ""
         )
         raise UsageError(f"--since {since}: no such revision or no common history with HEAD{hint}") from None
-    out = repo.git.diff("--name-only", "-z", "--diff-filter=d", "--relative", base, "HEAD", "--", ".")
-    return base, sorted({p for p in out.split("\0") if p})
+    out = repo.git.diff("--name-only", "-z", "--diff-filter=d", base, "HEAD", "--", prefix or ".")
+    return base, _strip(out, prefix)
 
 
-def _snapshot_staged(repo: object) -> tuple[Path, list[str]]:
+def _snapshot_staged(repo: object, prefix: str) -> tuple[Path, list[str]]:
     import git
 
     assert isinstance(repo, git.Repo)
-    cwd_rel = repo.git.rev_parse("--show-prefix")
-    out = repo.git.diff("--cached", "--name-only", "-z", "--diff-filter=d", "--relative")
-    paths = sorted({p for p in out.split("\0") if p})
+    out = repo.git.diff("--cached", "--name-only", "-z", "--diff-filter=d", "--", prefix or ".")
+    paths = _strip(out, prefix)
     snap = Path(tempfile.mkdtemp(prefix="compliance-gate-staged-"))
     if paths:
-        # checkout-index writes the index blobs (not the work tree) under the prefix.
-        full = [cwd_rel + p for p in paths]
-        repo.git.checkout_index("--force", f"--prefix={snap}/", "--", *full)
-    inner = snap / cwd_rel if cwd_rel else snap
-    if cwd_rel:
-        inner.mkdir(parents=True, exist_ok=True)
+        # checkout-index writes the index blobs (not the work tree) under the snapshot folder.
+        repo.git.checkout_index("--force", f"--prefix={snap}/", "--", *(prefix + p for p in paths))
+    inner = snap / prefix
+    inner.mkdir(parents=True, exist_ok=True)
     return inner, paths
 
 

@@ -114,3 +114,22 @@ def test_unreadable_file_is_a_problem(repo: Path) -> None:
     (repo / "a.py").chmod(0)
     ws = open_workspace(repo, RULES)
     assert ws.problems and "a.py: cannot read" in ws.problems[0]
+
+
+@pytest.mark.parametrize("mode", ["tree", "since", "staged"])
+def test_root_below_the_top_of_the_repository(repo: Path, mode: str) -> None:
+    """A service folder inside a monorepo is scanned with paths relative to that folder."""
+    commit(repo, {"svc/a.py": "1", "other/b.py": "1"})
+    git(repo, "tag", "v1")
+    write(repo, {"svc/c.py": "2", "other/d.py": "2"})
+    if mode == "since":
+        commit(repo)
+    else:
+        git(repo, "add", "-A")
+    ws = open_workspace(repo / "svc", RULES, mode=mode, since="v1" if mode == "since" else None)
+    try:
+        expected = ["a.py", "c.py"] if mode == "tree" else ["c.py"]
+        assert paths(ws) == expected
+        assert all(Path(f.abspath).is_file() for f in ws.files)
+    finally:
+        ws.close()
