@@ -5,9 +5,9 @@ suppressions or ask for a reason. `RecordingTester` asks bandit's own nosec logi
 (`_get_nosecs_from_contexts`, same lines, same test ids) and stores its answer on the issue
 instead of acting on it; the check then applies the policy (honour, refuse, require a reason).
 With `honour`, what remains is exactly what `bandit` reports; with `refuse`, exactly what
-`bandit --ignore-nosec` reports. This leans on two private methods of bandit 1.9.4
-(`BanditTester._get_nosecs_from_contexts`, `BanditManager._execute_ast_visitor`); the
-differential tests against the real `bandit` CLI pin the behaviour.
+`bandit --ignore-nosec` reports. This leans on private methods of bandit 1.9.4
+(`BanditTester._get_nosecs_from_contexts`, `BanditManager._parse_file` and
+`_execute_ast_visitor`); the differential tests against the real `bandit` CLI pin the behaviour.
 
 This module imports bandit at the top: import it only inside the worker.
 """
@@ -65,6 +65,13 @@ class RecordingManager(b_manager.BanditManager):  # type: ignore[misc]
     def __init__(self, profile: dict[str, list[str]]) -> None:
         super().__init__(b_config.BanditConfig(), "file", profile=profile, ignore_nosec=False)
         self.test_errors: dict[str, list[str]] = {}
+
+    def _parse_file(self, fname: str, fdata: Any, new_files_list: list[str]) -> None:
+        # bandit tokenizes every file to find `# nosec` comments (a tenth of its time); its
+        # comment pattern needs the literal text "nosec", so without it there is nothing to find.
+        self.ignore_nosec = b"nosec" not in fdata.read()
+        fdata.seek(0)
+        super()._parse_file(fname, fdata, new_files_list)
 
     def _execute_ast_visitor(self, fname: str, fdata: Any, data: bytes, nosec_lines: dict[int, Any]) -> Any:
         visitor = b_node_visitor.BanditNodeVisitor(
