@@ -88,9 +88,16 @@ def execute(args: argparse.Namespace) -> int:
     if "json" in formats and "text" not in formats:
         sys.stdout.write(json_render.render(verdict))
     else:
-        console_render.render(verdict, Console())
-        Console().print(f"verdict written to {out_dir / 'verdict.json'}")
+        out = _stdout_console()
+        console_render.render(verdict, out)
+        out.print(f"verdict written to {out_dir / 'verdict.json'}")
     return EXIT_BY_OUTCOME[verdict.verdict]
+
+
+def _stdout_console() -> Console:
+    """Rich's console; in CI logs (not a terminal) wide enough that findings stay on one line."""
+    console = Console()
+    return console if console.is_terminal else Console(width=160)
 
 
 def _run_with_progress(policy: Policy, root: Path, options: RunOptions, err: Console) -> Verdict:
