@@ -13,6 +13,7 @@ import argparse
 import hashlib
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ def add_parser(sub: Any) -> None:
                    help="verify the envelope's signature with this public key first (repeatable)")
     p.add_argument("--roster", metavar="ROSTER.yaml", help="who may sign off (with --approvals)")
     p.add_argument("--approvals", metavar="DIR", help="folder of sign-off files to show (with --roster)")
+    p.add_argument("--path-prefix", default="", metavar="DIR/",
+                   help="prepend to finding paths in SARIF and annotations (the scanned folder inside the repository)")
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -45,6 +48,8 @@ def execute(args: argparse.Namespace) -> int:
         raise UsageError("--roster and --approvals go together")
     path = Path(args.verdict)
     verdict, context = load(path, args.key, args.roster, args.approvals)
+    if args.path_prefix:
+        context = replace(context, path_prefix=args.path_prefix)
     text = FORMATS[fmt].render(verdict, context)
     if args.output == "-":
         sys.stdout.write(text)

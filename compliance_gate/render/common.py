@@ -43,6 +43,17 @@ class ReportContext:
     """E.g. "decoded from verdict.dsse.json; the signature was NOT verified": shown prominently."""
     approvals: tuple[Approval, ...] = ()
     envelope_name: str = "verdict.dsse.json"
+    path_prefix: str = ""
+    """Prepended to relative finding paths (SARIF, annotations) when the scanned folder is not the
+    repository root, e.g. `services/payments/` in a monorepo: code scanning wants repo-relative paths."""
+
+
+def prefixed(path: str | None, context: ReportContext | None) -> str | None:
+    """The finding path as the repository root sees it."""
+    prefix = context.path_prefix if context else ""
+    if not path or not prefix or path.startswith("/"):
+        return path
+    return prefix.rstrip("/") + "/" + path
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,7 +59,7 @@ def render(verdict: Verdict, context: ReportContext | None = None, *, per_level:
         emitted[level] += 1
         f = x.finding
         text = f.message + (f" [{f.excerpt}]" if f.excerpt else "")
-        lines.append(annotation(level, text, file=f.path, line=f.line, col=f.column,
+        lines.append(annotation(level, text, file=common.prefixed(f.path, context), line=f.line, col=f.column,
                                 title=f"{f.severity.value} {x.result.check} {f.rule}"))
     for r in verdict.checks:
         if r.error:

@@ -63,8 +63,8 @@ def _uri(path: str, root: str) -> tuple[str, bool]:
     return quote(str(p)), True
 
 
-def _location(f: Finding, fallback: str, root: str) -> dict[str, Any]:
-    uri, relative = _uri(f.path or fallback, root)
+def _location(f: Finding, fallback: str, root: str, context: ReportContext | None) -> dict[str, Any]:
+    uri, relative = _uri(common.prefixed(f.path, context) or fallback, root)
     artifact: dict[str, Any] = {"uri": uri}
     if relative:
         artifact["uriBaseId"] = "%SRCROOT%"
@@ -102,7 +102,7 @@ def _cwe(f: Finding) -> str | None:
     return str(cwe) if isinstance(cwe, int | str) and str(cwe).isdigit() else None
 
 
-def _result(x: Located, index: int, fallback: str, root: str) -> dict[str, Any]:
+def _result(x: Located, index: int, fallback: str, root: str, context: ReportContext | None) -> dict[str, Any]:
     f = x.finding
     message = f.message + (f" [{f.excerpt}]" if f.excerpt else "")
     result: dict[str, Any] = {
@@ -110,7 +110,7 @@ def _result(x: Located, index: int, fallback: str, root: str) -> dict[str, Any]:
         "ruleIndex": index,
         "level": _level(x),
         "message": {"text": message or f.rule},
-        "locations": [_location(f, fallback, root)],
+        "locations": [_location(f, fallback, root, context)],
         "properties": {"severity": f.severity.value, "blocking": x.blocking, **dict(f.properties)},
     }
     if f.fingerprint:
@@ -124,7 +124,8 @@ def _result(x: Located, index: int, fallback: str, root: str) -> dict[str, Any]:
     return result
 
 
-def _run(verdict: Verdict, r: CheckResult, items: list[Located], max_results: int) -> dict[str, Any]:
+def _run(verdict: Verdict, r: CheckResult, items: list[Located], max_results: int,
+         context: ReportContext | None) -> dict[str, Any]:
     by_rule: dict[str, list[Located]] = {}
     for x in items:
         by_rule.setdefault(x.finding.rule, []).append(x)
@@ -152,7 +153,7 @@ def _run(verdict: Verdict, r: CheckResult, items: list[Located], max_results: in
         "automationDetails": {"id": f"compliance-gate/{r.check}/"},
         "invocations": [{"executionSuccessful": r.status is not Status.ERROR,
                          "toolExecutionNotifications": notifications}],
-        "results": [_result(x, index[x.finding.rule], fallback, verdict.source.root) for x in shown],
+        "results": [_result(x, index[x.finding.rule], fallback, verdict.source.root, context) for x in shown],
         "columnKind": "unicodeCodePoints",
         "properties": {"status": r.status.value, "total_results": len(items),
                        "omitted_results": len(items) - len(shown)},
@@ -166,15 +167,16 @@ def _run(verdict: Verdict, r: CheckResult, items: list[Located], max_results: in
     return run
 
 
-def to_sarif(verdict: Verdict, *, max_results: int = MAX_RESULTS) -> dict[str, Any]:
+def to_sarif(verdict: Verdict, context: ReportContext | None = None, *,
+             max_results: int = MAX_RESULTS) -> dict[str, Any]:
     """The SARIF log as a JSON-able dict."""
     items = common.located(verdict, include_waived=True)
     runs = []
     for r in sorted(verdict.checks, key=lambda c: c.check):
         mine = [x for x in items if x.result is r]
-        runs.append(_run(verdict, r, mine, max_results))
+        runs.append(_run(verdict, r, mine, max_results, context))
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}
 
 
 def render(verdict: Verdict, context: ReportContext | None = None, *, max_results: int = MAX_RESULTS) -> str:
-    return json.dumps(to_sarif(verdict, max_results=max_results), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_sarif(verdict, context, max_results=max_results), indent=2, ensure_ascii=False) + "\n"

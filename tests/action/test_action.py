@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -55,6 +56,22 @@ def test_fail_sets_outputs_summary_annotations_and_exit_code(tmp_path: Path) -> 
     everything = run.summary + "".join(s.stdout + s.stderr for s in run.steps)
     everything += "".join(Path(run.outputs[k]).read_text() for k in ("verdict-path", "sarif-path", "report-path"))
     assert PAN not in everything
+
+
+@pytest.mark.xfail(reason="workspace.py lists a git subfolder's files relative to the repository root and "
+                   "then finds none of them under the subfolder (0 files scanned, PASS): lead to fix", strict=False)
+def test_subfolder_paths_are_repo_relative(tmp_path: Path) -> None:
+    """Scanning a monorepo folder: annotations and SARIF name files from the repository root."""
+    root = workspace(tmp_path)
+    commit(root, {"services/pay/app/pay.py": f'TEST = "{PAN}"\n'}, "add card")
+    run = act(root, path="services/pay", since="none")
+    assert run.outputs["verdict"] == "FAIL"
+    files = {c.properties.get("file") for c in run.annotations("error")}
+    assert "services/pay/app/pay.py" in files
+    sarif = json.loads(Path(run.outputs["sarif-path"]).read_text())
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for run_ in sarif["runs"]
+            for r in run_["results"]}
+    assert "services/pay/app/pay.py" in uris
 
 
 def test_scanned_text_cannot_inject_workflow_commands(tmp_path: Path) -> None:
@@ -142,6 +159,9 @@ def test_harness_honours_stop_commands() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("CG_TEST_FRESH_INSTALL"), reason=(
+    "set CG_TEST_FRESH_INSTALL=1: a full `pip install` into an empty venv takes 30-90 s here; the same "
+    "install of this checkout is exercised on every run by tests/hook (pre-commit try-repo)"))
 def test_install_step_in_a_fresh_virtualenv(tmp_path: Path) -> None:
     """The real install step: a fresh venv, `pip install` of this checkout, then the gate runs."""
     root = workspace(tmp_path)

@@ -93,6 +93,17 @@ def test_levels_follow_blocking(verdict: Verdict) -> None:
     assert levels["CG-PII-EMAIL"] == "note"
 
 
+def test_path_prefix_for_a_scanned_subfolder(verdict: Verdict) -> None:
+    """With a path prefix, relative finding paths become repo-relative; the document stays valid."""
+    from compliance_gate.render.common import ReportContext
+
+    doc = sarif.to_sarif(verdict, ReportContext(path_prefix="services/pay/"))
+    validate(doc)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for run in doc["runs"]
+            for r in run["results"]}
+    assert "services/pay/src/settings.py" in uris
+
+
 def test_absolute_path_inside_root_becomes_relative() -> None:
     """An absolute finding path under the repository root is made repo-relative."""
     assert sarif._uri("/work/repo/src/a b.py", "/work/repo") == ("src/a%20b.py", True)
