@@ -58,8 +58,6 @@ def test_fail_sets_outputs_summary_annotations_and_exit_code(tmp_path: Path) -> 
     assert PAN not in everything
 
 
-@pytest.mark.xfail(reason="workspace.py lists a git subfolder's files relative to the repository root and "
-                   "then finds none of them under the subfolder (0 files scanned, PASS): lead to fix", strict=False)
 def test_subfolder_paths_are_repo_relative(tmp_path: Path) -> None:
     """Scanning a monorepo folder: annotations and SARIF name files from the repository root."""
     root = workspace(tmp_path)
