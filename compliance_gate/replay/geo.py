@@ -63,10 +63,17 @@ class GeoChecker:
         """(category, detail) for each rule the payment breaks; unknown countries are counted."""
         if not self.rules.configured:
             return []
+        found, known = self.judge(country, ip, currency, region)
+        self.unknown += not known
+        return found
+
+    def judge(
+        self, country: str | None, ip: str | None, currency: str, region: str | None
+    ) -> tuple[list[tuple[str, str]], bool]:
+        """The rules a payment with these values breaks, and whether its country is known."""
         cc = self.country(country, ip)
         if cc is None:
-            self.unknown += 1
-            return []
+            return [], False
         out: list[tuple[str, str]] = []
         allowed = self._lookup(self.rules.currencies, cc)
         if allowed is not None and currency not in allowed:
@@ -75,7 +82,7 @@ class GeoChecker:
         if regions is not None and (region or "") not in regions:
             shown = region if region and len(region) <= 40 else "(none recorded)"
             out.append(("geo_residency", f"processed in {shown}; {cc} allows {', '.join(regions)}"))
-        return out
+        return out, True
 
     def _lookup(self, table: Mapping[str, tuple[str, ...]], cc: str) -> tuple[str, ...] | None:
         if cc in table:

@@ -76,6 +76,24 @@ def sql_problem(amount: str, exponent: str, minor_units: bool) -> str:
     )
 
 
+def sql_canonical(amount: str, exponent: str, minor_units: bool, exponents: list[int]) -> str:
+    """A SQL test that `amount` is written exactly as DuckDB renders its own parse of it.
+
+    For a decimal that is `-?(0|[1-9][0-9]*)` plus, when the exponent is not 0, a point and
+    exactly `exponent` digits, within 18 digits: a valid amount (`sql_problem` is NULL) whose
+    minor units are its digits without the point. Most amounts are written so; the general
+    (slower) expressions handle the rest.
+    """
+    if minor_units:
+        return (f"(length({amount}) <= 18 + starts_with({amount}, '-')::INTEGER "
+                f"AND {amount} = CAST(TRY_CAST({amount} AS BIGINT) AS VARCHAR))")
+    cases = " ".join(
+        f"WHEN {int(e)} THEN {amount} = CAST(TRY_CAST({amount} AS DECIMAL(18, {int(e)})) AS VARCHAR)"
+        for e in exponents
+    )
+    return f"coalesce(CASE {exponent} {cases} END, false)"
+
+
 def sql_minor(amount: str, exponent: str, minor_units: bool) -> str:
     """A SQL BIGINT expression: the exact minor units of a valid `amount` (see `sql_problem`)."""
     if minor_units:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,14 +17,14 @@ from typing import Any
 from compliance_gate import bundled
 from compliance_gate.errors import InputError
 from compliance_gate.model import InputRecord
-from compliance_gate.replay import integrity, projector, stream
+from compliance_gate.replay import integrity, projector, setfold, stream
 from compliance_gate.replay.fold import fold_payment
 from compliance_gate.replay.geo import GeoChecker
 from compliance_gate.replay.machine import StateMachine, load_machine
 from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.replay.reconcile import Break, Reconciler, Side
 from compliance_gate.replay.safety import safe_text
-from compliance_gate.replay.sqlutil import connect, sha256_file
+from compliance_gate.replay.sqlutil import connect
 from compliance_gate.replay.stage_events import detect_format, effect_table, stage_events
 from compliance_gate.replay.stage_tables import Source, record, stage_table
 
@@ -45,7 +44,9 @@ class Outcome:
     event_refs: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
-def replay_and_reconcile(opts: ReplayOptions, root: Path) -> Outcome:
+def replay_and_reconcile(opts: ReplayOptions, root: Path, set_based: bool = True) -> Outcome:
+    """Replay and reconcile; `set_based=False` folds every payment in Python (as a projector
+    does anyway), which gives the same outcome, only slower."""
     machine = load_machine(bundled.resolve(opts.state_machine, root))
     if not opts.events.path:
         raise InputError("checks.replay.events.path: name the recorded events file")
@@ -58,15 +59,15 @@ def replay_and_reconcile(opts: ReplayOptions, root: Path) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="cg-replay-") as tmp:
         con = connect(Path(tmp), opts.memory_limit_mb)
         try:
-            _run(con, opts, root, events_path, out)
+            _run(con, opts, root, events_path, out, set_based and not opts.projector)
         finally:
             con.close()
     return out
 
 
-def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outcome) -> None:
+def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outcome, set_based: bool) -> None:
     fmt = detect_format(events_path, opts.events.format)
-    stage_events(con, events_path, opts.events, out.machine, fmt)
+    staged = stage_events(con, events_path, opts.events, out.machine, fmt)
     found = integrity.check_events(con, opts.events, out.events_display)
     _bad_rows(out, opts, out.events_display, found.bad_rows, found.bad_count)
     out.errors.extend(safe_text(g) for g in found.gaps)
@@ -76,7 +77,7 @@ def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outc
                                 f"event {c.event_id} recorded with different payloads at {where}",
                                 c.lines[0]))
     lo, hi, rows = con.execute("SELECT min(ts), max(ts), count(*) FROM ev").fetchall()[0]
-    out.inputs.append(InputRecord(out.events_display, sha256_file(events_path), "file", rows=int(rows),
+    out.inputs.append(InputRecord(out.events_display, staged.sha256, "file", rows=int(rows),
                                   details={"format": fmt, "time_range": [_iso(lo), _iso(hi)]}))
     sides = {"rep": opts.reported}
     if opts.settlement.configured:
@@ -89,14 +90,18 @@ def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outc
                           "LIMIT 20").fetchall()
         n_bad = con.execute(f"SELECT count(*) FROM {name} WHERE problem IS NOT NULL").fetchall()[0][0]
         _bad_rows(out, opts, sources[name].display, bad, n_bad)
+    setfold.fold_payments(con, out.machine)
     stream.build_tables(con, "st" in sides)
+    setfold.classify(con, out.machine, opts, set_based)
     as_of = _as_of(opts, hi)
     cutoff = as_of - int(opts.grace_s * 1_000_000)
     geo = GeoChecker(opts.geo, root)
     recon = Reconciler(out.machine, opts, cutoff, geo)
+    clean_unknown = setfold.screen_geo(con, geo)
     projected = projector.project_all(con, opts, root, out.machine, as_of, out.errors) if opts.projector else None
     settled = _fold_and_reconcile(con, out, recon, projected)
     geo.close()
+    geo.unknown += clean_unknown
     _double_charges(con, out, settled)
     for name, side in (("rep", "report"), ("st", "settlement")):
         if name in sides:
@@ -109,12 +114,18 @@ def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outc
     out.event_refs = _event_refs(con, out)
 
 
-def _fold_and_reconcile(con: Any, out: Outcome, recon: Reconciler, projected: dict[int, int] | None) -> array[int]:
+def _fold_and_reconcile(con: Any, out: Outcome, recon: Reconciler, projected: dict[int, int] | None) -> list[int]:
+    """Add the clean payments' totals, then fold and reconcile the others one by one in Python.
+    Returns the pidx of those that settled."""
+    payments = 0
+    for currency, state, n, amount, captured, refunded, disputed in setfold.clean_totals(con):
+        recon.add_clean(currency, out.machine.states[state], n, (amount, captured, refunded, disputed))
+        payments += n
     effects = effect_table(out.machine)
     currencies = stream.currencies(con)
     groups = stream.event_groups(con)
-    settled: array[int] = array("q")
-    stale = payments = 0
+    settled: list[int] = []
+    stale = 0
     for row in stream.recon_rows(con):
         pid = row[0]  # raw here; results.py masks anything that reaches output
         report = Side(*row[6:13]) if row[11] is not None else None
@@ -144,15 +155,8 @@ def _fold_and_reconcile(con: Any, out: Outcome, recon: Reconciler, projected: di
     return settled
 
 
-def _double_charges(con: Any, out: Outcome, settled: array[int]) -> None:
-    import pandas as pd  # type: ignore[import-untyped]
-
-    con.register("settled_df", pd.DataFrame({"pidx": settled}))
-    rows = con.execute("""SELECT p.idem, list(p.payment_id ORDER BY p.payment_id), sum(1)
-        FROM pay p JOIN settled_df s USING (pidx) WHERE p.idem IS NOT NULL
-        GROUP BY p.idem HAVING count(*) > 1 ORDER BY 2""").fetchall()
-    con.unregister("settled_df")
-    for _idem, pids, n in rows:
+def _double_charges(con: Any, out: Outcome, settled: list[int]) -> None:
+    for pids, n in setfold.double_charges(con, out.machine, settled):
         shown = ", ".join(pids)
         for pid in pids[1:]:
             out.breaks.append(Break("double_charge", "events", pid, "", 0,
@@ -164,12 +168,8 @@ def _event_refs(con: Any, out: Outcome) -> dict[str, list[tuple[str, int]]]:
     pids = sorted({b.payment_id for b in out.breaks})
     if not pids:
         return {}
-    import pandas as pd
-
-    con.register("want", pd.DataFrame({"payment_id": pids}))
     rows = con.execute("""SELECT payment_id, list(event_id ORDER BY o1, o2, line), list(line ORDER BY o1, o2, line)
-        FROM evs WHERE payment_id IN (SELECT payment_id FROM want) GROUP BY payment_id""").fetchall()
-    con.unregister("want")
+        FROM evs WHERE payment_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY payment_id""", [pids]).fetchall()
     return {p: [(safe_text(e), n) for e, n in zip(eids, lines, strict=True)] for p, eids, lines in rows}
 
 

@@ -71,25 +71,28 @@ class Reconciler:
         self.by_state: dict[tuple[str, str], list[int]] = {}
         self.bridges = {"report": Bridge(), "settlement": Bridge()}
 
+    def add_clean(self, currency: str, state: str, n: int, money: tuple[int, int, int, int]) -> None:
+        """Count `n` payments of one currency and state with these summed (amount, captured, refunded,
+        disputed) into the replay totals: all a clean payment contributes."""
+        t = self.replay.get(currency)
+        if t is None:
+            t = self.replay[currency] = [0, 0, 0, 0, 0]
+        t[0] += n
+        for i, value in enumerate(money, start=1):
+            t[i] += value
+        s = self.by_state.get((currency, state))
+        if s is None:
+            s = self.by_state[(currency, state)] = [0, 0]
+        s[0] += n
+        s[1] += money[0]
+
     def payment(
         self, pid: str, f: Folded, currency: str, last_ts: int, report: Side | None,
         settlement: Side | None, geo: tuple[str | None, str | None, str | None],
     ) -> None:
         """Reconcile a payment that has events (`f`) with its report and settlement rows."""
         state = self.m.states[f.state] if f.state >= 0 else "(none)"
-        t = self.replay.get(currency)
-        if t is None:
-            t = self.replay[currency] = [0, 0, 0, 0, 0]
-        t[0] += 1
-        t[1] += f.amount
-        t[2] += f.captured
-        t[3] += f.refunded
-        t[4] += f.disputed
-        s = self.by_state.get((currency, state))
-        if s is None:
-            s = self.by_state[(currency, state)] = [0, 0]
-        s[0] += 1
-        s[1] += f.amount
+        self.add_clean(currency, state, 1, (f.amount, f.captured, f.refunded, f.disputed))
         replay = (state, f.amount, f.captured, f.refunded, currency)
         in_flight = last_ts > self.cutoff
         for category, detail in self.geo.violations(geo[0], geo[1], currency, geo[2]):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,11 +62,49 @@ def compression(path: Path) -> str:
 
 
 def sha256_file(path: Path) -> str:
+    return scan_file(path, count_lines=False).sha256
+
+
+@dataclass(frozen=True, slots=True)
+class FileScan:
+    """A file's digest and, of its (decompressed) text, the line count and whether a lone CR occurs."""
+
+    sha256: str
+    lines: int
+    lone_cr: bool
+
+
+def scan_file(path: Path, count_lines: bool = True) -> FileScan:
+    """One pass over the bytes (hashlib and zlib release the GIL, so this can run beside DuckDB)."""
     h = hashlib.sha256()
+    counter = _LineCounter()
+    plain = count_lines and not path.name.endswith(".gz")
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
             h.update(chunk)
-    return h.hexdigest()
+            if plain:
+                counter.add(chunk)
+    if count_lines and not plain:
+        with gzip.open(path, "rb") as gz:
+            while chunk := gz.read(1 << 20):
+                counter.add(chunk)
+    return FileScan(h.hexdigest(), counter.lines(), counter.crs != counter.crlfs)
+
+
+class _LineCounter:
+    def __init__(self) -> None:
+        self.newlines = self.crs = self.crlfs = 0
+        self.last = b""
+
+    def add(self, chunk: bytes) -> None:
+        self.newlines += chunk.count(b"\n")
+        self.crs += chunk.count(b"\r")
+        self.crlfs += chunk.count(b"\r\n") + (self.last == b"\r" and chunk[:1] == b"\n")
+        self.last = chunk[-1:]
+
+    def lines(self) -> int:
+        """Lines as a reader numbers them: a last line without its newline still counts."""
+        return self.newlines + (self.last not in (b"", b"\n"))
 
 
 def read_lines_sql(path: Path) -> str:

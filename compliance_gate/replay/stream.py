@@ -1,9 +1,10 @@
-"""Per-payment tables and the two sorted streams the fold and the reconciler merge.
+"""Per-side tables and the two sorted streams the Python fold and the reconciler merge.
 
-`pay` has one row per replayed payment (`pidx` numbers them in payment-id order); `rep1`/`st1`
-hold the first usable report/settlement row per payment with its copy count. The event stream
-carries only integers, sorted by (pidx, partition, offset | sequence), so memory stays bounded
-by one payment's events however large the recording is; DuckDB spills the sort to disk.
+`rep1`/`st1` hold the first usable report/settlement row per payment with its copy count. The
+streams cover the payments `setfold.classify` did not find clean: their `recon` rows in
+payment-id order, and their events as integers sorted by (pidx, partition, offset | sequence),
+so memory stays bounded by one payment's events however large the recording is; DuckDB spills
+the sorts to disk.
 """
 
 from __future__ import annotations
@@ -11,18 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from compliance_gate.replay.setfold import SIDE
+
 EMPTY_SIDE = (
     "CREATE OR REPLACE TABLE {name} (line BIGINT, payment_id VARCHAR, status VARCHAR, currency VARCHAR, "
     "amount BIGINT, refunded BIGINT, problem VARCHAR, amount_problem VARCHAR)"
 )
-CHUNK_VECTORS = 64
+ROWS = 20000
 
 
 def build_tables(con: Any, has_settlement: bool) -> None:
-    con.execute("""CREATE OR REPLACE TABLE pay AS
-        SELECT payment_id, row_number() OVER (ORDER BY payment_id) - 1 AS pidx, max(ts) AS last_ts,
-               min(idem) AS idem, min(country) AS country, min(ip) AS ip, min(region) AS region
-        FROM evs GROUP BY payment_id""")
     con.execute("CREATE OR REPLACE TABLE curs AS SELECT DISTINCT currency FROM evs WHERE currency IS NOT NULL")
     con.execute("CREATE OR REPLACE TABLE curs AS SELECT currency, row_number() OVER (ORDER BY currency) - 1 "
                 "AS ci FROM curs")
@@ -40,18 +39,15 @@ def currencies(con: Any) -> list[str]:
 
 def event_groups(con: Any) -> Iterator[tuple[int, list[tuple[int, int, int, int]]]]:
     """(pidx, [(code, amount or NO_AMOUNT, currency index or -1, line), ...]) in pidx order."""
-    con.execute("""SELECT p.pidx, e.code, coalesce(e.amount, -9223372036854775808) AS amount,
+    cur = con.cursor()
+    cur.execute("""SELECT r.pidx, e.code, coalesce(e.amount, -9223372036854775808) AS amount,
                           coalesce(c.ci, -1) AS ci, e.line
-                   FROM evs e JOIN pay p USING (payment_id) LEFT JOIN curs c USING (currency)
-                   ORDER BY p.pidx, e.o1, e.o2, e.line""")
+                   FROM evs e JOIN recon r USING (payment_id) LEFT JOIN curs c USING (currency)
+                   WHERE NOT r.clean ORDER BY r.pidx, e.o1, e.o2, e.line""")
     current = -1
     buf: list[tuple[int, int, int, int]] = []
-    while True:
-        frame = con.fetch_df_chunk(CHUNK_VECTORS)
-        if len(frame) == 0:
-            break
-        cols = [frame[c].to_numpy().tolist() for c in frame.columns]
-        for p, code, amount, ci, line in zip(*cols, strict=True):
+    while rows := cur.fetchmany(ROWS):
+        for p, code, amount, ci, line in rows:
             if p != current:
                 if buf:
                     yield current, buf
@@ -59,20 +55,19 @@ def event_groups(con: Any) -> Iterator[tuple[int, list[tuple[int, int, int, int]
             buf.append((code, amount, ci, line))
     if buf:
         yield current, buf
+    cur.close()
 
 
-RECON_SQL = """
-    SELECT payment_id, p.pidx, p.last_ts, p.country, p.ip, p.region,
-           r.status, r.currency, r.amount, r.refunded, r.amount_problem IS NOT NULL, r.line, r.copies,
-           s.status, s.currency, s.amount, s.refunded, s.amount_problem IS NOT NULL, s.line, s.copies
-    FROM pay p FULL JOIN rep1 r USING (payment_id) FULL JOIN st1 s USING (payment_id)
-    ORDER BY payment_id"""
+SIDES = ", ".join(f"{t}_{c}" for t in ("r", "s") for c in SIDE)
 
 
 def recon_rows(con: Any) -> Iterator[tuple[Any, ...]]:
+    """Rows of the payments that were not clean: id, pidx, last_ts, country, ip, region, then
+    status, currency, amount, refunded, precision problem, line and copies of each side."""
     cur = con.cursor()
-    cur.execute(RECON_SQL)
-    while rows := cur.fetchmany(20000):
+    cur.execute(f"SELECT payment_id, pidx, last_ts, country, ip, region, {SIDES} FROM recon "
+                "WHERE NOT clean ORDER BY payment_id")
+    while rows := cur.fetchmany(ROWS):
         yield from rows
     cur.close()
 
