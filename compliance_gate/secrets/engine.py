@@ -27,6 +27,11 @@ from typing import Any, cast
 from compliance_gate.secrets.prefilter import LineIndex, PluginPlan, candidate_lines
 
 _REASON = re.compile(r"pragma: ?(?:allow|white)list(?:[ -]nextline)?[ -]secret(.*)$")
+_NOT_INI = re.compile(r"^[^\s#;=:\[][^=:\[\n]*$", re.MULTILINE)
+"""A line configparser must reject: at column 0 (not a continuation), not a comment, and with
+neither a delimiter (`=`, `:`) nor a `[` that could open a section header. One such line makes
+the engine's eager config transformer fail (configparser raises at the end of the file), so the
+gate skips that parse for most source files; for the rest the engine's transformer decides."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +99,7 @@ def scan_text(filename: str, text: str, plans: Sequence[PluginPlan], invalid_utf
     lines = get_transformed_file(cast(Any, _Named(text, filename))) or _Named(text, filename).readlines()
     hits, candidates = scan_lines(filename, lines, plans)
     total = len(lines)
-    if not any(not h.suppressed for h in hits):
+    if not any(not h.suppressed for h in hits) and not _NOT_INI.search(text):
         eager = get_transformed_file(cast(Any, _Named(text, filename)), use_eager_transformers=True)
         if eager:
             more, extra = scan_lines(filename, eager, plans)
