@@ -13,6 +13,11 @@ then in the same run times, on the same files and profile:
 Prints wall times, ratios against bandit (targets: cold <= 0.6, warm <= 0.05) and whether the
 (file, line, test id) sets are identical. Timings on a shared machine are noisy: run it more
 than once (`--repeat`) and read the minimum.
+
+    .venv/bin/python benchmarks/sast_scan.py --real DIR [DIR ...]
+
+instead runs only the payment rules over existing code (e.g. site-packages folders) and lists
+every finding, for reviewing false positives by hand.
 """
 
 from __future__ import annotations
@@ -69,7 +74,10 @@ def main() -> int:
     ap.add_argument("--parts", type=int, default=3, help="templates per module (3 = ~110 lines)")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--keep", help="generate into this folder and keep it")
+    ap.add_argument("--real", nargs="+", metavar="DIR", help="list payment-rule findings in existing code")
     args = ap.parse_args()
+    if args.real:
+        return real_code(args.real)
 
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="sast-bench-"))
     root = base / "repo"
@@ -105,6 +113,24 @@ def main() -> int:
           f"{len(codebase.expected - ours)} missed, {len(fp)} not planted")
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+def real_code(dirs: list[str]) -> int:
+    from collections import Counter
+
+    from compliance_gate.sast.bandit_run import run_bandit
+
+    files = sorted(str(p) for d in dirs for p in Path(d).rglob("*.py"))
+    lines = sum(Path(f).read_bytes().count(b"\n") for f in files)
+    start = time.perf_counter()
+    mgr = run_bandit(files, {"include": list(RULE_IDS), "exclude": []})
+    print(f"{len(files)} files, {lines} lines, {time.perf_counter() - start:.1f} s, "
+          f"{len(mgr.get_skipped())} unparseable")
+    print(dict(Counter((i.test_id, i.confidence) for i in mgr.results)))
+    for issue in sorted(mgr.results, key=lambda i: (i.test_id, i.fname, i.lineno)):
+        print(f"{issue.test_id} {issue.confidence:<6} {issue.fname}:{issue.lineno}")
+    print(f"{len(mgr.results) / max(lines, 1) * 1000:.3f} findings per kLOC")
     return 0
 
 
