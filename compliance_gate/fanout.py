@@ -99,12 +99,21 @@ class FileFanout:
         for f in files:
             if keys[f.path] in hits:
                 yield hits[keys[f.path]]
+        unsaved: list[tuple[str, FileOutcome]] = []
         for outcome in self._run(scanner, misses, options, batch_bytes):
-            if self._cache is not None and outcome.path in keys:
-                self._cache.put_many([(keys[outcome.path], outcome)])
+            if outcome.path in keys:
+                unsaved.append((keys[outcome.path], outcome))
+            if len(unsaved) >= 256:  # one SQLite transaction per 256 files, not per file
+                self._save(unsaved)
             done += 1
             self._report(done, len(files))
             yield outcome
+        self._save(unsaved)
+
+    def _save(self, unsaved: list[tuple[str, FileOutcome]]) -> None:
+        if self._cache is not None and unsaved:
+            self._cache.put_many(unsaved)
+        unsaved.clear()
 
     def _report(self, done: int, total: int) -> None:
         if self._progress is not None:
