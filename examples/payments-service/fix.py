@@ -4,7 +4,7 @@
     compliance-gate run /tmp/payments-fixed
 
 Each fix is what the service's engineers would really do: redact the card number from the
-support note, parse money with Decimal, correct the reporting system's stale status (after
+support note, move the export job's AWS keys to the secret store, parse money with Decimal, correct the reporting system's stale status (after
 investigating the break), and write the audit log without the missing record. The copy is made
 a git repository so the verdict records a commit, as in CI.
 """
@@ -53,6 +53,7 @@ def fix(dest: Path) -> None:
     lines[1] = "Agent note: customer confirmed the card ending 6467 (verified in the PSP dashboard)."
     notes.write_text("\n".join(lines) + "\n")
     (dest / "payments" / "refunds.py").write_text(REFUND_FIXED)
+    (dest / "config" / "settlement-export.env").unlink()  # the job reads them from the secret store
     with sqlite3.connect(dest / "recordings" / "report.sqlite") as db:
         db.execute("UPDATE payments SET status = 'succeeded' WHERE payment_id = 'pay_00000005'")
     subprocess.run(
