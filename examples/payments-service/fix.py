@@ -4,9 +4,10 @@
     compliance-gate run /tmp/payments-fixed
 
 Each fix is what the service's engineers would really do: redact the card number from the
-support note, move the export job's AWS keys to the secret store, parse money with Decimal, correct the reporting system's stale status (after
-investigating the break), and write the audit log without the missing record. The copy is made
-a git repository so the verdict records a commit, as in CI.
+support note, move the export job's AWS keys to the secret store, parse money with Decimal,
+correct the reporting system's stale status (after investigating the break), and write the audit
+log without the missing record. The copy is made a git repository so the verdict records a
+commit, as in CI.
 """
 
 from __future__ import annotations
