@@ -56,18 +56,17 @@ def fold_payments(con: Any, machine: StateMachine) -> None:
         "cur_lo IS NOT DISTINCT FROM cur_hi",
         "captured <= coalesce(auth_amount, amount) AND refunded + disputed <= captured",
     ])
+    # the window carries only what the fold needs; the per-payment values come from a plain GROUP BY
     con.execute(f"""CREATE OR REPLACE TABLE pay AS
         WITH x AS (
-          SELECT e.payment_id, e.ts, e.idem, e.country, e.ip, e.region, e.currency, e.amount, e.o1, e.o2, e.line,
-                 f.target, f.kind
+          SELECT e.payment_id, e.o1, e.o2, e.line, e.currency, e.amount, f.target, f.kind
           FROM evs e LEFT JOIN eff f USING (code)),
         w AS (
           SELECT *, lag(CASE WHEN target >= 0 THEN target END IGNORE NULLS) OVER win AS prev,
                  row_number() OVER win AS rn
           FROM x WINDOW win AS (PARTITION BY payment_id ORDER BY o1, o2, line)),
         g AS (
-          SELECT payment_id, max(ts) AS last_ts, min(idem) AS idem, min(country) AS country, min(ip) AS ip,
-                 min(region) AS region,
+          SELECT payment_id,
                  count(*) FILTER (target IS NULL) AS unmapped,
                  coalesce(bool_and({step_ok}), false) AS steps_ok,
                  count(*) FILTER (target >= 0) AS moves,
@@ -84,11 +83,15 @@ def fold_payments(con: Any, machine: StateMachine) -> None:
                  coalesce(sum(amount) FILTER (kind = {CAPTURED}), 0) AS captured,
                  coalesce(sum(amount) FILTER (kind = {REFUNDED}), 0) AS refunded,
                  coalesce(sum(amount) FILTER (kind = {DISPUTED}), 0) AS disputed
-          FROM w GROUP BY payment_id)
+          FROM w GROUP BY payment_id),
+        meta AS (
+          SELECT payment_id, max(ts) AS last_ts, min(idem) AS idem, min(country) AS country, min(ip) AS ip,
+                 min(region) AS region
+          FROM evs GROUP BY payment_id)
         SELECT payment_id, row_number() OVER (ORDER BY payment_id) - 1 AS pidx, last_ts, idem, country, ip, region,
                coalesce({regular}, false) AS regular, state, amount, captured, refunded, disputed,
                cur_lo AS currency
-        FROM g""")
+        FROM g JOIN meta USING (payment_id)""")
 
 
 SIDE = ("status", "currency", "amount", "refunded", "precision", "line", "copies")

@@ -54,7 +54,7 @@ def stage_table(con: Any, name: str, opts: TableInput, root: Path) -> Source:
         source = Source(opts.path, sha256_file(path), "file")
     exps = money.exponents(opts.exponents)
     values_table(con, f"{name}_cur", "code VARCHAR, e INTEGER", sorted(exps.items()))
-    con.execute(f"CREATE OR REPLACE TABLE {name} AS {_normalise_sql(name, opts)}")
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS {_normalise_sql(name, opts, sorted(set(exps.values())))}")
     con.execute(f"DROP TABLE {name}_raw")
     return source
 
@@ -154,13 +154,20 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def _normalise_sql(name: str, opts: TableInput) -> str:
-    problem = money.sql_problem("amount", "e", opts.amounts_in_minor_units)
-    refunded_problem = money.sql_problem("refunded", "e", opts.amounts_in_minor_units)
+def _normalise_sql(name: str, opts: TableInput, exponents: list[int]) -> str:
+    minor_units = opts.amounts_in_minor_units
+    problem = money.sql_problem("amount", "e", minor_units)
+    refunded_problem = money.sql_problem("refunded", "e", minor_units)
+    # rows that pass the cheap canonical tests cannot have a problem (see `money.sql_canonical`)
+    fine = ("ok AND payment_id >= '!' AND payment_id < chr(127) AND e IS NOT NULL AND canon "
+            "AND (refunded IS NULL OR refunded_canon)")
     return f"""
-        WITH a AS (SELECT r.*, c.e FROM {name}_raw r LEFT JOIN {name}_cur c ON c.code = r.currency),
+        WITH a AS (SELECT r.*, c.e, {money.sql_canonical("amount", "c.e", minor_units, exponents)} AS canon,
+                          {money.sql_canonical("refunded", "c.e", minor_units, exponents)} AS refunded_canon
+                   FROM {name}_raw r LEFT JOIN {name}_cur c ON c.code = r.currency),
         b AS (SELECT a.*,
-          CASE WHEN NOT ok THEN 'not a valid JSON object'
+          CASE WHEN {fine} THEN NULL
+               WHEN NOT ok THEN 'not a valid JSON object'
                WHEN payment_id IS NULL OR trim(payment_id) = '' THEN 'missing payment id'
                WHEN currency IS NULL THEN 'missing currency'
                WHEN e IS NULL THEN 'unknown currency ' ||
@@ -168,12 +175,14 @@ def _normalise_sql(name: str, opts: TableInput) -> str:
                WHEN amount IS NULL THEN 'missing amount'
                WHEN NOT regexp_full_match(amount, '{money.SQL_DECIMAL_RE}') THEN {problem}
                ELSE {refunded_problem} END AS problem,
-          {problem} AS amount_problem
+          CASE WHEN canon THEN NULL ELSE {problem} END AS amount_problem
           FROM a)
         SELECT line, payment_id, status, currency,
-               CASE WHEN problem IS NULL AND amount_problem IS NULL
-                    THEN {money.sql_minor("amount", "e", opts.amounts_in_minor_units)} END AS amount,
-               CASE WHEN problem IS NULL AND refunded IS NOT NULL
-                    THEN {money.sql_minor("refunded", "e", opts.amounts_in_minor_units)} END AS refunded,
+               CASE WHEN problem IS NOT NULL OR amount_problem IS NOT NULL THEN NULL
+                    WHEN canon THEN CAST(replace(amount, '.', '') AS BIGINT)
+                    ELSE {money.sql_minor("amount", "e", minor_units)} END AS amount,
+               CASE WHEN problem IS NOT NULL OR refunded IS NULL THEN NULL
+                    WHEN refunded_canon THEN CAST(replace(refunded, '.', '') AS BIGINT)
+                    ELSE {money.sql_minor("refunded", "e", minor_units)} END AS refunded,
                problem, amount_problem
         FROM b"""
