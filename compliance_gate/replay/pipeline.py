@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from compliance_gate.replay import integrity, projector, setfold, stream
 from compliance_gate.replay.fold import fold_payment
 from compliance_gate.replay.geo import GeoChecker
 from compliance_gate.replay.machine import StateMachine, load_machine
-from compliance_gate.replay.options import ReplayOptions
+from compliance_gate.replay.options import ReplayOptions, TableInput
 from compliance_gate.replay.reconcile import Break, Reconciler, Side
 from compliance_gate.replay.safety import safe_text
 from compliance_gate.replay.sqlutil import connect
@@ -67,7 +68,14 @@ def replay_and_reconcile(opts: ReplayOptions, root: Path, set_based: bool = True
 
 def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outcome, set_based: bool) -> None:
     fmt = detect_format(events_path, opts.events.format)
-    staged = stage_events(con, events_path, opts.events, out.machine, fmt)
+    sides = {"rep": opts.reported}
+    if opts.settlement.configured:
+        sides["st"] = opts.settlement
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # DuckDB numbers the event lines on one thread; the report and settlement load beside it
+        side_load = pool.submit(_stage_sides, con.cursor(), sides, root)
+        staged = stage_events(con, events_path, opts.events, out.machine, fmt)
+        sources = side_load.result()
     found = integrity.check_events(con, opts.events, out.events_display)
     _bad_rows(out, opts, out.events_display, found.bad_rows, found.bad_count)
     out.errors.extend(safe_text(g) for g in found.gaps)
@@ -79,12 +87,7 @@ def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outc
     lo, hi, rows = con.execute("SELECT min(ts), max(ts), count(*) FROM ev").fetchall()[0]
     out.inputs.append(InputRecord(out.events_display, staged.sha256, "file", rows=int(rows),
                                   details={"format": fmt, "time_range": [_iso(lo), _iso(hi)]}))
-    sides = {"rep": opts.reported}
-    if opts.settlement.configured:
-        sides["st"] = opts.settlement
-    sources: dict[str, Source] = {}
-    for name, table in sides.items():
-        sources[name] = stage_table(con, name, table, root)
+    for name in sides:
         out.inputs.append(record(con, name, sources[name]))
         bad = con.execute(f"SELECT line, problem FROM {name} WHERE problem IS NOT NULL ORDER BY line "
                           "LIMIT 20").fetchall()
@@ -112,6 +115,13 @@ def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outc
     out.counters.update(redeliveries=found.redeliveries, events_rejected=found.bad_count,
                         geo_unknown=geo.unknown, as_of_us=as_of, cutoff_us=cutoff)
     out.event_refs = _event_refs(con, out)
+
+
+def _stage_sides(cur: Any, sides: dict[str, TableInput], root: Path) -> dict[str, Source]:
+    try:
+        return {name: stage_table(cur, name, table, root) for name, table in sides.items()}
+    finally:
+        cur.close()
 
 
 def _fold_and_reconcile(con: Any, out: Outcome, recon: Reconciler, projected: dict[int, int] | None) -> list[int]:
