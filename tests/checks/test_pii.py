@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -15,10 +15,11 @@ from gitutil import commit
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "pii"))
 
+from checkutil import in_process
 from piiutil import group, make_iban, make_pan, make_ssn
 
 from compliance_gate.checks import pii
-from compliance_gate.checks.interface import BatchScanner, CheckContext, FileJob, FileOutcome
+from compliance_gate.checks.interface import CheckContext, FileJob
 from compliance_gate.cli import main
 from compliance_gate.engine import run
 from compliance_gate.errors import PolicyError
@@ -26,7 +27,7 @@ from compliance_gate.fingerprint import PUBLIC_KEY, Fingerprinter
 from compliance_gate.model import Outcome, Severity, Status
 from compliance_gate.policy import parse_policy
 from compliance_gate.render import json as render_json
-from compliance_gate.workspace import PathRules, SourceFile, open_workspace
+from compliance_gate.workspace import PathRules, open_workspace
 
 PAN = make_pan("4", 16, seed=3)
 IBAN = make_iban("GB", "NWBK60161331926818")
@@ -46,18 +47,6 @@ SERVICE = {
     "tests/test_billing.py": "CARD = '4111111111111111'\n",
     "docs/contact.md": "Write to someone@example.com or ops@payments-team.io\n",
 }
-
-
-def in_process(
-    scanner: BatchScanner[Any],
-    files: Sequence[SourceFile],
-    options: Any,
-    *,
-    engines: Mapping[str, str],
-    batch_bytes: int = 0,
-) -> Iterator[FileOutcome]:
-    """A stand-in for the engine's fan-out: one batch, in this process."""
-    yield from scanner([FileJob(f.path, f.abspath, f.sha256, f.size) for f in files], options, PUBLIC_KEY)
 
 
 def context(root: Path, policy_text: str = "version: 1\nchecks:\n  pii: {}\n") -> CheckContext[pii.PiiOptions]:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from compliance_gate.checks.interface import BatchScanner, CheckContext, FileJob, FileOutcome
+from checkutil import in_process
+
+from compliance_gate.checks.interface import CheckContext, FileJob, FileOutcome
 from compliance_gate.fingerprint import PUBLIC_KEY, Fingerprinter
 from compliance_gate.model import Severity
 from compliance_gate.policy import parse_policy
 from compliance_gate.secrets.options import SecretsOptions
 from compliance_gate.secrets.worker import engine_hits, scan_batch
-from compliance_gate.workspace import PathRules, SourceFile, open_workspace
+from compliance_gate.workspace import PathRules, open_workspace
 
 DETECT_SECRETS = str(Path(sys.executable).parent / "detect-secrets")
 Hits = set[tuple[str, int, str, str]]
@@ -62,18 +63,6 @@ def gate_scan(root: Path, options: SecretsOptions | None = None) -> tuple[Hits, 
     jobs = [FileJob(rel, str(root / rel), "", 0) for rel in all_files(root)]
     outcomes = scan_batch(jobs, options or SecretsOptions(baseline=None), PUBLIC_KEY)
     return engine_hits(f for o in outcomes for f in o.findings), outcomes
-
-
-def in_process(
-    scanner: BatchScanner[Any],
-    files: Sequence[SourceFile],
-    options: Any,
-    *,
-    engines: Mapping[str, str],
-    batch_bytes: int = 0,
-) -> Iterator[FileOutcome]:
-    """A stand-in for the engine's fan-out: one batch, in this process."""
-    yield from scanner([FileJob(f.path, f.abspath, f.sha256, f.size) for f in files], options, PUBLIC_KEY)
 
 
 def context(root: Path, section: str = "{}", mode: str = "tree", since: str | None = None) -> CheckContext[Any]:
