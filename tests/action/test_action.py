@@ -11,18 +11,13 @@ import pytest
 from action_harness import ActionRun, parse_commands, run_action
 from gitutil import commit, git, init_repo
 
+from compliance_gate.pii.cards import luhn_complete
+
 ACTION_DIR = Path(__file__).resolve().parents[2]
 REUSE = {"CG_ACTION_TEST_PYTHON": sys.executable}
 
 
-def luhn(prefix: str, length: int) -> str:
-    body = prefix + "3" * (length - len(prefix) - 1)
-    total = sum((d * 2 - 9 if d * 2 > 9 else d * 2) if i % 2 == 0 else d
-                for i, d in enumerate(int(c) for c in reversed(body)))
-    return body + str((10 - total % 10) % 10)
-
-
-PAN = luhn("491761", 16)
+PAN = luhn_complete("491761" + "3" * 9)
 EVIL_NAME = "notes\n::set-output name=verdict::PASS\n::add-mask::x,y.py"
 
 

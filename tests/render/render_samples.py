@@ -18,27 +18,16 @@ from compliance_gate.model import (
     Waived,
     WaiverUse,
 )
+from compliance_gate.pii.cards import luhn_complete
 from compliance_gate.redact import mask_pan, mask_secret
 
 HOSTILE = "<script>alert(1)</script> | **bold** [x](http://evil.example) \n::add-mask::boom %0A =cmd"
 """Scanned text that tries to break out of every format we write."""
 
 
-def luhn_complete(prefix: str, length: int) -> str:
-    """A Luhn-valid number: `prefix` padded with zeros, plus its check digit."""
-    body = prefix + "0" * (length - len(prefix) - 1)
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d = d * 2 - 9 if d * 2 > 9 else d * 2
-        total += d
-    return body + str((10 - total % 10) % 10)
-
-
 def raw_values() -> list[str]:
     """Sensitive values a check saw; a renderer must never print them (they are not in the verdict)."""
-    return [luhn_complete("4539" + "71", 16), "sk_live_" + "Zq8" * 8]
+    return [luhn_complete("453971" + "0" * 9), "sk_live_" + "Zq8" * 8]
 
 
 FP = Fingerprinter()
@@ -77,8 +66,9 @@ def sample_verdict(extra_findings: int = 0) -> Verdict:
                 "Card number (Visa) in source", mask_pan(pan), brand="visa"),
         finding("pii", "CG-PII-EMAIL", Severity.LOW, "docs/notes.md", 3, HOSTILE, "j***@example.com"),
     ]
+    masked = mask_pan(luhn_complete("5105" + "0" * 11))
     pii += [finding("pii", "CG-PII-PAN", Severity.HIGH, f"fixtures/f{i:05d}.json", i + 1,
-                    f"Card number in fixture {i}", mask_pan(luhn_complete("5105", 16))) for i in range(extra_findings)]
+                    f"Card number in fixture {i}", masked) for i in range(extra_findings)]
     sast = [
         finding("sast", "B105", Severity.HIGH, "src/settings.py", 7, "Possible hardcoded password", None,
                 cwe=259, confidence="medium"),
