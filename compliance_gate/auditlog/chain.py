@@ -17,7 +17,7 @@ Memory is bounded by the window, never by the length of the log.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from compliance_gate.auditlog.canonical import GENESIS
@@ -117,6 +117,36 @@ class StreamVerifier:
                 self._add("CG-AUDIT-REORDERED", link, f"seq {link.seq} arrives after seq {self._next - 1}, "
                           "beyond the reorder window; it was counted as missing")
                 self.stats.unverifiable += 1
+
+    def feed_run(self, first: Link, last: Link, count: int, tail: Sequence[Link]) -> bool:
+        """Take `count` records that are intact among themselves, exactly as `feed` would one by one.
+
+        Every record after `first` matches its hash and links to the one before it, so in seq
+        order each only moves the counters on. `tail` holds the last `window` records after
+        `first` (duplicates are recognised against these). Returns False, having changed
+        nothing, when the run is not next in seq order (records are missing or pending before
+        it) or a checkpoint pins a record inside it: the caller then feeds the records singly."""
+        start, end = first.seq, last.seq
+        if start != self._next or any(start < s <= end for s in self._pending) \
+                or any(start < s <= end for s in self.checkpoints):
+            return False
+        self.feed(first)
+        rest = count - 1
+        if self._anchored:
+            self.stats.verified += rest
+            self._since_anchor += rest
+        else:
+            self.stats.unverifiable += rest
+            self._run_count += rest
+        self.stats.records += rest
+        recent, window = self._recent, self.window
+        for seq in range(start + 1 - window, end + 1 - window):
+            recent.pop(seq, None)
+        for link in tail:
+            recent[link.seq] = link
+        self._prev, self._next, self.stats.last_seq, self._last = last.stored, end + 1, end, last
+        self._drain()
+        return True
 
     def finish(self) -> None:
         """End of input: whatever is still missing is a gap; checkpoints past the end truncate."""

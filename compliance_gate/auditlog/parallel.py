@@ -1,27 +1,32 @@
-"""Scan a large plain log for leaks in a worker process while the main process checks the chain.
+"""Cut a log into blocks of whole lines, and analyse blocks in worker processes, in order.
 
-Chain verification is sequential per stream, but finding card numbers and secrets is not: the
-file is cut at line boundaries into ranges of a few MiB that worker processes read and scan on
-their own (nothing but offsets crosses the process boundary on the way in), and the results come
-back in order so line numbers can be made absolute. Gzip files cannot be cut without
-decompressing and are scanned inline instead.
+A plain log is cut at newlines into byte ranges of a few MiB that workers read themselves
+(nothing but offsets crosses the process boundary on the way in); a gzip log, or a plain one
+with a giant line, is read here by the streaming `LogReader` and sent in batches. Results come
+back in block order, with at most a few blocks in flight, so memory stays bounded whatever the
+size of the log.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from compliance_gate.auditlog.leaks import Leak, scan_range
-from compliance_gate.auditlog.reader import GZIP_MAGIC
+from compliance_gate.auditlog.analyse import Block
+from compliance_gate.auditlog.reader import LogReader
 
 RANGE_BYTES = 4 << 20
 MIN_PARALLEL_BYTES = 24 << 20
-"""Below this the worker's start-up (a fresh interpreter importing the detectors) costs more
-than it saves."""
+"""Below this (plain; an eighth of it gzip) worker start-up (a fresh interpreter importing
+orjson, jsonschema_rs and the detectors) costs more than it saves."""
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def line_ranges(path: Path, target: int | None = None) -> list[tuple[int, int]] | None:
@@ -42,38 +47,51 @@ def line_ranges(path: Path, target: int | None = None) -> list[tuple[int, int]] 
     return ranges
 
 
-class LeakWorkers:
-    """Start scanning `path` now; `results()` later yields leaks with absolute line numbers."""
+def read_blocks(reader: LogReader, target: int | None = None) -> Iterator[Block]:
+    """The reader's lines in blocks of ~`target` bytes, numbered as in the file: blank lines the
+    reader skipped are kept empty, and lines too long to keep are empty and listed as huge."""
+    target = target or RANGE_BYTES
+    parts: list[bytes] = []
+    huge: list[int] = []
+    size, first = 0, 1
+    for number, raw in reader:
+        parts.extend([b""] * (number - first - len(parts)))
+        parts.append(raw or b"")
+        if raw is None:
+            huge.append(len(parts))
+        size += len(parts[-1]) + 1
+        if size >= target:
+            yield Block(str(reader.path), data=b"\n".join(parts) + b"\n", huge=tuple(huge))
+            first += len(parts)
+            parts, huge, size = [], [], 0
+    if parts:
+        yield Block(str(reader.path), data=b"\n".join(parts) + b"\n", huge=tuple(huge))
 
-    def __init__(self, path: Path, workers: int, pii_options: Any | None, secrets: bool,
-                 max_line_bytes: int) -> None:
-        self._futures: list[Future[tuple[int, list[Leak]]]] = []
+
+class Workers:
+    """A lazily started process pool; `map` yields `(task, result)` in task order."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
         self._pool: ProcessPoolExecutor | None = None
-        with open(path, "rb") as fh:
-            gzip = fh.read(2) == GZIP_MAGIC
-        ranges = None if gzip or path.stat().st_size < MIN_PARALLEL_BYTES else line_ranges(path)
-        if not ranges:
-            return
-        # forkserver: the engine runs checks in threads, and forking a threaded process is unsafe.
-        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
-        self._futures = [self._pool.submit(scan_range, str(path), a, b, pii_options, secrets, max_line_bytes)
-                         for a, b in ranges]
 
-    @property
-    def active(self) -> bool:
-        return bool(self._futures)
+    def map(self, fn: Callable[..., R], tasks: Iterable[T], *args: Any) -> Iterator[tuple[T, R]]:
+        """Submit the first tasks now (the caller may work meanwhile); more as results are taken."""
+        if self._pool is None:
+            # forkserver: the engine runs checks in threads, and forking a threaded process is unsafe.
+            self._pool = ProcessPoolExecutor(self.count, mp_context=multiprocessing.get_context("forkserver"))
+        pool, todo = self._pool, iter(tasks)
+        flight: deque[tuple[T, Future[R]]] = deque((t, pool.submit(fn, t, *args))
+                                                   for t in islice(todo, 2 * self.count + 1))
 
-    def results(self) -> Iterator[Leak]:
-        before = 0
-        try:
-            for future in self._futures:
-                newlines, leaks = future.result()
-                for leak in leaks:
-                    yield Leak(leak.rule, before + leak.line, leak.column, leak.normalized, leak.excerpt,
-                               leak.classification)
-                before += newlines
-        finally:
-            self.close()
+        def results() -> Iterator[tuple[T, R]]:
+            while flight:
+                task, future = flight.popleft()
+                for more in islice(todo, 1):
+                    flight.append((more, pool.submit(fn, more, *args)))
+                yield task, future.result()
+
+        return results()
 
     def close(self) -> None:
         if self._pool is not None:

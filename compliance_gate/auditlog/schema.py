@@ -8,9 +8,10 @@ record can never reach a finding through a schema message.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,22 +37,30 @@ def json_path(parts: Sequence[str | int]) -> str:
 
 
 class RecordSchema:
-    """A compiled record schema; `problems(record)` lists `(json_path, message)` pairs."""
+    """A compiled record schema; `problems(record)` lists `(json_path, message)` pairs.
 
-    def __init__(self, path: Path) -> None:
+    Picklable: a worker process compiles it from the schema text once (not per block of lines,
+    ~5 ms each), and a policy's own schema file is read only here."""
+
+    def __init__(self, path: Path, text: str | None = None) -> None:
         import jsonschema_rs
 
         try:
-            schema = json.loads(path.read_text(encoding="utf-8"))
+            self._text = path.read_text(encoding="utf-8") if text is None else text
             self._validator: Any = jsonschema_rs.validator_for(
-                schema, validate_formats=True, mask="<value>"
+                json.loads(self._text), validate_formats=True, mask="<value>"
             )
         except (OSError, ValueError, jsonschema_rs.ValidationError) as exc:
             raise SchemaProblem(f"{path}: cannot load the audit-record schema ({exc})") from None
         self.path = path
+        self.is_valid: Callable[[Any], bool] = self._validator.is_valid
+        """The fast path: True for a valid record, without building errors."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (self.path, self._text)
 
     def problems(self, record: Any) -> list[tuple[str, str]]:
-        if self._validator.is_valid(record):
+        if self.is_valid(record):
             return []
         out: list[tuple[str, str]] = []
         for err in self._validator.iter_errors(record):
@@ -59,3 +68,8 @@ class RecordSchema:
             if len(out) >= MAX_PROBLEMS_PER_RECORD:
                 break
         return out
+
+
+@functools.lru_cache(maxsize=8)
+def _restore(path: Path, text: str) -> RecordSchema:
+    return RecordSchema(path, text)

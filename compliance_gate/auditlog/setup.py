@@ -60,7 +60,7 @@ def prepare(options: Any, root: Path, replay: Any | None) -> Prepared:
         pii_options=pii, secrets=options.scan_secrets, one_stream_per_file=options.one_stream_per_file,
         require_start_stop=options.require_start_stop, max_line_bytes=options.max_line_bytes,
         window=options.reorder_window, collect_state_changes=out.replay is not None,
-        workers=max(1, (os.cpu_count() or 2) - 1),
+        workers=cpus if (cpus := os.cpu_count() or 1) > 1 else 0,
     )
     out.fatal = not out.files or schema is None
     return out

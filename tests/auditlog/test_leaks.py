@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from auditlogs import write_log
 
-from compliance_gate.auditlog.leaks import CHUNK_LINES, LeakScanner
+from compliance_gate.auditlog.analyse import Block, analyse
+from compliance_gate.auditlog.leaks import CHUNK_LINES
 from compliance_gate.auditlog.verify import VerifyConfig, verify_logs
 from compliance_gate.pii.hit import ScanOptions
 
@@ -27,10 +27,9 @@ SECRET = "Zq8" + "x7Pw2" * 5
 
 
 def _scan(lines: list[str]) -> list[tuple[str, int]]:
-    scanner = LeakScanner(ScanOptions())
-    leaks = [leak for i, line in enumerate(lines, 1) for leak in scanner.add(i, line.encode(), json.loads(line))]
-    leaks += scanner.flush()
-    return [(leak.rule, leak.line) for leak in leaks]
+    block = Block("log.jsonl", data="".join(line + "\n" for line in lines).encode())
+    facts = analyse(block, VerifyConfig(pii_options=ScanOptions()), "log.jsonl")
+    return [(p.rule, p.line or 0) for p in facts.problems if p.rule.startswith(("CG-PII-", "CG-AUDIT-SECRET"))]
 
 
 CORPUS = [
