@@ -29,6 +29,9 @@ from compliance_gate.replay.sqlutil import connect
 from compliance_gate.replay.stage_events import detect_format, effect_table, stage_events
 from compliance_gate.replay.stage_tables import Source, record, stage_table
 
+# above about 2,000 events per MB of memory limit, the set-based fold runs step by step
+SPLIT_ROWS_PER_MB = 2000
+
 
 @dataclass(slots=True)
 class Outcome:
@@ -76,6 +79,8 @@ def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outc
         side_load = pool.submit(_stage_sides, con.cursor(), sides, root)
         staged = stage_events(con, events_path, opts.events, out.machine, fmt)
         sources = side_load.result()
+    # from here on every query orders explicitly; keeping insertion order only costs memory
+    con.execute("SET preserve_insertion_order = false")
     found = integrity.check_events(con, opts.events, out.events_display)
     _bad_rows(out, opts, out.events_display, found.bad_rows, found.bad_count)
     out.errors.extend(safe_text(g) for g in found.gaps)
@@ -93,7 +98,7 @@ def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outc
                           "LIMIT 20").fetchall()
         n_bad = con.execute(f"SELECT count(*) FROM {name} WHERE problem IS NOT NULL").fetchall()[0][0]
         _bad_rows(out, opts, sources[name].display, bad, n_bad)
-    setfold.fold_payments(con, out.machine)
+    setfold.fold_payments(con, out.machine, split=rows > opts.memory_limit_mb * SPLIT_ROWS_PER_MB)
     stream.build_tables(con, "st" in sides)
     setfold.classify(con, out.machine, opts, set_based)
     as_of = _as_of(opts, hi)

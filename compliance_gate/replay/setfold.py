@@ -39,9 +39,10 @@ def _in(values: list[int] | list[str], expr: str) -> str:
     return f"{expr} IN ({', '.join(literal(v) if isinstance(v, str) else str(int(v)) for v in values)})"
 
 
-def fold_payments(con: Any, machine: StateMachine) -> None:
+def fold_payments(con: Any, machine: StateMachine, split: bool) -> None:
     """Create `pay`: per payment id its number (`pidx`, in id order), the per-payment values the
-    reconciler reads, `regular`, and for a regular payment its folded state and money."""
+    reconciler reads, `regular`, and for a regular payment its folded state and money. `split`
+    runs the steps one statement at a time (for inputs much larger than the memory limit)."""
     effects = effect_table(machine)
     values_table(con, "eff", "code INTEGER, target INTEGER, kind INTEGER",
                  [(code, target, kind) for code, (target, kind) in enumerate(effects)])
@@ -56,42 +57,53 @@ def fold_payments(con: Any, machine: StateMachine) -> None:
         "cur_lo IS NOT DISTINCT FROM cur_hi",
         "captured <= coalesce(auth_amount, amount) AND refunded + disputed <= captured",
     ])
-    # the window carries only what the fold needs; the per-payment values come from a plain GROUP BY
-    con.execute(f"""CREATE OR REPLACE TABLE pay AS
-        WITH x AS (
-          SELECT e.payment_id, e.o1, e.o2, e.line, e.currency, e.amount, f.target, f.kind
-          FROM evs e LEFT JOIN eff f USING (code)),
-        w AS (
-          SELECT *, lag(CASE WHEN target >= 0 THEN target END IGNORE NULLS) OVER win AS prev,
-                 row_number() OVER win AS rn
-          FROM x WINDOW win AS (PARTITION BY payment_id ORDER BY o1, o2, line)),
-        g AS (
-          SELECT payment_id,
-                 count(*) FILTER (target IS NULL) AS unmapped,
-                 coalesce(bool_and({step_ok}), false) AS steps_ok,
-                 count(*) FILTER (target >= 0) AS moves,
-                 coalesce(bool_and(kind = 0 OR coalesce(amount > 0, false)), false) AS money_ok,
-                 count(*) FILTER (kind = {REQUESTED}) AS n_req, min(rn) FILTER (kind = {REQUESTED}) AS first_req,
-                 min(rn) FILTER (kind > 0) AS first_money,
-                 count(*) FILTER (kind = {AUTHORIZED}) AS n_auth, min(rn) FILTER (kind = {AUTHORIZED}) AS first_auth,
-                 max(amount) FILTER (kind = {AUTHORIZED}) AS auth_amount,
-                 min(rn) FILTER (kind = {CAPTURED}) AS first_cap, max(rn) FILTER (kind = {CAPTURED}) AS last_cap,
-                 min(rn) FILTER (kind > {CAPTURED}) AS first_refund,
-                 min(currency) AS cur_lo, max(currency) AS cur_hi,
-                 arg_max(target, rn) FILTER (target >= 0) AS state,
-                 max(amount) FILTER (kind = {REQUESTED}) AS amount,
-                 coalesce(sum(amount) FILTER (kind = {CAPTURED}), 0) AS captured,
-                 coalesce(sum(amount) FILTER (kind = {REFUNDED}), 0) AS refunded,
-                 coalesce(sum(amount) FILTER (kind = {DISPUTED}), 0) AS disputed
-          FROM w GROUP BY payment_id),
-        meta AS (
-          SELECT payment_id, max(ts) AS last_ts, min(idem) AS idem, min(country) AS country, min(ip) AS ip,
-                 min(region) AS region
-          FROM evs GROUP BY payment_id)
+    parts = {
+        "fold_steps": """
+            SELECT *, lag(CASE WHEN target >= 0 THEN target END IGNORE NULLS) OVER win AS prev,
+                   row_number() OVER win AS rn
+            FROM (SELECT e.payment_id, e.o1, e.o2, e.line, e.currency, e.amount, f.target, f.kind
+                  FROM evs e LEFT JOIN eff f USING (code))
+            WINDOW win AS (PARTITION BY payment_id ORDER BY o1, o2, line)""",
+        "pay_fold": f"""
+            SELECT payment_id,
+                   count(*) FILTER (target IS NULL) AS unmapped,
+                   coalesce(bool_and({step_ok}), false) AS steps_ok,
+                   count(*) FILTER (target >= 0) AS moves,
+                   coalesce(bool_and(kind = 0 OR coalesce(amount > 0, false)), false) AS money_ok,
+                   count(*) FILTER (kind = {REQUESTED}) AS n_req, min(rn) FILTER (kind = {REQUESTED}) AS first_req,
+                   min(rn) FILTER (kind > 0) AS first_money,
+                   count(*) FILTER (kind = {AUTHORIZED}) AS n_auth, min(rn) FILTER (kind = {AUTHORIZED}) AS first_auth,
+                   max(amount) FILTER (kind = {AUTHORIZED}) AS auth_amount,
+                   min(rn) FILTER (kind = {CAPTURED}) AS first_cap, max(rn) FILTER (kind = {CAPTURED}) AS last_cap,
+                   min(rn) FILTER (kind > {CAPTURED}) AS first_refund,
+                   min(currency) AS cur_lo, max(currency) AS cur_hi,
+                   arg_max(target, rn) FILTER (target >= 0) AS state,
+                   max(amount) FILTER (kind = {REQUESTED}) AS amount,
+                   coalesce(sum(amount) FILTER (kind = {CAPTURED}), 0) AS captured,
+                   coalesce(sum(amount) FILTER (kind = {REFUNDED}), 0) AS refunded,
+                   coalesce(sum(amount) FILTER (kind = {DISPUTED}), 0) AS disputed
+            FROM fold_steps GROUP BY payment_id""",
+        "pay_meta": """
+            SELECT payment_id, max(ts) AS last_ts, min(idem) AS idem, min(country) AS country, min(ip) AS ip,
+                   min(region) AS region
+            FROM evs GROUP BY payment_id""",
+    }
+    final = f"""
         SELECT payment_id, row_number() OVER (ORDER BY payment_id) - 1 AS pidx, last_ts, idem, country, ip, region,
                coalesce({regular}, false) AS regular, state, amount, captured, refunded, disputed,
                cur_lo AS currency
-        FROM g JOIN meta USING (payment_id)""")
+        FROM pay_fold JOIN pay_meta USING (payment_id)"""
+    if not split:
+        ctes = ", ".join(f"{name} AS ({query})" for name, query in parts.items())
+        con.execute(f"CREATE OR REPLACE TABLE pay AS WITH {ctes} {final}")
+        return
+    # Large inputs: one step per statement. Window and aggregates in one statement run out of
+    # memory at 10M events (their buffers are all live at once); each alone spills fine.
+    for name, query in parts.items():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+    con.execute(f"CREATE OR REPLACE TABLE pay AS {final}")
+    for name in parts:
+        con.execute(f"DROP TABLE {name}")
 
 
 SIDE = ("status", "currency", "amount", "refunded", "precision", "line", "copies")
@@ -120,7 +132,7 @@ def classify(con: Any, machine: StateMachine, opts: ReplayOptions, set_based: bo
         for t in ("r", "s") for c in SIDE
     )
     con.execute(f"""CREATE OR REPLACE TABLE recon AS
-        SELECT payment_id, p.pidx, p.last_ts, p.country, p.ip, p.region, {sides},
+        SELECT payment_id, p.pidx, p.last_ts, p.idem, p.country, p.ip, p.region, {sides},
                p.state, coalesce(p.currency, r.currency, '') AS cur, p.amount, p.captured, p.refunded, p.disputed,
                coalesce({str(set_based).lower()} AND {" AND ".join(clean)}, false) AS clean
         FROM pay p FULL JOIN rep1 r USING (payment_id) FULL JOIN st1 s USING (payment_id)
@@ -165,10 +177,8 @@ def clean_totals(con: Any) -> list[tuple[str, int, int, int, int, int, int]]:
 def double_charges(con: Any, machine: StateMachine, settled_elsewhere: list[int]) -> list[tuple[list[str], int]]:
     """Payment ids (sorted) of each idempotency key under which more than one payment settled:
     the clean settled payments and `settled_elsewhere` (pidx of those folded in Python)."""
-    rows = con.execute(f"""WITH settled AS (
-            SELECT pidx FROM recon p WHERE clean AND {_in(sorted(machine.settled), "p.state")}
-            UNION ALL SELECT unnest(?::BIGINT[]))
-        SELECT list(p.payment_id ORDER BY p.payment_id), sum(1)
-        FROM pay p JOIN settled USING (pidx) WHERE p.idem IS NOT NULL
-        GROUP BY p.idem HAVING count(*) > 1 ORDER BY 1""", [settled_elsewhere]).fetchall()
+    rows = con.execute(f"""SELECT list(payment_id ORDER BY payment_id), sum(1) FROM recon p
+        WHERE idem IS NOT NULL AND ((clean AND {_in(sorted(machine.settled), "p.state")})
+                                    OR pidx IN (SELECT unnest(?::BIGINT[])))
+        GROUP BY idem HAVING count(*) > 1 ORDER BY 1""", [settled_elsewhere]).fetchall()
     return [(list(pids), int(n)) for pids, n in rows]
