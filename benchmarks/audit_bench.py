@@ -62,7 +62,7 @@ class TreeSampler(threading.Thread):
     """Samples this process and its descendants (the forkserver's workers are grandchildren,
     invisible to RUSAGE_CHILDREN) from /proc: peak RSS of the tree and CPU seconds per process."""
 
-    def __init__(self, interval: float = 0.25) -> None:
+    def __init__(self, interval: float = 0.5) -> None:
         super().__init__(daemon=True)
         self.interval, self.peak_rss_mb, self.cpu, self.done = interval, 0.0, {}, threading.Event()
         self.tick = os.sysconf("SC_CLK_TCK")
@@ -74,21 +74,22 @@ class TreeSampler(threading.Thread):
     def sample(self) -> None:
         parents: dict[int, int] = {}
         stats: dict[int, list[str]] = {}
+        me = os.getpid()
         for entry in os.listdir("/proc"):
-            if entry.isdigit():
+            if entry.isdigit() and int(entry) >= me:  # descendants were started after this process
                 try:
                     fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
                 except OSError:
                     continue
                 parents[int(entry)], stats[int(entry)] = int(fields[1]), fields
-        tree, todo = set(), [os.getpid()]
+        tree, todo = set(), [me]
         while todo:
             pid = todo.pop()
             tree.add(pid)
             todo.extend(child for child, parent in parents.items() if parent == pid and child not in tree)
         page = os.sysconf("SC_PAGE_SIZE")
         self.peak_rss_mb = max(self.peak_rss_mb, sum(int(stats[p][21]) for p in tree) * page / 2**20)
-        for pid in tree - {os.getpid()}:
+        for pid in tree - {me}:
             self.cpu[pid] = (int(stats[pid][11]) + int(stats[pid][12])) / self.tick
 
 

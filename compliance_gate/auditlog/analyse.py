@@ -82,7 +82,7 @@ def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool =
     scanning = pii is not None or secrets
     suspects = suspect_lines(data, frozenset(pii.detectors) if pii else frozenset(), secrets) if scanning else set()
     keys = KeyCheck(pii, secrets)
-    plain = keys.plain
+    plain_keys = keys.plain_keys
     validate = config.schema.is_valid if config.schema is not None else None
     keys_ascii = data.isascii() and data.find(b"\\") < 0
     key, collect = config.key, config.collect_state_changes
@@ -92,31 +92,29 @@ def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool =
     loads, dumps, sha256, flat_types = orjson.loads, orjson.dumps, hashlib.sha256, _FLAT.issuperset
     streams: set[str] = set()
     exact: list[int] = []
-    records = last_line = 0
-    # the current run: its stream, first record, length, lines and hashes of all its records
-    # but the first (plus the first's hash), and category and order of the last
+    records = 0
+    # the current run: its stream, first record, lines and hashes of its records after the first
+    # (hashes: with the first's), and the last record (for its category) and its order
     r_stream: str | None = None
     r_first: tuple[Any, ...] = ()
-    r_count = r_order = r_seq = 0
     r_lines: list[int] = []
     r_hashes: list[str] = []
-    r_category = r_stored = ""
+    r_last: dict[str, Any] = {}
+    r_order = r_seq = 0
+    r_stored = ""
     huge = facts.huge = list(block.huge)
     for number, raw in enumerate(parts, 1):
         if len(raw) > limit:
             huge.append(number)
-            last_line = number
             continue
-        if not raw or raw.isspace():
-            continue
-        last_line = number
         try:
             rec = loads(raw)
         except orjson.JSONDecodeError as exc:
-            problems.append(Problem("CG-AUDIT-BAD-JSON", display, number,
-                                    f"not valid JSON (column {exc.colno}): {exc.msg}",
-                                    "json|" + sha256(raw).hexdigest()))
-            exact.append(number)
+            if raw and not raw.isspace():
+                problems.append(Problem("CG-AUDIT-BAD-JSON", display, number,
+                                        f"not valid JSON (column {exc.colno}): {exc.msg}",
+                                        "json|" + sha256(raw).hexdigest()))
+                exact.append(number)
             continue
         if type(rec) is not dict:
             problems.append(Problem("CG-AUDIT-NOT-OBJECT", display, number,
@@ -126,73 +124,83 @@ def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool =
             continue
         records += 1
         flat = flat_types(map(type, rec.values()))
-        if not (flat and plain(rec)):
+        if not (flat and plain_keys.issuperset(rec)):
             if keys.want_sad:
                 problems.extend(leak_problems(display, keys.sad_fields(number, rec)))
             if secrets and (not flat or keys.secret_named(rec)):
                 exact.append(number)
         if validate is not None and not validate(rec):
             problems.extend(_schema_problems(config, display, number, rec, raw))
-        stream, seq, prev, stored = rec.get("stream"), rec.get("seq"), rec.get("prev_hash"), rec.get("hash")
+        stream, seq, prev, stored = rec.get("stream"), rec.get("seq"), rec.get("prev_hash"), rec.pop("hash", None)
         if not (type(stream) is str and type(seq) is int and type(prev) is str and type(stored) is str):
             _note(notes, "CG-AUDIT-NO-CHAIN", display, number, NO_CHAIN)
             continue
         if stream not in streams:
             streams.add(stream)
             items.append(("stream", stream, number))
-        alg = rec.get("hash_alg")
-        del rec["hash"]  # hashed without it; `stored` keeps the value
+        alg = rec.get("hash_alg")  # hashed without `hash` (popped above)
         computed: str | None = None
         if type(alg) is str and alg in checkable:
-            try:
-                body = dumps(rec, option=_STRICT) if flat and (keys_ascii or "".join(rec).isascii()) else None
-            except orjson.JSONEncodeError:
-                body = None  # an integer beyond 2^53: JCS writes it as a double
-            if body is None:
+            if flat and keys_ascii:
+                try:
+                    body: bytes | None = dumps(rec, option=_STRICT)
+                except orjson.JSONEncodeError:  # an integer beyond 2^53: JCS writes it as a double
+                    body = _canonical(rec, notes, stream, number)
+            else:
                 body = _canonical(rec, notes, stream, number)
             if body is not None:
                 computed = (sha256(DOMAIN + body).hexdigest() if alg == SHA256
                             else hmac.digest(key, DOMAIN + body, "sha256").hex())  # type: ignore[arg-type]
         else:
             _alg_note(notes, alg, config, stream, number)
-        category = rec.get("category")
-        if type(category) is not str:
-            category = ""
         if computed == stored and stream == r_stream and seq == r_seq + 1 and prev == r_stored:
-            r_count += 1
             r_lines.append(number)
             r_hashes.append(stored)
         else:
             if r_stream is not None:
-                items.append(_run(r_stream, r_first, r_count, r_lines, r_hashes, r_category, r_order, window))
+                items.append(_run(r_stream, r_first, r_lines, r_hashes, r_last, r_order, window))
                 r_stream = None
-            link = (number, seq, prev, stored, computed, category, records)
+            link = (number, seq, prev, stored, computed, _category(rec), records)
             if computed == stored and not links_only:
-                r_stream, r_first, r_count, r_lines, r_hashes = stream, link, 1, [], [stored]
+                r_stream, r_first, r_lines, r_hashes = stream, link, [], [stored]
             else:
                 items.append(("link", stream, *link))
-        r_seq, r_stored, r_category, r_order = seq, stored, category, records
-        if collect and category == STATE_CHANGE:
+        r_seq, r_stored, r_last, r_order = seq, stored, rec, records
+        if collect and rec.get("category") == STATE_CHANGE:
             _state_change(rec, number, items)
     if r_stream is not None:
-        items.append(_run(r_stream, r_first, r_count, r_lines, r_hashes, r_category, r_order, window))
+        items.append(_run(r_stream, r_first, r_lines, r_hashes, r_last, r_order, window))
     if scanning:
         wanted = sorted(n for n in suspects.union(exact) if 0 < len(parts[n - 1]) <= limit
                         and not parts[n - 1].isspace())
         leaks = scan_lines([parts[n - 1] for n in wanted], wanted, pii, secrets)
         problems.extend(leak_problems(display, leaks))
     facts.records = records
-    facts.last_line = max(last_line, max(block.huge, default=0))
+    facts.last_line = _last_line(parts, limit, huge)
     return facts
 
 
-def _run(stream: str, first: tuple[Any, ...], count: int, lines: list[int], hashes: list[str], category: str,
+def _run(stream: str, first: tuple[Any, ...], lines: list[int], hashes: list[str], last_record: dict[str, Any],
          order: int, window: int) -> tuple[Any, ...]:
-    if count == 1:
+    if not lines:
         return ("link", stream, *first)
-    last = (lines[-1], first[1] + count - 1, hashes[-2], hashes[-1], hashes[-1], category, order)
+    last = (lines[-1], first[1] + len(lines), hashes[-2], hashes[-1], hashes[-1], _category(last_record), order)
     keep = min(len(lines), window)
-    return ("run", stream, first, last, count, lines[len(lines) - keep :], hashes[len(hashes) - keep - 1 :])
+    return ("run", stream, first, last, len(hashes), lines[len(lines) - keep :], hashes[len(hashes) - keep - 1 :])
+
+
+def _category(rec: dict[str, Any]) -> str:
+    category = rec.get("category")
+    return category if type(category) is str else ""
+
+
+def _last_line(parts: list[bytes], limit: int, huge: list[int]) -> int:
+    """The last line read: not blank, or too long (then it is not looked at)."""
+    for number in range(len(parts), 0, -1):
+        part = parts[number - 1]
+        if len(part) > limit or (part and not part.isspace()):
+            return max(number, max(huge, default=0))
+    return max(huge, default=0)
 
 
 def _schema_problems(config: VerifyConfig, display: str, number: int, rec: Any, raw: bytes) -> list[Problem]:
@@ -229,6 +237,7 @@ def _alg_note(notes: dict[tuple[str, str], list[Any]], alg: Any, config: VerifyC
 
 def _canonical(rec: dict[str, Any], notes: dict[tuple[str, str], list[Any]], raw_stream: str,
                number: int) -> bytes | None:
+    """The slow path: non-ASCII keys, floats, nesting, integers beyond 2^53."""
     try:
         return canonical_json(rec)
     except Exception as exc:  # e.g. an integer beyond RFC 8785's range: cannot canonicalise

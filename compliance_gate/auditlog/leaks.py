@@ -171,9 +171,10 @@ class KeyCheck:
         opts: Any = self.pii_options
         self.want_sad = opts is not None and "sensitive-field" in opts.detectors
 
-    def plain(self, record: Mapping[str, Any]) -> bool:
-        """True when every key is known to be neither SAD nor secret-named (the common case)."""
-        return self._plain.issuperset(record)
+    @property
+    def plain_keys(self) -> set[str]:
+        """Keys known to be neither SAD nor secret-named (a record with only these needs nothing)."""
+        return self._plain
 
     def secret_named(self, record: Mapping[str, Any]) -> bool:
         """Does a top-level key look like a secret's name? (Nested records are scanned as text.)"""
