@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -37,7 +38,7 @@ def generate(path: Path, n: int) -> None:
     with path.open("wb") as fh:
         for seq in range(n):
             cat = "log.start" if seq == 0 else "log.stop" if seq == n - 1 else CATEGORIES[seq % 5]
-            rec = {
+            rec: dict[str, Any] = {
                 "event": "payment status changed" if cat == "payment.state_change" else "access",
                 "level": "info", "category": cat, "actor": f"user:u{seq % 977}", "outcome": "success",
                 "origin": f"10.0.{seq % 256}.{seq % 199}", "target": f"payment:pay_{seq:09d}",
@@ -64,7 +65,8 @@ class TreeSampler(threading.Thread):
 
     def __init__(self, interval: float = 0.5) -> None:
         super().__init__(daemon=True)
-        self.interval, self.peak_rss_mb, self.cpu, self.done = interval, 0.0, {}, threading.Event()
+        self.interval, self.peak_rss_mb, self.done = interval, 0.0, threading.Event()
+        self.cpu: dict[int, float] = {}
         self.tick = os.sysconf("SC_CLK_TCK")
 
     def run(self) -> None:

@@ -10,6 +10,7 @@ the reorder window per stream, and the state-change index if asked.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -68,7 +69,7 @@ def _verify_file(display: str, real: Path, config: VerifyConfig, report: LogRepo
         else ((block, analyse(block, config, display)) for block in blocks))
     digest = _sha256(real) if ranges else ""  # while the workers read
     for block, facts in results:
-        merger.add(facts, lambda block=block: analyse(block, config, display, links_only=True))  # type: ignore[misc]
+        merger.add(facts, functools.partial(analyse, block, config, display, links_only=True))
     report.records += merger.records
     report.files.append(FileSummary(display, digest or reader.sha256, merger.records, merger.lines,
                                     reader.compressed, tuple(merger.streams)))

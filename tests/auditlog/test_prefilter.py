@@ -7,19 +7,24 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_leaks import PAN, SECRET
+from test_leaks import PAN, SECRET, luhn_complete
 
 from compliance_gate.auditlog.leaks import KeyCheck, scan_lines
 from compliance_gate.auditlog.prefilter import suspect_lines
 from compliance_gate.pii.hit import ALL_DETECTORS, ScanOptions
 
 HEX = "0123456789abcdef" * 4
-ATOMS = [
+VALUES = [
     PAN, " ".join(PAN[i : i + 4] for i in range(0, 16, 4)), "-".join(PAN[i : i + 4] for i in range(0, 16, 4)),
-    "3782 822463 10005", "536-22-8174", "536228174", "ssn", "Social Security", "DE44500105175407324931",
-    "GB82 WEST 1234 5698 7654 32", "a.person@corp-mail.io", "x@example.com", "AKIA" + "ABCDEFGHIJKLMNOP",
+    "3782 822463 10005", luhn_complete("452201511283"), luhn_complete("601100000000000000"), "536-22-8174",
+    "536228174", "DE44500105175407324931", "GB82 WEST 1234 5698 7654 32", "415-555-2671",
+]
+"""Card numbers of 13-19 digits, grouped or not, SSNs, IBANs, a phone number."""
+ATOMS = [
+    *VALUES, *(f'"{value}"' for value in VALUES), "ssn", "Social Security", "a.person@corp-mail.io",
+    "x@example.com", "AKIA" + "ABCDEFGHIJKLMNOP",
     "ghp_" + "A" * 36, "xoxb-1234567890", "sk_live_" + "a" * 20, "eyJ" + "a" * 9 + ".eyJ" + "b" * 9 + "." + "c" * 9,
-    "-----BEGIN RSA PRIVATE KEY-----", "+44 161 496 0123", "(415) 555-2671", "415-555-2671", '"password": "',
+    "-----BEGIN RSA PRIVATE KEY-----", "+44 161 496 0123", "(415) 555-2671", '"password": "',
     SECRET, 'hash": "', 'hash":"', HEX, 'timestamp": "2026-11-21T08:00:00.000Z"', "4", "45", "0", "12", '"', ":",
     " ", "-", ".", "_", "*", "+", "x", "Z", "é", "İ", "\\", "\t", "\r", "\ufffd", "٣",
 ]
