@@ -31,6 +31,7 @@ from compliance_gate.auditlog.report import STATE_CHANGE, Problem, VerifyConfig,
 from compliance_gate.auditlog.safe import shown
 
 _FLAT = frozenset({str, int, bool, type(None)})
+"""Value types of a flat record without floats: orjson's sorted output is its RFC 8785 form."""
 _STRICT = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 NO_CHAIN = "record lacks stream/seq/prev_hash/hash: it is not part of any verifiable chain"
 
@@ -72,7 +73,10 @@ class Facts:
 
 
 def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool = False) -> Facts:
-    """The facts of `block`; `links_only` sends every chained record as a link (no runs)."""
+    """The facts of `block`; `links_only` sends every chained record as a link (no runs).
+
+    One long function on purpose: the per-record loop runs a million times per million records
+    and keeps everything in local variables; rare cases call out."""
     data = block.read()
     parts = data.split(b"\n")
     facts = Facts(lines=len(parts) - 1)
@@ -84,7 +88,7 @@ def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool =
     keys = KeyCheck(pii, secrets)
     plain_keys = keys.plain_keys
     validate = config.schema.is_valid if config.schema is not None else None
-    keys_ascii = data.isascii() and data.find(b"\\") < 0
+    keys_ascii = data.isascii() and data.find(b"\\") < 0  # no escape can make a key non-ASCII
     key, collect = config.key, config.collect_state_changes
     checkable = {SHA256} if not config.require_keyed else set()
     if key is not None:

@@ -48,21 +48,11 @@ class FileMerger:
                                     for n in facts.huge)
         for (rule, scope), (line, message, count) in facts.notes.items():
             self._note(rule, scope, before + line, message, count)
-        expanded: list[Facts] = []
+        expanded: list[Facts] = []  # the block's facts without runs, made on first need
         for item in facts.items:
             kind = item[0]
             if kind == "run":
-                stream, first, last, count, lines, hashes = item[1:]
-                verifier = self._verifier(stream)
-                end = last[1]
-                tail = [Link(display, before + line, end - len(lines) + 1 + i, hashes[i], hashes[i + 1],
-                             hashes[i + 1]) for i, line in enumerate(lines)]
-                if not verifier.feed_run(self._link(first), self._link(last), count, tail):
-                    if not expanded:
-                        expanded.append(expand())
-                    for link in expanded[0].items:
-                        if link[0] == "link" and link[1] == stream and first[0] <= link[2] <= last[0]:
-                            verifier.feed(self._link(link[2:]))
+                self._run(item[1:], expanded, expand)
             elif kind == "link":
                 self._verifier(item[1]).feed(self._link(item[2:]))
             elif kind == "stream":
@@ -74,6 +64,20 @@ class FileMerger:
         self.records += facts.records
         if facts.last_line:
             self.lines = before + facts.last_line
+
+    def _run(self, run: tuple[Any, ...], expanded: list[Facts], expand: Callable[[], Facts]) -> None:
+        stream, first, last, count, lines, hashes = run
+        verifier = self._verifier(stream)
+        end = last[1]
+        tail = [Link(self.display, self._before + line, end - len(lines) + 1 + i, hashes[i], hashes[i + 1],
+                     hashes[i + 1]) for i, line in enumerate(lines)]
+        if verifier.feed_run(self._link(first), self._link(last), count, tail):
+            return
+        if not expanded:  # not next in seq order, or a checkpoint inside: feed its records singly
+            expanded.append(expand())
+        for link in expanded[0].items:
+            if link[0] == "link" and link[1] == stream and first[0] <= link[2] <= last[0]:
+                verifier.feed(self._link(link[2:]))
 
     def _link(self, fields: tuple[Any, ...]) -> Link:
         line, seq, prev, stored, computed, category, order = fields

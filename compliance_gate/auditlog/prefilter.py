@@ -7,7 +7,7 @@ clean. Every text rule it applies needs a trace that is cheap to find in the raw
   start right after a character that is not a letter, digit or `_` (else they are glued to a
   word and not reported); IBANs start with two capitals and two digits after such a character.
   The block is mapped to its shape (digit `0`, capital `A`, other letter or `_` `a`, anything
-  else `.`; one `bytes.translate`) and searched with two literal-led patterns. A digit run is a
+  else `.`; one `bytes.translate`) and searched with literal-led patterns. A digit run is a
   candidate only if it is 9 digits long on a line that says `ssn` or `social` (bare SSNs), or
   12-19 digits long (card numbers): runs inside hex hashes are glued to letters and drop out.
 - e-mail addresses need an `@`, E.164 and `(415) 555-2671` phone numbers a `+` or a `(`;
@@ -26,11 +26,15 @@ import re
 from collections.abc import Iterator
 
 _SHAPE = bytes(
-    48 if 48 <= c <= 57 else 65 if 65 <= c <= 90 else 97 if 97 <= c <= 122 or c == 95 else 46
+    48 if 48 <= c <= 57 else 65 if 65 <= c <= 90 else 97 if 97 <= c <= 122 or c == 95 else c if c == 10 else 46
     for c in range(256)
 )
+"""Digit `0`, capital `A`, other letter or `_` `a`, newline kept (no candidate spans two lines),
+anything else `.`."""
 _DIGITS = re.compile(rb"\.000(?:000000|0\.0000|\.00\.0000|\.000\.0000)")
 """After a separator: 9+ digits (checked further), or the grouped forms 4-4(+), 3-2-4, 3-3-4."""
+_LINE_DIGIT = re.compile(rb"\n0")
+"""A line that starts with a digit (rare: not a JSON object) is let through whole."""
 _IBAN = re.compile(rb"AA00(?<![0Aa]AA00)")
 _TOKENS = ((b"AKIA", 1), (b"k_live_", 0), (b"gh", None), (b"xox", 0), (b"eyJ", 2), (b"-----BEGIN ", 5))
 """Token starts (`leaks.TOKEN_STARTS`) and the offset of a byte rare in logs to look for first
@@ -60,7 +64,8 @@ def suspect_lines(data: bytes, detectors: frozenset[str], secrets: bool) -> set[
 
 def _digit_candidates(data: bytes, shape: bytes, ssn: bool) -> Iterator[int]:
     if shape[:1] == b"0":
-        yield 0  # no separator before the first line: let it through
+        yield 0
+    yield from (m.start() + 1 for m in _LINE_DIGIT.finditer(shape))
     for m in _DIGITS.finditer(shape):
         start = m.start() + 1  # the first digit
         if shape.find(b".", start, m.end()) >= 0:
@@ -70,7 +75,7 @@ def _digit_candidates(data: bytes, shape: bytes, ssn: bool) -> Iterator[int]:
         while end < len(shape) and shape[end] == 48:
             end += 1
         run = end - start
-        if end < len(shape) and shape[end] != 46:
+        if end < len(shape) and shape[end] != 46 and shape[end] != 10:
             continue  # glued to a letter or `_` (a hex hash, an id)
         if 12 <= run <= 19 or (run == 9 and ssn and _says_ssn(data, start)):
             yield start
