@@ -129,9 +129,9 @@ def _stage_sides(cur: Any, sides: dict[str, TableInput], root: Path) -> dict[str
         cur.close()
 
 
-def _fold_and_reconcile(con: Any, out: Outcome, recon: Reconciler, projected: dict[int, int] | None) -> list[int]:
+def _fold_and_reconcile(con: Any, out: Outcome, recon: Reconciler, projected: dict[str, int] | None) -> list[str]:
     """Add the clean payments' totals, then fold and reconcile the others one by one in Python.
-    Returns the pidx of those that settled."""
+    Returns the ids of those that settled."""
     payments = 0
     for currency, state, n, amount, captured, refunded, disputed in setfold.clean_totals(con):
         recon.add_clean(currency, out.machine.states[state], n, (amount, captured, refunded, disputed))
@@ -139,7 +139,7 @@ def _fold_and_reconcile(con: Any, out: Outcome, recon: Reconciler, projected: di
     effects = effect_table(out.machine)
     currencies = stream.currencies(con)
     groups = stream.event_groups(con)
-    settled: list[int] = []
+    settled: list[str] = []
     stale = 0
     for row in stream.recon_rows(con):
         pid = row[0]  # raw here; results.py masks anything that reaches output
@@ -150,27 +150,27 @@ def _fold_and_reconcile(con: Any, out: Outcome, recon: Reconciler, projected: di
                 if side is not None:
                     recon.orphan(pid, side, side_name)
             continue
-        pidx, events = next(groups)
-        assert pidx == row[1], "event stream and payment rows out of step"
+        group, events = next(groups)
+        assert group == pid, "event stream and payment rows out of step"
         f = fold_payment(events, out.machine, effects)
         payments += 1
         stale += f.stale
         if projected is not None:
-            f.state = projected.get(pidx, f.state)
+            f.state = projected.get(pid, f.state)
         for category, line, detail in f.issues:
             out.breaks.append(Break(category, "events", pid, currencies[f.currency] if f.currency >= 0 else "",
                                     0, detail, line))
         currency = currencies[f.currency] if f.currency >= 0 else (report.currency if report else "") or ""
         recon.payment(pid, f, currency, row[2], report, settlement, (row[3], row[4], row[5]))
         if f.state in out.machine.settled:
-            settled.append(pidx)
+            settled.append(pid)
     out.counters.update(payments=payments, stale_ignored=stale)
     out.breaks.extend(recon.breaks)
     recon.breaks = []
     return settled
 
 
-def _double_charges(con: Any, out: Outcome, settled: list[int]) -> None:
+def _double_charges(con: Any, out: Outcome, settled: list[str]) -> None:
     for pids, n in setfold.double_charges(con, out.machine, settled):
         shown = ", ".join(pids)
         for pid in pids[1:]:

@@ -56,12 +56,12 @@ with open(src, encoding="utf-8") as fin, open(dst, "w", encoding="utf-8") as fou
 
 
 def project_all(con: Any, opts: ReplayOptions, root: Path, machine: StateMachine, as_of_us: int,
-                errors: list[str]) -> dict[int, int]:
-    """pidx -> state index from the projector; problems are appended to `errors`."""
+                errors: list[str]) -> dict[str, int]:
+    """payment id -> state index from the projector; problems are appended to `errors`."""
     now = dt.datetime.fromtimestamp(as_of_us / 1_000_000, dt.UTC).isoformat()
     with tempfile.TemporaryDirectory(prefix="cg-projector-") as tmp:
         src, dst = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
-        first_line = _write_inputs(con, src)
+        first_line, ids = _write_inputs(con, src)
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "SYSTEMROOT", "LANG")}
         env.update(TZ="UTC", PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
         proc = subprocess.run(
@@ -74,24 +74,29 @@ def project_all(con: Any, opts: ReplayOptions, root: Path, machine: StateMachine
             reason = f"cannot be imported ({why.removeprefix('IMPORT ')})" if why.startswith("IMPORT") else why
             errors.append(f"projector {opts.projector}: {reason}; the release's projection was not evaluated")
             return {}
-        return _read_outputs(dst, machine, opts, first_line, errors)
+        states = _read_outputs(dst, machine, opts, first_line, errors)
+        return {ids[p]: state for p, state in states.items()}
 
 
-def _write_inputs(con: Any, path: Path) -> dict[int, int]:
+def _write_inputs(con: Any, path: Path) -> tuple[dict[int, int], list[str]]:
+    """Write one line per payment (numbered in payment-id order); return each number's first
+    event line and the payment ids by number."""
     cur = con.cursor()
-    cur.execute("""SELECT p.pidx, e.event_id, e.type, e.ts, e.amount, e.currency, e.part, e.o2, e.success, e.idem,
-        e.line FROM evs e JOIN pay p USING (payment_id) ORDER BY p.pidx, e.o1, e.o2, e.line""")
+    cur.execute("""SELECT payment_id, event_id, type, ts, amount, currency, part, o2, success, idem, line
+        FROM evs ORDER BY payment_id, o1, o2, line""")
     first: dict[int, int] = {}
+    ids: list[str] = []
     current = -1
     events: list[dict[str, Any]] = []
     with open(path, "wb") as fh:
         while rows := cur.fetchmany(10000):
-            for pidx, eid, etype, ts, amount, currency, part, off, success, idem, line in rows:
-                if pidx != current:
+            for pid, eid, etype, ts, amount, currency, part, off, success, idem, line in rows:
+                if not ids or pid != ids[-1]:
                     if events:
                         fh.write(orjson.dumps({"p": current, "events": events}) + b"\n")
-                    current, events = pidx, []
-                    first[pidx] = line
+                    current, events = len(ids), []
+                    ids.append(pid)
+                    first[current] = line
                 when = dt.datetime.fromtimestamp(ts / 1_000_000, dt.UTC).isoformat().replace("+00:00", "Z")
                 events.append({"event_id": eid, "type": etype, "occurred_at": when, "amount": amount,
                                "currency": currency, "partition": part, "offset": off, "success": success,
@@ -99,7 +104,7 @@ def _write_inputs(con: Any, path: Path) -> dict[int, int]:
         if events:
             fh.write(orjson.dumps({"p": current, "events": events}) + b"\n")
     cur.close()
-    return first
+    return first, ids
 
 
 def _read_outputs(path: Path, machine: StateMachine, opts: ReplayOptions, first_line: dict[int, int],

@@ -40,8 +40,8 @@ def _in(values: list[int] | list[str], expr: str) -> str:
 
 
 def fold_payments(con: Any, machine: StateMachine, split: bool) -> None:
-    """Create `pay`: per payment id its number (`pidx`, in id order), the per-payment values the
-    reconciler reads, `regular`, and for a regular payment its folded state and money. `split`
+    """Create `pay`: per payment id its number of events, the per-payment values the reconciler
+    reads, `regular`, and for a regular payment its folded state and money. `split`
     runs the steps one statement at a time (for inputs much larger than the memory limit)."""
     effects = effect_table(machine)
     values_table(con, "eff", "code INTEGER, target INTEGER, kind INTEGER",
@@ -84,12 +84,12 @@ def fold_payments(con: Any, machine: StateMachine, split: bool) -> None:
                    coalesce(sum(amount) FILTER (kind = {DISPUTED}), 0) AS disputed
             FROM fold_steps GROUP BY payment_id""",
         "pay_meta": """
-            SELECT payment_id, max(ts) AS last_ts, min(idem) AS idem, min(country) AS country, min(ip) AS ip,
-                   min(region) AS region
+            SELECT payment_id, count(*) AS events, max(ts) AS last_ts, min(idem) AS idem, min(country) AS country,
+                   min(ip) AS ip, min(region) AS region
             FROM evs GROUP BY payment_id""",
     }
     final = f"""
-        SELECT payment_id, row_number() OVER (ORDER BY payment_id) - 1 AS pidx, last_ts, idem, country, ip, region,
+        SELECT payment_id, events, last_ts, idem, country, ip, region,
                coalesce({regular}, false) AS regular, state, amount, captured, refunded, disputed,
                cur_lo AS currency
         FROM pay_fold JOIN pay_meta USING (payment_id)"""
@@ -132,7 +132,7 @@ def classify(con: Any, machine: StateMachine, opts: ReplayOptions, set_based: bo
         for t in ("r", "s") for c in SIDE
     )
     con.execute(f"""CREATE OR REPLACE TABLE recon AS
-        SELECT payment_id, p.pidx, p.last_ts, p.idem, p.country, p.ip, p.region, {sides},
+        SELECT payment_id, p.events, p.last_ts, p.idem, p.country, p.ip, p.region, {sides},
                p.state, coalesce(p.currency, r.currency, '') AS cur, p.amount, p.captured, p.refunded, p.disputed,
                coalesce({str(set_based).lower()} AND {" AND ".join(clean)}, false) AS clean
         FROM pay p FULL JOIN rep1 r USING (payment_id) FULL JOIN st1 s USING (payment_id)
@@ -174,11 +174,11 @@ def clean_totals(con: Any) -> list[tuple[str, int, int, int, int, int, int]]:
     return [(str(c), int(s), int(n), int(a), int(cap), int(ref), int(dis)) for c, s, n, a, cap, ref, dis in rows]
 
 
-def double_charges(con: Any, machine: StateMachine, settled_elsewhere: list[int]) -> list[tuple[list[str], int]]:
+def double_charges(con: Any, machine: StateMachine, settled_elsewhere: list[str]) -> list[tuple[list[str], int]]:
     """Payment ids (sorted) of each idempotency key under which more than one payment settled:
-    the clean settled payments and `settled_elsewhere` (pidx of those folded in Python)."""
+    the clean settled payments and `settled_elsewhere` (those folded in Python)."""
     rows = con.execute(f"""SELECT list(payment_id ORDER BY payment_id), sum(1) FROM recon p
         WHERE idem IS NOT NULL AND ((clean AND {_in(sorted(machine.settled), "p.state")})
-                                    OR pidx IN (SELECT unnest(?::BIGINT[])))
+                                    OR payment_id IN (SELECT unnest(?::VARCHAR[])))
         GROUP BY idem HAVING count(*) > 1 ORDER BY 1""", [settled_elsewhere]).fetchall()
     return [(list(pids), int(n)) for pids, n in rows]

@@ -2,7 +2,7 @@
 
 `rep1`/`st1` hold the first usable report/settlement row per payment with its copy count. The
 streams cover the payments `setfold.classify` did not find clean: their `recon` rows in
-payment-id order, and their events as integers sorted by (pidx, partition, offset | sequence),
+payment-id order, and their events as integers sorted by (payment id, partition, offset | sequence),
 so memory stays bounded by one payment's events however large the recording is; DuckDB spills
 the sorts to disk.
 """
@@ -37,14 +37,14 @@ def currencies(con: Any) -> list[str]:
     return [c for (c,) in con.execute("SELECT currency FROM curs ORDER BY ci").fetchall()]
 
 
-def event_groups(con: Any) -> Iterator[tuple[int, list[tuple[int, int, int, int]]]]:
-    """(pidx, [(code, amount or NO_AMOUNT, currency index or -1, line), ...]) in pidx order."""
+def event_groups(con: Any) -> Iterator[tuple[str, list[tuple[int, int, int, int]]]]:
+    """(payment id, [(code, amount or NO_AMOUNT, currency index or -1, line), ...]) in id order."""
     cur = con.cursor()
-    cur.execute("""SELECT r.pidx, e.code, coalesce(e.amount, -9223372036854775808) AS amount,
+    cur.execute("""SELECT e.payment_id, e.code, coalesce(e.amount, -9223372036854775808) AS amount,
                           coalesce(c.ci, -1) AS ci, e.line
                    FROM evs e JOIN recon r USING (payment_id) LEFT JOIN curs c USING (currency)
-                   WHERE NOT r.clean ORDER BY r.pidx, e.o1, e.o2, e.line""")
-    current = -1
+                   WHERE NOT r.clean ORDER BY e.payment_id, e.o1, e.o2, e.line""")
+    current = ""
     buf: list[tuple[int, int, int, int]] = []
     while rows := cur.fetchmany(ROWS):
         for p, code, amount, ci, line in rows:
@@ -62,10 +62,10 @@ SIDES = ", ".join(f"{t}_{c}" for t in ("r", "s") for c in SIDE)
 
 
 def recon_rows(con: Any) -> Iterator[tuple[Any, ...]]:
-    """Rows of the payments that were not clean: id, pidx, last_ts, country, ip, region, then
+    """Rows of the payments that were not clean: id, events (None: none), last_ts, country, ip, region, then
     status, currency, amount, refunded, precision problem, line and copies of each side."""
     cur = con.cursor()
-    cur.execute(f"SELECT payment_id, pidx, last_ts, country, ip, region, {SIDES} FROM recon "
+    cur.execute(f"SELECT payment_id, events, last_ts, country, ip, region, {SIDES} FROM recon "
                 "WHERE NOT clean ORDER BY payment_id")
     while rows := cur.fetchmany(ROWS):
         yield from rows
