@@ -43,8 +43,11 @@ def check_events(con: Any, opts: EventsInput, display: str) -> Integrity:
         f"SELECT line, problem FROM ev WHERE problem IS NOT NULL ORDER BY line LIMIT {MAX_LISTED}"
     ).fetchall()
     bad_count = con.execute("SELECT count(*) FROM ev WHERE problem IS NOT NULL").fetchall()[0][0]
+    # hashes first: grouping 8-byte keys instead of the ids themselves halves the work on large inputs
     con.execute(f"""CREATE OR REPLACE TABLE dup AS
-        WITH ids AS (SELECT event_id FROM ev WHERE problem IS NULL GROUP BY event_id HAVING count(*) > 1)
+        WITH h AS (SELECT hash(event_id) AS h FROM ev WHERE problem IS NULL GROUP BY 1 HAVING count(*) > 1),
+        ids AS (SELECT event_id FROM ev WHERE problem IS NULL AND hash(event_id) IN (SELECT h FROM h)
+                GROUP BY event_id HAVING count(*) > 1)
         SELECT event_id, count(*) AS n, count(DISTINCT {PAYLOAD}) AS variants,
                list(line ORDER BY o1, o2, line) AS lines, list(DISTINCT payment_id ORDER BY payment_id) AS pids
         FROM ev WHERE problem IS NULL AND event_id IN (SELECT event_id FROM ids) GROUP BY event_id""")
