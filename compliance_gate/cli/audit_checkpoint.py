@@ -61,7 +61,8 @@ def execute(args: argparse.Namespace) -> int:
             raise UsageError(f"{name}: no such audit log")
         files.append((name, Path(name)))
     config = VerifyConfig(key=chain_key, require_keyed=chain_key is not None, pii_options=None,
-                          secrets=False, require_start_stop=False, one_stream_per_file=False)
+                          secrets=False, require_start_stop=False, one_stream_per_file=False,
+                          workers=cpus if (cpus := os.cpu_count() or 1) > 1 else 0)
     try:
         report = verify_logs(files, config)
     except OSError as exc:
