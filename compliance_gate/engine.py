@@ -149,8 +149,8 @@ def _guarded_run(
         try:
             box["output"] = check_fn(ctx)
         except Exception as exc:
+            box["error"] = f"{type(exc).__name__}: {exc}"  # recorded first: logging itself may fail
             log.error("check raised", check=section.id, error=type(exc).__name__)
-            box["error"] = f"{type(exc).__name__}: {exc}"
 
     start = time.monotonic()
     thread = threading.Thread(target=target, name=f"check-{section.id}", daemon=True)
