@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compliance_gate.auditlog.rules import PII_RULES
+from compliance_gate.pii.hit import Hit
 from compliance_gate.redact import mask_secret
 
 CHUNK_LINES = 4096
@@ -59,16 +60,8 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Leak:
-    """A sensitive value in a log line: `normalized` is for the fingerprint only, never shown."""
-
-    rule: str
-    line: int
-    column: int
-    normalized: str = field(repr=False)
-    excerpt: str
-    classification: str
+Leak = Hit
+"""A sensitive value in a log line: the pii detectors' `Hit`, with the log's own line number."""
 
 
 def scan_lines(lines: Sequence[bytes], numbers: Sequence[int], pii_options: Any | None,
