@@ -62,12 +62,18 @@ def settle(
         inputs=output.inputs,
         engines=output.engines,
         duration_s=duration_s,
-        error="; ".join(output.errors[:5]) + (f" (+{len(output.errors) - 5} more)" if len(output.errors) > 5 else "")
-        if output.errors
-        else None,
+        error=_summarise(output.errors),
         fail_on=section.fail_on,
         required_signoffs=output.required_signoffs,
     )
+
+
+def _summarise(errors: Sequence[str], shown: int = 5) -> str | None:
+    """The first few errors on one line; the verdict's checks list keeps the count."""
+    if not errors:
+        return None
+    more = f" (+{len(errors) - shown} more)" if len(errors) > shown else ""
+    return "; ".join(errors[:shown]) + more
 
 
 def _covers(w: Waiver, f: Finding) -> bool:

@@ -26,9 +26,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compliance_gate import pathglob
 from compliance_gate.errors import UsageError
+
+if TYPE_CHECKING:
+    from git import Repo  # imported lazily at run time: gitpython is slow to import
 
 BINARY_PROBE_BYTES = 8192
 ALWAYS_EXCLUDED_DIRS = frozenset({".git", ".compliance-gate"})
@@ -112,7 +116,7 @@ def open_workspace(
     return Workspace(top, mode, selected, dict(skipped), tuple(problems), git, snapshot)
 
 
-def _open_repo(top: Path) -> object | None:
+def _open_repo(top: Path) -> Repo | None:
     import git
 
     try:
@@ -121,10 +125,7 @@ def _open_repo(top: Path) -> object | None:
         return None
 
 
-def _git_info(repo: object, top: Path) -> GitInfo:
-    import git
-
-    assert isinstance(repo, git.Repo)
+def _git_info(repo: Repo, top: Path) -> GitInfo:
     try:
         commit: str | None = repo.head.commit.hexsha
     except ValueError:  # an empty repository has no HEAD commit yet
@@ -134,14 +135,14 @@ def _git_info(repo: object, top: Path) -> GitInfo:
     return GitInfo(str(repo.working_tree_dir), commit, ref, dirty)
 
 
-def _prefix(repo: object | None, top: Path) -> str:
+def _prefix(repo: Repo | None, top: Path) -> str:
     """Where `top` sits inside the repository ('' at its top, 'examples/svc/' below it).
 
     git prints paths relative to the top of the work tree; we report them relative to `top`.
     """
     if repo is None:
         return ""
-    rel = top.relative_to(Path(repo.working_tree_dir).resolve()).as_posix()  # type: ignore[attr-defined]
+    rel = top.relative_to(Path(str(repo.working_tree_dir)).resolve()).as_posix()
     return "" if rel == "." else rel + "/"
 
 
@@ -149,10 +150,10 @@ def _strip(out: str, prefix: str) -> list[str]:
     return sorted({p[len(prefix) :] for p in out.split("\0") if p and p.startswith(prefix)})
 
 
-def _list_tree(repo: object | None, top: Path, prefix: str) -> list[str]:
+def _list_tree(repo: Repo | None, top: Path, prefix: str) -> list[str]:
     if repo is None:
         return sorted(_walk(top))
-    out = repo.git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--", prefix or ".")  # type: ignore[attr-defined]
+    out = repo.git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--", prefix or ".")
     return _strip(out, prefix)
 
 
@@ -164,10 +165,9 @@ def _walk(top: Path) -> Iterable[str]:
             yield (rel / name).as_posix()
 
 
-def _list_since(repo: object, since: str, prefix: str) -> tuple[str, list[str]]:
+def _list_since(repo: Repo, since: str, prefix: str) -> tuple[str, list[str]]:
     import git
 
-    assert isinstance(repo, git.Repo)
     try:
         base = repo.git.merge_base(since, "HEAD")
     except git.GitCommandError:
@@ -182,10 +182,7 @@ def _list_since(repo: object, since: str, prefix: str) -> tuple[str, list[str]]:
     return base, _strip(out, prefix)
 
 
-def _snapshot_staged(repo: object, prefix: str) -> tuple[Path, list[str]]:
-    import git
-
-    assert isinstance(repo, git.Repo)
+def _snapshot_staged(repo: Repo, prefix: str) -> tuple[Path, list[str]]:
     out = repo.git.diff("--cached", "--name-only", "-z", "--diff-filter=d", "--", prefix or ".")
     paths = _strip(out, prefix)
     snap = Path(tempfile.mkdtemp(prefix="compliance-gate-staged-"))

@@ -44,7 +44,6 @@ COMMANDS: dict[str, ModuleType] = {
 }
 
 EXIT_INTERNAL = 3
-EXIT_USAGE = 2
 
 
 def build_parser() -> argparse.ArgumentParser:

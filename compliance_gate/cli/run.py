@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -114,11 +115,7 @@ def _run_with_progress(policy: Policy, root: Path, options: RunOptions, err: Con
                 tasks[check_id] = progress.add_task(check_id, total=total)
             progress.update(tasks[check_id], completed=done, total=total)
 
-        return run_gate(policy, root, RunOptions(**{**_fields(options), "progress": report}))
-
-
-def _fields(options: RunOptions) -> dict[str, Any]:
-    return {name: getattr(options, name) for name in RunOptions.__slots__}
+        return run_gate(policy, root, dataclasses.replace(options, progress=report))
 
 
 def _default_out(root: Path) -> Path:
