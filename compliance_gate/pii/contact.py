@@ -44,8 +44,8 @@ _FILE_SUFFIXES = words(
 
 E164 = r"\+[1-9][0-9 ()-]{9,22}[0-9]"
 NANP_PARENS = r"\([2-9][0-9]{2}\) ?[2-9][0-9]{2}-[0-9]{4}"
-NANP_DASHED = r"[2-9][0-9]{2}-[2-9][0-9]{2}-[0-9]{4}"
-"""Regex sources for phone candidates; digit counts and boundaries are checked in `phone_hit`."""
+"""Regex sources for phone candidates (`scan` finds the dashed national form `415-555-2671` with
+dashed SSNs); digit counts and boundaries are checked in `phone_hit`."""
 
 _E164_LAYOUT = re.compile(r"\+[0-9]{1,3}(?:[ -]?\(?[0-9]{1,5}\)?)*$")
 _COUNTRY_CODE_BEFORE = re.compile(r"\+[0-9]{1,3}[ -]?\Z")  # `+1 415-555-2671`: reported once, as E.164

@@ -26,16 +26,6 @@ LOG = "CG-PII-LOG"
 ALL_DETECTORS = ("pan", "iban", "ssn", "email", "phone", "sensitive-field")
 """Detector names as the policy spells them (`checks.pii.detectors`)."""
 
-RULES_BY_DETECTOR = {
-    "pan": (PAN, PAN_TEST),
-    "iban": (IBAN, IBAN_TEST),
-    "ssn": (SSN,),
-    "email": (EMAIL,),
-    "phone": (PHONE,),
-    "sensitive-field": (FIELD, SAD, LOG),
-}
-
-
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One detection. `line`/`column` are 1-based; `normalized` is for fingerprints only."""

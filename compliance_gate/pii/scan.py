@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 
 from compliance_gate.pii import cards, contact, fields, iban, ssn
-from compliance_gate.pii.hit import ALL_DETECTORS, RULES_BY_DETECTOR, DetectorOptions, Hit, RawHit, ScanOptions
+from compliance_gate.pii.hit import ALL_DETECTORS, DetectorOptions, Hit, RawHit, ScanOptions
 
 _NOT_GLUED = "(?![0-9A-Za-z_])"
 _PANS = tuple(
@@ -26,7 +26,7 @@ _PANS = tuple(
 regex engine finds with a tight loop; the look-behind right after it refuses, in one step, a
 start inside a word or a digit run (which would otherwise be retried at each of its digits)."""
 _DASHED = re.compile(r"-(?<=[0-9]{3}-)[0-9]{2,3}-[0-9]{4}" + _NOT_GLUED)
-"""Dashed SSNs (`ssn.DASHED`, 3-2-4) and North American phone numbers (3-3-4), found from their
+"""Dashed SSNs (3-2-4) and North American phone numbers (3-3-4), found from their
 first dash (rarer than digits); the match starts three characters before it."""
 _PHONES = (re.compile(contact.E164), re.compile(contact.NANP_PARENS))
 _IBAN = re.compile(iban.CANDIDATE)
@@ -47,10 +47,6 @@ def scan_text(text: str, options: DetectorOptions | None = None) -> Iterator[Hit
             line_start = text.rfind("\n", cursor, h.offset) + 1
         cursor = h.offset
         yield Hit(h.rule, line, h.offset - line_start + 1, h.normalized, h.excerpt, h.classification)
-
-
-def rules_for(detectors: frozenset[str]) -> frozenset[str]:
-    return frozenset(rule for d in detectors for rule in RULES_BY_DETECTOR.get(d, ()))
 
 
 def _raw_hits(text: str, enabled: frozenset[str], allow: tuple[str, ...]) -> Iterator[RawHit]:

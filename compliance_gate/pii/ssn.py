@@ -24,9 +24,6 @@ from collections.abc import Iterator
 from compliance_gate.pii.hit import SSN, RawHit
 from compliance_gate.pii.testvalues import PUBLIC_SSNS
 
-DASHED = r"[0-9]{3}-[0-9]{2}-[0-9]{4}"
-"""Regex source for the dashed form; boundaries are checked in `ssn_hit`."""
-
 _BARE = re.compile(r"(?<![\w.+-])[0-9]{9}(?![\w-]|\.[0-9])")
 _CONTEXT = ("ssn", "social")
 EXCERPT = "***-**-****"
