@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
@@ -63,17 +64,11 @@ def engines() -> Mapping[str, str]:
 
 def run(ctx: CheckContext[SastOptions]) -> CheckOutput:
     files = [f for f in ctx.files if f.path.endswith(PYTHON_SUFFIXES)]
+    versions = engines()  # hashes the rules' source files: once per run
     # The module, not the function, is imported above: a worker unpickling `scanner.scan_batch`
     # imports the checks registry, which imports this module again (a cycle by name).
-    outcomes = ctx.scan_files(scanner.scan_batch, files, ctx.options, engines=engines())
-    result = policy.apply_policy(outcomes, ctx.options)
-    return CheckOutput(
-        findings=result.findings,
-        waived=result.waived,
-        counts=result.counts,
-        errors=result.errors,
-        engines=engines(),
-    )
+    outcomes = ctx.scan_files(scanner.scan_batch, files, ctx.options, engines=versions)
+    return replace(policy.apply_policy(outcomes, ctx.options), engines=versions)
 
 
 CHECK: Check[SastOptions] = Check(
