@@ -9,6 +9,7 @@ from typing import Any
 from bandit.core.constants import HIGH, MEDIUM
 from bandit.core.issue import Issue
 
+from compliance_gate.pii.cards import luhn_ok
 from compliance_gate.sast.plugins._names import is_card_data, last_words, name_of, names_in
 from compliance_gate.sast.plugins._rule import rule
 
@@ -24,21 +25,11 @@ _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){12,18}(?![0-9A-Za-z])")
 _PAN_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6(?:011|4[4-9]|5)|35|3(?:0[0-5]|[689])|62)")
 
 
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
 def has_pan_literal(text: str) -> bool:
     """A 13-19 digit run (optionally grouped by spaces or dashes) with a card prefix and Luhn."""
     for match in _DIGIT_RUN.finditer(text):
         digits = re.sub(r"[ -]", "", match.group())
-        if 13 <= len(digits) <= 19 and _PAN_PREFIX.match(digits) and _luhn(digits):
+        if 13 <= len(digits) <= 19 and _PAN_PREFIX.match(digits) and luhn_ok(digits):
             return True
     return False
 
