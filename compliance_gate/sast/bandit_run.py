@@ -65,6 +65,8 @@ class RecordingManager(b_manager.BanditManager):  # type: ignore[misc]
     def __init__(self, profile: dict[str, list[str]]) -> None:
         super().__init__(b_config.BanditConfig(), "file", profile=profile, ignore_nosec=False)
         self.test_errors: dict[str, list[str]] = {}
+        # The bytes bandit parsed, kept for files with results: findings point into them.
+        self.sources: dict[str, bytes] = {}
 
     def _parse_file(self, fname: str, fdata: Any, new_files_list: list[str]) -> None:
         # bandit tokenizes every file to find `# nosec` comments (a tenth of its time); its
@@ -80,6 +82,8 @@ class RecordingManager(b_manager.BanditManager):  # type: ignore[misc]
         errors = self.test_errors.setdefault(fname, [])
         visitor.tester = RecordingTester(self.b_ts, self.debug, nosec_lines, self.metrics, errors)
         score = visitor.process(data)
+        if visitor.tester.results:
+            self.sources[fname] = data
         self.results.extend(visitor.tester.results)
         return score
 

@@ -54,7 +54,7 @@ def scan_batch(jobs: Sequence[FileJob], options: SastOptions, key: bytes) -> lis
             out.append(FileOutcome(job.path, error=f"{job.path}:{first}; the file was not fully evaluated"))
         else:
             found = issues.get(job.abspath, [])
-            findings = _findings(job, found, fingerprints, NOSEC_ATTR) if found else ()
+            findings = _findings(job, found, mgr.sources[job.abspath], fingerprints, NOSEC_ATTR) if found else ()
             out.append(FileOutcome(job.path, findings))
     return out
 
@@ -74,9 +74,9 @@ def _skip_reason(job: FileJob, reason: str) -> str:
     return f"{job.path}:1: bandit could not scan this file ({reason})"
 
 
-def _findings(job: FileJob, issues: list[Any], fingerprints: Fingerprinter, nosec_attr: str) -> tuple[Finding, ...]:
-    with open(job.abspath, "rb") as fh:
-        text = fh.read().decode("utf-8", "replace")
+def _findings(job: FileJob, issues: list[Any], source: bytes, fingerprints: Fingerprinter, nosec_attr: str
+              ) -> tuple[Finding, ...]:
+    text = source.decode("utf-8", "replace")
     # Line numbers are the parser's: only \n, \r\n and \r end a line (not \f, as splitlines has it).
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     issues.sort(key=lambda i: (i.lineno or 0, i.col_offset, i.test_id))
