@@ -85,7 +85,7 @@ def main() -> int:
         shutil.rmtree(root)
     codebase = generate(args.files, bug_rate=0.1, seed=5, parts=args.parts)
     init_repo(root)
-    commit(root, codebase.files)
+    commit(root, dict(codebase.files))
     lines = sum(t.count("\n") for t in codebase.files.values())
     size = sum(len(t) for t in codebase.files.values())
     print(f"corpus: {len(codebase.files)} files, {lines} lines, {size / 1e6:.1f} MB; "

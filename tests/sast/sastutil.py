@@ -11,6 +11,7 @@ from typing import Any
 
 from compliance_gate.engine import run_check
 from compliance_gate.model import CheckResult
+from compliance_gate.pii.cards import luhn_complete
 from compliance_gate.policy import Policy, parse_policy
 
 BANDIT = str(Path(sys.executable).with_name("bandit"))
@@ -52,11 +53,4 @@ def bandit_skipped(root: Path) -> list[str]:
 def luhn_pan(prefix: str = "4", length: int = 16, seed: int = 7) -> str:
     """A Luhn-valid card number built at run time, so no real-looking PAN sits in the source."""
     rng = random.Random(seed)
-    body = prefix + "".join(str(rng.randrange(10)) for _ in range(length - len(prefix) - 1))
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return body + str((10 - total % 10) % 10)
+    return luhn_complete(prefix + "".join(str(rng.randrange(10)) for _ in range(length - len(prefix) - 1)))

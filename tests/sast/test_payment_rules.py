@@ -50,7 +50,7 @@ def test_every_rule_has_positive_and_negative_cases(rule: str) -> None:
 def _rule_functions() -> dict[str, object]:
     import importlib
 
-    found = {}
+    found: dict[str, object] = {}
     for name in RULE_MODULES:
         module = importlib.import_module(f"compliance_gate.sast.plugins.{name}")
         for _, fn in inspect.getmembers(module, inspect.isfunction):

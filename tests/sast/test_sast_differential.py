@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from gitutil import commit, init_repo
@@ -34,7 +35,7 @@ PROFILES = [
 
 
 @pytest.mark.parametrize(("name", "options", "cli_args"), PROFILES, ids=[p[0] for p in PROFILES])
-def test_same_findings_as_bandit_cli(samples: Path, name: str, options: dict[str, object],
+def test_same_findings_as_bandit_cli(samples: Path, name: str, options: dict[str, Any],
                                      cli_args: list[str]) -> None:
     """For each profile the (file, line, test id) set equals the bandit CLI's with the same flags."""
     result = scan(samples, **options)
@@ -56,7 +57,7 @@ def test_generated_codebase_cold_and_warm(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(fanout, "IN_PROCESS_BYTES", 0)  # small as it is, send it to worker processes
     codebase = generate(300, bug_rate=0.2, seed=11)  # more than one batch of 256 files
     root = init_repo(tmp_path / "repo")
-    commit(root, codebase.files)
+    commit(root, dict(codebase.files))
     expected = bandit_cli(root)
     cold = scan(root, use_cache=True)
     assert cold.status is Status.FAILED, cold.error
