@@ -9,20 +9,11 @@ from __future__ import annotations
 
 import re
 
+from compliance_gate.pii.cards import luhn_ok
 from compliance_gate.redact import mask_pan
 
 _RUN = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){11,18}(?![0-9])")
 MAX_LEN = 120
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 def safe_text(value: object) -> str:
