@@ -25,6 +25,7 @@ values (`***`, `[REDACTED]`, `<redacted>`, empty) are fine.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -60,14 +61,11 @@ _TOKEN = re.compile(
 )
 
 
-Leak = Hit
-"""A sensitive value in a log line: the pii detectors' `Hit`, with the log's own line number."""
-
-
 def scan_lines(lines: Sequence[bytes], numbers: Sequence[int], pii_options: Any | None,
-               secrets: bool) -> list[Leak]:
-    """Leaks in `lines` (raw log lines, no newlines), reported at the matching `numbers`."""
-    found: list[Leak] = []
+               secrets: bool) -> list[Hit]:
+    """Leaks in `lines` (raw log lines, no newlines) as the pii detectors' `Hit`s, each at the
+    matching number in `numbers`."""
+    found: list[Hit] = []
     if pii_options is None and not secrets:
         return found
     for at in range(0, len(lines), CHUNK_LINES):
@@ -83,7 +81,7 @@ def scan_lines(lines: Sequence[bytes], numbers: Sequence[int], pii_options: Any 
     return found
 
 
-def _pii(text: str, numbers: Sequence[int], opts: Any) -> Iterator[Leak]:
+def _pii(text: str, numbers: Sequence[int], opts: Any) -> Iterator[Hit]:
     from compliance_gate.pii import scan_text
     from compliance_gate.pii.hit import ScanOptions
 
@@ -91,8 +89,7 @@ def _pii(text: str, numbers: Sequence[int], opts: Any) -> Iterator[Leak]:
     if detectors:
         for hit in scan_text(text, ScanOptions(detectors, tuple(opts.email_allow_domains))):
             if hit.rule in PII_RULES:
-                yield Leak(hit.rule, numbers[hit.line - 1], hit.column, hit.normalized, hit.excerpt,
-                           hit.classification)
+                yield dataclasses.replace(hit, line=numbers[hit.line - 1])
 
 
 def _lower(text: str) -> str:
@@ -103,7 +100,7 @@ def _lower(text: str) -> str:
     return "".join(ch if len(lc := ch.lower()) != 1 else lc for ch in text)
 
 
-def _secrets(text: str, numbers: Sequence[int]) -> Iterator[Leak]:
+def _secrets(text: str, numbers: Sequence[int]) -> Iterator[Hit]:
     starts: list[int] = []
 
     def locate(offset: int) -> tuple[int, int]:
@@ -127,8 +124,8 @@ def _secrets(text: str, numbers: Sequence[int]) -> Iterator[Leak]:
                 seen.add(begin)
                 line, col = locate(m.start(1))
                 name = text[begin:end]
-                yield Leak("CG-AUDIT-SECRET", line, col, m.group(1), f'"{name}": "{mask_secret(m.group(1))}"',
-                           f"secret field {name}")
+                yield Hit("CG-AUDIT-SECRET", line, col, m.group(1), f'"{name}": "{mask_secret(m.group(1))}"',
+                          f"secret field {name}")
             at = low.find(word, at + len(word))
     for prefix in TOKEN_STARTS:
         back = 1 if prefix == "k_live_" else 0  # sk_live_ / rk_live_
@@ -139,8 +136,8 @@ def _secrets(text: str, numbers: Sequence[int]) -> Iterator[Leak]:
             if m and not (at > 0 and text[at - 1].isalnum()):
                 line, col = locate(at)
                 shape = "private key" if prefix.startswith("-") else "token"
-                yield Leak("CG-AUDIT-SECRET", line, col, m.group(0), mask_secret(m.group(0)),
-                           f"{shape} in a log record")
+                yield Hit("CG-AUDIT-SECRET", line, col, m.group(0), mask_secret(m.group(0)),
+                          f"{shape} in a log record")
             at = text.find(prefix, at + back + len(prefix))
 
 
@@ -173,11 +170,11 @@ class KeyCheck:
         """Does a top-level key look like a secret's name? (Nested records are scanned as text.)"""
         return self.secrets and any(self._classify(key)[1] for key in record)
 
-    def sad_fields(self, number: int, record: Mapping[str, Any]) -> list[Leak]:
+    def sad_fields(self, number: int, record: Mapping[str, Any]) -> list[Hit]:
         """CVV/track/PIN keys of a record, its nested objects and the objects in its lists."""
         if not self.want_sad:
             return []
-        found = [Leak("CG-PII-SAD", number, 1, key, f'"{key}": ...', f"field {key}")
+        found = [Hit("CG-PII-SAD", number, 1, key, f'"{key}": ...', f"field {key}")
                  for key in record if key not in self._not_sad and self._classify(key)[0]]
         for value in record.values():
             if type(value) is dict:

@@ -9,6 +9,7 @@ from typing import Any
 
 from compliance_gate.auditlog.chain import StreamVerifier
 from compliance_gate.auditlog.schema import RecordSchema
+from compliance_gate.pii.hit import Hit
 
 STATE_CHANGE = "payment.state_change"
 
@@ -84,7 +85,7 @@ _LEAK_TEXT = {
 }
 
 
-def leak_problems(display: str, leaks: Iterable[Any]) -> list[Problem]:
+def leak_problems(display: str, leaks: Iterable[Hit]) -> list[Problem]:
     return [Problem(leak.rule, display, leak.line,
                     f"{_LEAK_TEXT.get(leak.rule, leak.classification)} in an audit record",
                     leak.normalized, leak.excerpt, {"column": leak.column, "classification": leak.classification})
