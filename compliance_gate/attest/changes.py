@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from compliance_gate.errors import PolicyError
+from compliance_gate.policy import Policy, parse_policy
+
 if TYPE_CHECKING:
-    from compliance_gate.policy import Policy
     from compliance_gate.workspace import Workspace
 
 
@@ -45,15 +47,12 @@ def changed_paths(ws: Workspace) -> Changes:
                        "staged", "git diff --cached")
     if ws.mode == "tree":
         return Changes(_split(_git(top, "ls-files", "-z")), "tree", "git ls-files (whole tree)")
-    prefix = _prefix(ws.root, top)
+    prefix = f"{rel}/" if (rel := relative_path(ws.root, top)) else ""
     return Changes(tuple(sorted(prefix + f.path for f in ws.files)), "files", "explicit files")
 
 
 def base_policy(top: Path, base: str, rel: str) -> tuple[Policy | None, str | None]:
     """The policy file as it was at `base`, or None with a note saying why it is not used."""
-    from compliance_gate.errors import PolicyError
-    from compliance_gate.policy import parse_policy
-
     try:
         text = _git(top, "show", f"{base}:{rel}")
     except GitProblem:
@@ -79,9 +78,10 @@ def _split(out: str) -> tuple[str, ...]:
     return tuple(sorted({p for p in out.split("\0") if p}))
 
 
-def _prefix(root: Path, top: Path) -> str:
+def relative_path(path: Path, top: Path) -> str | None:
+    """`path` relative to the repository top, POSIX-style ("" for the top itself); None outside it."""
     try:
-        rel = root.resolve().relative_to(top.resolve()).as_posix()
-    except ValueError:
-        return ""
-    return "" if rel == "." else rel + "/"
+        rel = path.resolve().relative_to(top.resolve()).as_posix()
+    except (ValueError, OSError):
+        return None
+    return "" if rel == "." else rel

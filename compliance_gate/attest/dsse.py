@@ -18,10 +18,11 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from compliance_gate.attest.keys import PrivateKey, PublicKey
-from compliance_gate.errors import VerificationError
+from compliance_gate.errors import UsageError, VerificationError
 
 MAX_ENVELOPE_BYTES = 256 * 1024 * 1024  # a 50k-finding verdict is ~17 MB
 MAX_SIGNATURES = 16
@@ -78,6 +79,14 @@ def pae(payload_type: str, payload: bytes) -> bytes:
 def sign(payload: bytes, payload_type: str, keys: Sequence[PrivateKey]) -> Envelope:
     message = pae(payload_type, payload)
     return Envelope(payload, payload_type, tuple(Signature(k.keyid, k.sign(message)) for k in keys))
+
+
+def read_file(path: Path) -> bytes:
+    """An envelope file's bytes; an unreadable file is a usage error (exit 2), not a rejection."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the envelope ({exc.strerror})") from None
 
 
 def parse_envelope(data: bytes, source: str = "envelope") -> Envelope:

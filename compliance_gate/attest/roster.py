@@ -20,7 +20,6 @@ because it would let one key stand for two people.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,13 +48,6 @@ class Roster:
 
     def person_for(self, key: PublicKey) -> Person:
         return next(p for k, p in self.members if k.keyid == key.keyid)
-
-    def people(self) -> Iterator[Person]:
-        seen: set[str] = set()
-        for _, p in self.members:
-            if p.id not in seen:
-                seen.add(p.id)
-                yield p
 
 
 def load_roster(path: str | Path) -> Roster:

@@ -32,18 +32,23 @@ PASSPHRASE_ENV = "COMPLIANCE_GATE_KEY_PASSPHRASE"  # noqa: S105 (a variable name
 ENVELOPE_NAME = "verdict.dsse.json"
 
 
+def key_passphrase(environ: Mapping[str, str]) -> bytes | None:
+    """The private key's passphrase from `COMPLIANCE_GATE_KEY_PASSPHRASE`, or None when unset or empty."""
+    return environ.get(PASSPHRASE_ENV, "").encode() or None
+
+
 def signing_key(
-    path: str | None, env_name: str, environ: Mapping[str, str], *, algorithm: str | None = None
+    path: str | None, env_name: str, environ: Mapping[str, str], algorithm: str
 ) -> keys.PrivateKey | None:
     """The key to sign with, or None when neither a path nor the variable is given."""
-    passphrase = environ.get(PASSPHRASE_ENV, "").encode() or None
+    passphrase = key_passphrase(environ)
     if path:
         key = keys.load_private_file(path, passphrase)
     elif environ.get(env_name, "").strip():
         key = keys.load_private_pem(environ[env_name].encode(), passphrase, f"${env_name}")
     else:
         return None
-    if algorithm is not None and key.algorithm != algorithm:
+    if key.algorithm != algorithm:
         raise UsageError(
             f"the signing key is {key.algorithm} but the policy's verdict.algorithm is {algorithm}; "
             "use a matching key or change the policy"
@@ -88,7 +93,7 @@ def prepare(
     policy: Policy, sign_key: str | None, artifacts: Sequence[str], environ: Mapping[str, str]
 ) -> Signer | None:
     """What `run` calls first: load the key (failing fast on a bad one) and hash the artifacts."""
-    key = signing_key(sign_key, policy.verdict.key_env, environ, algorithm=policy.verdict.algorithm)
+    key = signing_key(sign_key, policy.verdict.key_env, environ, policy.verdict.algorithm)
     if key is None:
         if artifacts:
             raise UsageError(f"--subject needs a signing key (--sign-key or ${policy.verdict.key_env})")

@@ -25,7 +25,14 @@ from pathlib import Path
 from compliance_gate.attest import dsse
 from compliance_gate.attest.keys import PrivateKey
 from compliance_gate.attest.roster import ROLE, Roster
-from compliance_gate.attest.statement import PAYLOAD_TYPE, SIGNOFF_PREDICATE, Statement, Subject
+from compliance_gate.attest.statement import (
+    PAYLOAD_TYPE,
+    SIGNOFF_PREDICATE,
+    Statement,
+    Subject,
+    digests,
+    parse_statement,
+)
 from compliance_gate.errors import UsageError
 
 DECISIONS = ("approve", "reject")
@@ -134,8 +141,6 @@ def tally(verdict_sha256: str, documents: Sequence[tuple[str, bytes]], roster: R
 
 
 def _read(verified: dsse.Verified, verdict_sha256: str) -> tuple[str | None, str, str, str]:
-    from compliance_gate.attest.statement import digests, parse_statement
-
     if verified.payload_type != PAYLOAD_TYPE:
         return "not an in-toto payload", "", "", ""
     try:

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from compliance_gate import pathglob
@@ -79,7 +79,7 @@ def run(ctx: CheckContext[ChangeScopeOptions]) -> CheckOutput:
     except scope_git.GitProblem as exc:
         return CheckOutput(errors=(str(exc),))
     top = Path(ws.git.toplevel) if ws.git else ws.root
-    policy_rel = _inside(Path(ctx.policy.path), top)
+    policy_rel = scope_git.relative_path(Path(ctx.policy.path), top)
     rules = list(ctx.options.rules)
     floor: dict[str, int] = {}
     notes: list[str] = []
@@ -94,11 +94,11 @@ def run(ctx: CheckContext[ChangeScopeOptions]) -> CheckOutput:
                 if section is not None and isinstance(section.options, ChangeScopeOptions):
                     current = {(r.paths, tuple(sorted(r.require.items()))) for r in rules}
                     rules += [
-                        _renamed(r, "base:")
+                        replace(r, name="base:" + r.name)
                         for r in section.options.rules
                         if (r.paths, tuple(sorted(r.require.items()))) not in current
                     ]
-    prefix = _inside(ws.root, top)
+    prefix = scope_git.relative_path(ws.root, top)
     findings, required = _match(rules, changes.paths, prefix or "", policy_rel)
     for role, n in floor.items():
         required[role] = max(required.get(role, 0), n)
@@ -138,22 +138,10 @@ def _match(
     return found, required
 
 
-def _renamed(rule: ScopeRule, prefix: str) -> ScopeRule:
-    return ScopeRule(prefix + rule.name, rule.paths, rule.require, rule.severity)
-
-
 def _root_match(path: str, prefix: str, globs: tuple[str, ...]) -> bool:
     if not prefix or not path.startswith(prefix + "/"):
         return False
     return pathglob.matches(path[len(prefix) + 1 :], globs)
-
-
-def _inside(path: Path, top: Path) -> str | None:
-    try:
-        rel = path.resolve().relative_to(top.resolve()).as_posix()
-    except (ValueError, OSError):
-        return None
-    return "" if rel == "." else rel
 
 
 CHECK = Check(

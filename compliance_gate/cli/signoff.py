@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance_gate.attest import dsse, keys, signoff
-from compliance_gate.attest.seal import PASSPHRASE_ENV
+from compliance_gate.attest.seal import PASSPHRASE_ENV, key_passphrase
 from compliance_gate.attest.statement import PAYLOAD_TYPE, VERDICT_PREDICATE, parse_statement
 from compliance_gate.errors import UsageError
 
@@ -33,18 +33,13 @@ def add_parser(sub: Any) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     path = Path(args.envelope)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the envelope ({exc.strerror})") from None
-    envelope = dsse.parse_envelope(data, str(path))
+    envelope = dsse.parse_envelope(dsse.read_file(path), str(path))
     if args.verdict_key:
         dsse.verify_envelope(envelope, [keys.load_public_file(args.verdict_key)])
     if envelope.payload_type != PAYLOAD_TYPE:
         raise UsageError(f"{path}: not an in-toto envelope (payloadType {envelope.payload_type[:60]!r})")
     predicate = parse_statement(envelope.payload, VERDICT_PREDICATE).predicate
-    passphrase = os.environ.get(PASSPHRASE_ENV, "").encode() or None
-    key = keys.load_private_file(args.key, passphrase)
+    key = keys.load_private_file(args.key, key_passphrase(os.environ))
     decision = "reject" if args.reject else "approve"
     approval = signoff.make_approval(
         envelope, predicate, key, signer=args.signer, role=args.role, decision=decision, comment=args.comment

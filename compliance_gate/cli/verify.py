@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from compliance_gate.attest import keys, signoff
+from compliance_gate.attest import dsse, keys, signoff
 from compliance_gate.attest.roster import ROLE, load_roster
 from compliance_gate.attest.statement import file_subject
 from compliance_gate.attest.verify import Expectations, verify_verdict
@@ -45,10 +45,7 @@ def execute(args: argparse.Namespace) -> int:
     if bool(args.roster) != bool(args.approvals):
         raise UsageError("--roster and --approvals go together")
     path = Path(args.envelope)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the envelope ({exc.strerror})") from None
+    data = dsse.read_file(path)
     exp = Expectations(
         keys=tuple(keys.load_public_file(k) for k in args.key),
         commit=args.commit,
