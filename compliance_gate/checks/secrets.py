@@ -62,7 +62,7 @@ from compliance_gate.errors import GateError
 from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity
 from compliance_gate.secrets import baseline as baselines
 from compliance_gate.secrets import history
-from compliance_gate.secrets.config import check_engine, engine_config
+from compliance_gate.secrets.config import check_engine, engine_config, engine_version
 from compliance_gate.secrets.judge import judge
 from compliance_gate.secrets.options import SecretsOptions
 
@@ -73,8 +73,6 @@ PREFILTER_VERSION = "1"
 
 
 def engines() -> dict[str, str]:
-    from compliance_gate.secrets.config import engine_version
-
     return {"detect-secrets": engine_version(), "compliance-gate-secrets": PREFILTER_VERSION}
 
 
@@ -90,9 +88,9 @@ def run(ctx: CheckContext[SecretsOptions]) -> CheckOutput:
     outcomes = ctx.scan_files(scan_batch, ctx.files, opts, engines=versions, batch_bytes=BATCH_BYTES)
     findings = _collect(outcomes, errors, counts)
     metrics: dict[str, Any] = {}
-    findings += _history(ctx, versions, {_key(f) for f in findings}, errors, counts, metrics)
+    findings += _history(ctx, versions, {baselines.finding_key(f) for f in findings}, errors, counts, metrics)
     inputs: list[InputRecord] = []
-    loaded = _baseline(ctx, opts, errors, inputs)
+    loaded = _baseline(ctx, errors, inputs)
     judged = judge(findings, opts, loaded)
     counts.update(judged.counts)
     if judged.stale:
@@ -109,10 +107,6 @@ def run(ctx: CheckContext[SecretsOptions]) -> CheckOutput:
         engines=versions,
         errors=tuple(errors),
     )
-
-
-def _key(f: Finding) -> tuple[str, str, str]:
-    return baselines.finding_key(f)
 
 
 def _collect(outcomes: Iterable[FileOutcome], errors: list[str], counts: Counter[str]) -> list[Finding]:
@@ -161,16 +155,18 @@ def _history(
     seen = set(in_tree)
     rank = {j.path.split(":", 1)[0]: i for i, j in reversed(list(enumerate(jobs)))}
     for f in sorted(found, key=lambda f: (rank.get(str(f.properties.get("commit", "")), 0), f.line or 0)):
-        if _key(f) not in seen:
-            seen.add(_key(f))
+        key = baselines.finding_key(f)
+        if key not in seen:
+            seen.add(key)
             out.append(f)
     counts["history-findings"] = len(out)
     return out
 
 
 def _baseline(
-    ctx: CheckContext[SecretsOptions], opts: SecretsOptions, errors: list[str], inputs: list[InputRecord]
+    ctx: CheckContext[SecretsOptions], errors: list[str], inputs: list[InputRecord]
 ) -> baselines.Baseline | None:
+    opts = ctx.options
     if not opts.baseline:
         return None
     path = bundled.resolve(opts.baseline, ctx.workspace.root)

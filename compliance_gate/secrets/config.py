@@ -40,14 +40,13 @@ def engine_version() -> str:
     return str(VERSION)
 
 
-def check_engine() -> str:
+def check_engine() -> None:
     version = engine_version()
     if not version.startswith(SUPPORTED_ENGINE):
         raise CheckFailure(
             f"detect-secrets {version} is installed; the secrets check supports {SUPPORTED_ENGINE}x "
             "(its prefilter mirrors that version's plugins): install detect-secrets==1.5.0"
         )
-    return version
 
 
 def builtin_plugins() -> list[str]:

@@ -159,10 +159,10 @@ def write_jobs(
         if not pathglob.select(ch.path, include, exclude):
             counts["history-excluded"] += 1
             continue
-        blob = json.dumps({"commit": ch.commit, "path": ch.path, "known": ch.known, "added": ch.added}).encode()
         if sum(len(ch.known[n]) for n in ch.added) > max_bytes:
             counts["history-too-large"] += 1
             continue
+        blob = json.dumps({"commit": ch.commit, "path": ch.path, "known": ch.known, "added": ch.added}).encode()
         target = folder / f"{i}.json"
         target.write_bytes(blob)
         out.append(SourceFile(f"{ch.commit}:{ch.path}", str(target), len(blob), hashlib.sha256(blob).hexdigest()))

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
-from compliance_gate.secrets.triggers import Literal, LiteralSet, line_safe, required_sets
+from compliance_gate.secrets.triggers import Literal, LiteralSet, line_safe, required_sets, strength
 
 STRONG_LITERAL = 2
 """Literals at least this long are rare enough to search for; shorter ones use the twin regex."""
@@ -146,7 +146,7 @@ def _entropy_pattern(charset: str, limit: float) -> re.Pattern[str]:
 
 def _gate(pattern: re.Pattern[str], hint: re.Pattern[str] | None = None) -> Gate | None:
     sets = required_sets(pattern)
-    best: LiteralSet | None = max(sets, key=_score) if sets else None
+    best: LiteralSet | None = max(sets, key=strength) if sets else None
     checks = tuple(_ordered(s) for s in sets if s is not best)
     if best is not None and min(len(lit.text) for lit in best) >= STRONG_LITERAL:
         return Gate(pattern, _ordered(best), checks)
@@ -156,10 +156,6 @@ def _gate(pattern: re.Pattern[str], hint: re.Pattern[str] | None = None) -> Gate
     if best is not None:
         return Gate(pattern, _ordered(best), checks)
     return None
-
-
-def _score(s: LiteralSet) -> tuple[int, int]:
-    return (min(len(lit.text) for lit in s), -len(s))
 
 
 def _ordered(s: LiteralSet) -> tuple[Literal, ...]:

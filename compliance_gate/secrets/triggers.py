@@ -42,7 +42,7 @@ LiteralSet = frozenset[Literal]
 def required_literals(pattern: re.Pattern[str]) -> LiteralSet | None:
     """Literals of which every match of `pattern` contains at least one, or None if unknown."""
     sets = required_sets(pattern)
-    return max(sets, key=_score) if sets else None
+    return max(sets, key=strength) if sets else None
 
 
 def required_sets(pattern: re.Pattern[str]) -> list[LiteralSet]:
@@ -59,7 +59,8 @@ def _lit(text: str, ci: bool) -> Literal:
     return Literal(text, ci and text.lower() != text.upper())
 
 
-def _score(s: LiteralSet) -> tuple[int, int]:
+def strength(s: LiteralSet) -> tuple[int, int]:
+    """How selective a literal set is for a search: its shortest literal, then fewer literals."""
     return (min(len(lit.text) for lit in s), -len(s))
 
 
@@ -99,7 +100,7 @@ def _node(op: Any, av: Any, ci: bool) -> list[LiteralSet]:
             sets = _all(alt, ci)
             if not sets:
                 return []
-            best: LiteralSet = max(sets, key=_score)
+            best: LiteralSet = max(sets, key=strength)
             out |= best
         return [frozenset(out)]
     return []

@@ -8,7 +8,7 @@ findings leave it. The raw value is used only here: to fingerprint (keyed HMAC) 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -57,41 +57,47 @@ def current_planner(config: dict[str, Any]) -> Planner:
 
 def scan_batch(jobs: Sequence[FileJob], options: SecretsOptions, key: bytes) -> list[FileOutcome]:
     """`BatchScanner` for the secrets check."""
-    config = engine_config(options)
-    out: list[FileOutcome] = []
-    with configured(config):
-        planner = current_planner(config)
-        for job in jobs:
-            try:
-                with open(job.abspath, "rb") as fh:
-                    data = fh.read()
-            except OSError as exc:
-                out.append(FileOutcome(job.path, error=f"cannot read ({exc.strerror})"))
-                continue
-            text, bad = decode(data)
-            result = scan_text(job.path, text, planner.for_file(job.path), bad)
-            out.append(outcome(job.path, result, Fingerprinter(key)))
-    return out
+    return _scan_jobs(jobs, options, key, _scan_file)
 
 
 def scan_history_batch(jobs: Sequence[FileJob], options: SecretsOptions, key: bytes) -> list[FileOutcome]:
     """`BatchScanner` for history jobs (see `history.write_jobs`): only added lines are scanned."""
+    return _scan_jobs(jobs, options, key, _scan_history_job)
+
+
+JobScanner = Callable[[FileJob, Planner, Fingerprinter], FileOutcome]
+
+
+def _scan_jobs(jobs: Sequence[FileJob], options: SecretsOptions, key: bytes, scan_one: JobScanner) -> list[FileOutcome]:
+    """`scan_one` over each job, with the policy's engine settings applied and their prefilter."""
     config = engine_config(options)
-    out: list[FileOutcome] = []
+    fp = Fingerprinter(key)
     with configured(config):
         planner = current_planner(config)
-        for job in jobs:
-            with open(job.abspath, "rb") as fh:
-                commit, path, lines, added = read_job(fh.read())
-            reason = skip_reason(path)
-            if reason is not None:
-                result = FileScan(skipped=reason)
-            else:
-                hits, candidates = scan_lines(path, lines, planner.for_file(path), only=added)
-                result = FileScan(tuple(dedupe(hits)), None, len(added), candidates)
-            found = outcome(path, result, Fingerprinter(key), commit)
-            out.append(FileOutcome(job.path, found.findings, found.counts))
-    return out
+        return [scan_one(job, planner, fp) for job in jobs]
+
+
+def _scan_file(job: FileJob, planner: Planner, fp: Fingerprinter) -> FileOutcome:
+    try:
+        with open(job.abspath, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return FileOutcome(job.path, error=f"cannot read ({exc.strerror})")
+    text, bad = decode(data)
+    return outcome(job.path, scan_text(job.path, text, planner.for_file(job.path), bad), fp)
+
+
+def _scan_history_job(job: FileJob, planner: Planner, fp: Fingerprinter) -> FileOutcome:
+    with open(job.abspath, "rb") as fh:
+        commit, path, lines, added = read_job(fh.read())
+    reason = skip_reason(path)
+    if reason is not None:
+        result = FileScan(skipped=reason)
+    else:
+        hits, candidates = scan_lines(path, lines, planner.for_file(path), only=added)
+        result = FileScan(tuple(dedupe(hits)), None, len(added), candidates)
+    found = outcome(path, result, fp, commit)
+    return FileOutcome(job.path, found.findings, found.counts)
 
 
 def outcome(path: str, result: FileScan, fp: Fingerprinter, commit: str | None = None) -> FileOutcome:
