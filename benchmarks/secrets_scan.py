@@ -15,11 +15,9 @@ Timings on a shared machine are noisy; the script prints what it measured, nothi
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,8 +29,10 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from corpus import bulk_tree, plugin_lines  # noqa: E402
 from gitutil import commit, git, init_repo  # noqa: E402
+from secretsutil import engine_scan  # noqa: E402
 
 from compliance_gate.engine import run_check  # noqa: E402
+from compliance_gate.model import CheckResult  # noqa: E402
 from compliance_gate.policy import parse_policy  # noqa: E402
 from compliance_gate.secrets.adopt import current_findings  # noqa: E402
 from compliance_gate.secrets.worker import engine_hits  # noqa: E402
@@ -40,18 +40,7 @@ from compliance_gate.secrets.worker import engine_hits  # noqa: E402
 POLICY = "version: 1\nengine: {{jobs: {jobs}}}\nchecks:\n  secrets: {{history: {history}, baseline: null}}\n"
 
 
-def engine_scan(root: Path) -> tuple[float, set[tuple[str, int, str, str]]]:
-    exe = str(Path(sys.executable).parent / "detect-secrets")
-    start = time.perf_counter()
-    out = subprocess.run([exe, "scan", "--no-verify", "--all-files", "."], cwd=root, capture_output=True,
-                         text=True, check=True).stdout
-    elapsed = time.perf_counter() - start
-    hits = {(n, e["line_number"], e["type"], e["hashed_secret"]) for n, es in json.loads(out)["results"].items()
-            for e in es}
-    return elapsed, hits
-
-
-def gate_check(root: Path, jobs: int, history: bool, since: str | None = None) -> tuple[float, object]:
+def gate_check(root: Path, jobs: int, history: bool, since: str | None = None) -> tuple[float, CheckResult]:
     policy = parse_policy(POLICY.format(jobs=jobs, history=str(history).lower()))
     start = time.perf_counter()
     kwargs = {"mode": "since", "since": since} if since else {}
@@ -70,8 +59,8 @@ def tree_benchmark(work: Path, mb: float, jobs: int, skip_engine: bool) -> None:
     print(f"tree: {files} files, {size / 1e6:.1f} MB, {lines} lines (generated in {time.perf_counter() - t0:.0f} s)")
     shutil.rmtree(root / ".compliance-gate", ignore_errors=True)
     cold, result = gate_check(root, jobs, history=False)
-    print(f"gate cold ({jobs} workers): {cold:.1f} s  status={result.status.value} "  # type: ignore[attr-defined]
-          f"findings={len(result.findings)}")  # type: ignore[attr-defined]
+    print(f"gate cold ({jobs} workers): {cold:.1f} s  status={result.status.value} "
+          f"findings={len(result.findings)}")
     warm, _ = gate_check(root, jobs, history=False)
     print(f"gate warm (cache):       {warm:.2f} s")
     policy = parse_policy(POLICY.format(jobs=jobs, history="false"))
@@ -80,7 +69,9 @@ def tree_benchmark(work: Path, mb: float, jobs: int, skip_engine: bool) -> None:
     if skip_engine:
         print(f"gate findings: {len(gate_hits)} (engine skipped)")
         return
-    ds_time, ds_hits = engine_scan(root)
+    start = time.perf_counter()
+    ds_hits = engine_scan(root)
+    ds_time = time.perf_counter() - start
     print(f"detect-secrets scan ({os.cpu_count()} cores): {ds_time:.1f} s, {len(ds_hits)} findings "
           f"({lines / ds_time:.0f} lines/s)")
     print(f"speed-up cold: {ds_time / cold:.1f}x   warm: {ds_time / warm:.0f}x")
@@ -97,7 +88,7 @@ def history_benchmark(work: Path, commits: int, jobs: int) -> None:
     t0 = time.perf_counter()
     stream = []
     for i in range(commits):
-        files = {}
+        files: dict[str, str | bytes] = {}
         for _ in range(rng.randint(1, 3)):
             name = f"svc{rng.randint(0, 40)}/mod{rng.randint(0, 30)}.py"
             body = [f"def f_{i}_{k}(x):\n    return x * {k}\n" for k in range(rng.randint(5, 15))]
@@ -110,8 +101,8 @@ def history_benchmark(work: Path, commits: int, jobs: int) -> None:
     print(f"history: {commits} commits generated in {time.perf_counter() - t0:.0f} s")
     shutil.rmtree(root / ".compliance-gate", ignore_errors=True)
     elapsed, result = gate_check(root, jobs, history=True, since=base)
-    counts = result.counts  # type: ignore[attr-defined]
-    print(f"history scan of {result.metrics.get('history_commits')} commits: {elapsed:.1f} s "  # type: ignore[attr-defined]
+    counts = result.counts
+    print(f"history scan of {result.metrics.get('history_commits')} commits: {elapsed:.1f} s "
           f"(cold cache; {counts.get('history-files', 0)} file changes, {counts.get('history-lines', 0)} added lines, "
           f"{counts.get('history-findings', 0)} findings only in history)")
 

@@ -78,8 +78,13 @@ def plugin_lines(rng: random.Random) -> dict[str, list[str]]:
 def filter_files(rng: random.Random) -> dict[str, str]:
     """Files exercising every default filter, transformer and pragma (some lines suppressed)."""
     r = rng
-    hexs = lambda: rand(r, HEX, 40)  # noqa: E731
-    pw = lambda: rand(r, string.ascii_lowercase, 12)  # noqa: E731
+
+    def hexs() -> str:
+        return rand(r, HEX, 40)
+
+    def pw() -> str:
+        return rand(r, string.ascii_lowercase, 12)
+
     return {
         "filters/pragmas.py": "\n".join([
             f'a = "{hexs()}"  # pragma: allowlist secret',
