@@ -24,15 +24,20 @@ from typing import Any
 
 import orjson
 
-from compliance_gate.auditlog.canonical import ALGORITHMS, DOMAIN, HMAC_SHA256, SHA256, canonical_json
+from compliance_gate.auditlog.canonical import (
+    ALGORITHMS,
+    DOMAIN,
+    FLAT_TYPES,
+    HMAC_SHA256,
+    ORJSON_JCS,
+    SHA256,
+    canonical_json,
+)
 from compliance_gate.auditlog.leaks import KeyCheck, scan_lines
 from compliance_gate.auditlog.prefilter import suspect_lines
 from compliance_gate.auditlog.report import STATE_CHANGE, Problem, VerifyConfig, leak_problems
 from compliance_gate.auditlog.safe import shown
 
-_FLAT = frozenset({str, int, bool, type(None)})
-"""Value types of a flat record without floats: orjson's sorted output is its RFC 8785 form."""
-_STRICT = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 NO_CHAIN = "record lacks stream/seq/prev_hash/hash: it is not part of any verifiable chain"
 
 
@@ -93,7 +98,7 @@ def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool =
     checkable = {SHA256} if not config.require_keyed else set()
     if key is not None:
         checkable.add(HMAC_SHA256)
-    loads, dumps, sha256, flat_types = orjson.loads, orjson.dumps, hashlib.sha256, _FLAT.issuperset
+    loads, dumps, sha256, flat_types = orjson.loads, orjson.dumps, hashlib.sha256, FLAT_TYPES.issuperset
     streams: set[str] = set()
     exact: list[int] = []
     records = 0
@@ -147,7 +152,7 @@ def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool =
         if type(alg) is str and alg in checkable:
             if flat and keys_ascii:
                 try:
-                    body: bytes | None = dumps(rec, option=_STRICT)
+                    body: bytes | None = dumps(rec, option=ORJSON_JCS)
                 except orjson.JSONEncodeError:  # an integer beyond 2^53: JCS writes it as a double
                     body = _canonical(rec, notes, stream, number)
             else:

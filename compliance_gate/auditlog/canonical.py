@@ -20,11 +20,12 @@ GENESIS = "0" * 64
 SHA256 = "sha256"
 HMAC_SHA256 = "hmac-sha256"
 ALGORITHMS = frozenset({SHA256, HMAC_SHA256})
-_SAFE_INT = 2**53
 
-
-_FLAT = frozenset({str, int, bool, type(None)})
-_STRICT = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER  # raises beyond +-2^53
+FLAT_TYPES = frozenset({str, int, bool, type(None)})
+"""Value types of a flat record without floats: with ASCII keys, orjson's sorted output is its
+RFC 8785 form."""
+ORJSON_JCS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
+"""orjson options for the RFC 8785 form (raises beyond +-2^53, where JCS writes a double)."""
 
 
 def _orjson_is_jcs(value: Any) -> bool:
@@ -41,10 +42,10 @@ def _orjson_is_jcs(value: Any) -> bool:
 
 def canonical_json(record: Mapping[str, Any]) -> bytes:
     """RFC 8785 bytes of `record` (a JSON object as parsed from a line)."""
-    flat = set(map(type, record.values())) <= _FLAT and "".join(record).isascii()
+    flat = set(map(type, record.values())) <= FLAT_TYPES and "".join(record).isascii()
     if flat or _orjson_is_jcs(record):
         try:
-            return orjson.dumps(record, option=_STRICT)
+            return orjson.dumps(record, option=ORJSON_JCS)
         except orjson.JSONEncodeError:
             pass  # an integer beyond 2^53: JCS writes it as a double
     import rfc8785
