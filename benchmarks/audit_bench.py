@@ -96,15 +96,15 @@ class TreeSampler(threading.Thread):
 
 
 def verify_only(path: Path) -> None:
+    from compliance_gate.auditlog.parallel import default_workers
     from compliance_gate.auditlog.schema import RecordSchema
     from compliance_gate.auditlog.verify import VerifyConfig, verify_logs
     from compliance_gate.bundled import policies_dir
     from compliance_gate.pii.hit import ScanOptions
 
-    workers = os.cpu_count() or 1
     config = VerifyConfig(schema=RecordSchema(policies_dir() / "schemas/audit-record.schema.json"),
                           pii_options=ScanOptions(("pan", "iban", "ssn", "email", "sensitive-field")),
-                          workers=workers if workers > 1 else 0)
+                          workers=default_workers())
     sampler = TreeSampler()
     sampler.start()
     load_before = os.getloadavg()

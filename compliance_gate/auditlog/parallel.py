@@ -9,16 +9,17 @@ size of the log.
 
 from __future__ import annotations
 
-import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
 from compliance_gate.auditlog.analyse import Block
 from compliance_gate.auditlog.reader import LogReader
+from compliance_gate.fanout import WorkerPool
 
 RANGE_BYTES = 4 << 20
 MIN_PARALLEL_BYTES = 24 << 20
@@ -27,6 +28,12 @@ orjson, jsonschema_rs and the detectors) costs more than it saves."""
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def default_workers() -> int:
+    """One worker process per core; none (everything in this process) on a single core."""
+    cpus = os.cpu_count() or 1
+    return cpus if cpus > 1 else 0
 
 
 def line_ranges(path: Path, target: int | None = None) -> list[tuple[int, int]] | None:
@@ -68,21 +75,14 @@ def read_blocks(reader: LogReader, target: int | None = None) -> Iterator[Block]
         yield Block(str(reader.path), data=b"\n".join(parts) + b"\n", huge=tuple(huge))
 
 
-class Workers:
-    """A lazily started process pool; `map` yields `(task, result)` in task order."""
-
-    def __init__(self, count: int) -> None:
-        self.count = count
-        self._pool: ProcessPoolExecutor | None = None
+class Workers(WorkerPool):
+    """The engine's lazily started forkserver pool; `map` yields `(task, result)` in task order."""
 
     def map(self, fn: Callable[..., R], tasks: Iterable[T], *args: Any) -> Iterator[tuple[T, R]]:
         """Submit the first tasks now (the caller may work meanwhile); more as results are taken."""
-        if self._pool is None:
-            # forkserver: the engine runs checks in threads, and forking a threaded process is unsafe.
-            self._pool = ProcessPoolExecutor(self.count, mp_context=multiprocessing.get_context("forkserver"))
-        pool, todo = self._pool, iter(tasks)
+        pool, todo = self.get(), iter(tasks)
         flight: deque[tuple[T, Future[R]]] = deque((t, pool.submit(fn, t, *args))
-                                                   for t in islice(todo, 2 * self.count + 1))
+                                                   for t in islice(todo, 2 * self.jobs + 1))
 
         def results() -> Iterator[tuple[T, R]]:
             while flight:
@@ -92,8 +92,3 @@ class Workers:
                 yield task, future.result()
 
         return results()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None

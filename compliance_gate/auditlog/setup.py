@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import glob
 import hashlib
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from compliance_gate import bundled
 from compliance_gate.auditlog.checkpoints import CheckpointProblem, Head, pins_by_stream, read_checkpoint
+from compliance_gate.auditlog.parallel import default_workers
 from compliance_gate.auditlog.verify import LogReport, Problem, VerifyConfig
 from compliance_gate.model import InputRecord
 
@@ -60,7 +60,7 @@ def prepare(options: Any, root: Path, replay: Any | None) -> Prepared:
         pii_options=pii, secrets=options.scan_secrets, one_stream_per_file=options.one_stream_per_file,
         require_start_stop=options.require_start_stop, max_line_bytes=options.max_line_bytes,
         window=options.reorder_window, collect_state_changes=out.replay is not None,
-        workers=cpus if (cpus := os.cpu_count() or 1) > 1 else 0,
+        workers=default_workers(),
     )
     out.fatal = not out.files or schema is None
     return out

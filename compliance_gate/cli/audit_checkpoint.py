@@ -36,8 +36,10 @@ def add_parser(sub: Any) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     from compliance_gate.attest.keys import load_private_file
+    from compliance_gate.auditlog.canonical import HMAC_SHA256, SHA256
     from compliance_gate.auditlog.checkpoints import Head, sign_checkpoint
     from compliance_gate.auditlog.keys import KeyProblem, load_key
+    from compliance_gate.auditlog.parallel import default_workers
     from compliance_gate.auditlog.verify import VerifyConfig, verify_logs
 
     out = Path(args.out)
@@ -62,7 +64,7 @@ def execute(args: argparse.Namespace) -> int:
         files.append((name, Path(name)))
     config = VerifyConfig(key=chain_key, require_keyed=chain_key is not None, pii_options=None,
                           secrets=False, require_start_stop=False, one_stream_per_file=False,
-                          workers=cpus if (cpus := os.cpu_count() or 1) > 1 else 0)
+                          workers=default_workers())
     try:
         report = verify_logs(files, config)
     except OSError as exc:
@@ -72,12 +74,11 @@ def execute(args: argparse.Namespace) -> int:
         first = broken[0]
         raise InputError(f"{first.path}:{first.line} {first.rule}: {first.message} "
                          f"({len(broken)} problem(s)); refusing to checkpoint a broken log")
-    heads = [Head(name, v.last.seq, v.last.stored) for name, v in sorted(report.streams.items())
+    alg = HMAC_SHA256 if chain_key else SHA256
+    heads = [Head(name, v.last.seq, v.last.stored, alg) for name, v in sorted(report.streams.items())
              if v.last is not None]
     if not heads:
         raise InputError("no chained audit records found; nothing to checkpoint")
-    algs = {n: ("hmac-sha256" if chain_key else "sha256") for n in report.streams}
-    heads = [Head(h.stream, h.seq, h.hash, algs[h.stream]) for h in heads]
     out.write_bytes(sign_checkpoint(heads, key, ", ".join(args.logs)))
     for h in heads:
         print(f"{h.stream}: seq {h.seq} hash {h.hash[:16]}...")
