@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-NOSEC_MODES = ("honour", "refuse", "require-reason")
 LEVELS = ("low", "medium", "high")
 
 

@@ -174,10 +174,5 @@ def money_rounded_with_round(context: Any) -> Any:
         return None
     best = max((money_strength(last_words(n)) for n in names_in(node.args[0])), default=0)
     if best:
-        return Issue(
-            severity=MEDIUM,
-            confidence=_CONFIDENCE[best],
-            cwe=CWE_PRECISION,
-            text="Money rounded with round()/floor/ceil; quantize a Decimal with an explicit rounding mode.",
-        )
+        return _issue("Money rounded with round()/floor/ceil; quantize a Decimal with an explicit rounding mode.", best)
     return None
