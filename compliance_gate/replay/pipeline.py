@@ -27,7 +27,7 @@ from compliance_gate.replay.machine import StateMachine, load_machine
 from compliance_gate.replay.options import ReplayOptions, TableInput
 from compliance_gate.replay.reconcile import Break, Reconciler, Side
 from compliance_gate.replay.safety import safe_text
-from compliance_gate.replay.sqlutil import connect
+from compliance_gate.replay.sqlutil import connect, iso_from_us
 from compliance_gate.replay.stage_events import detect_format, effect_table, stage_events
 from compliance_gate.replay.stage_tables import Source, record, stage_table
 
@@ -92,8 +92,9 @@ def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outc
                                 f"event {c.event_id} recorded with different payloads at {where}",
                                 c.lines[0]))
     lo, hi, rows = con.execute("SELECT min(ts), max(ts), count(*) FROM ev").fetchall()[0]
+    time_range = [iso_from_us(t) if t is not None else None for t in (lo, hi)]
     out.inputs.append(InputRecord(out.events_display, staged.sha256, "file", rows=int(rows),
-                                  details={"format": fmt, "time_range": [_iso(lo), _iso(hi)]}))
+                                  details={"format": fmt, "time_range": time_range}))
     for name in sides:
         out.inputs.append(record(con, name, sources[name]))
         bad = con.execute(f"SELECT line, problem FROM {name} WHERE problem IS NOT NULL ORDER BY line "
@@ -216,8 +217,3 @@ def _as_of(opts: ReplayOptions, max_ts: int | None) -> int:
         return int(when.timestamp() * 1_000_000)
     return int(max_ts or 0)
 
-
-def _iso(us: int | None) -> str | None:
-    if us is None:
-        return None
-    return dt.datetime.fromtimestamp(us / 1_000_000, dt.UTC).isoformat().replace("+00:00", "Z")

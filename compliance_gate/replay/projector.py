@@ -13,10 +13,12 @@ deterministic. It returns a state name of the machine (or a mapping with `state`
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import subprocess
 import sys
 import tempfile
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ import orjson
 from compliance_gate.replay.machine import StateMachine
 from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.replay.safety import safe_text
+from compliance_gate.replay.sqlutil import fetch_rows, iso_from_us
 
 RUNNER = r"""
 import datetime, inspect, importlib, json, sys, traceback
@@ -86,23 +89,16 @@ def _write_inputs(con: Any, path: Path) -> tuple[dict[int, int], list[str]]:
         FROM evs ORDER BY payment_id, o1, o2, line""")
     first: dict[int, int] = {}
     ids: list[str] = []
-    current = -1
-    events: list[dict[str, Any]] = []
     with open(path, "wb") as fh:
-        while rows := cur.fetchmany(10000):
-            for pid, eid, etype, ts, amount, currency, part, off, success, idem, line in rows:
-                if not ids or pid != ids[-1]:
-                    if events:
-                        fh.write(orjson.dumps({"p": current, "events": events}) + b"\n")
-                    current, events = len(ids), []
-                    ids.append(pid)
-                    first[current] = line
-                when = dt.datetime.fromtimestamp(ts / 1_000_000, dt.UTC).isoformat().replace("+00:00", "Z")
-                events.append({"event_id": eid, "type": etype, "occurred_at": when, "amount": amount,
-                               "currency": currency, "partition": part, "offset": off, "success": success,
-                               "idempotency_key": idem})
-        if events:
-            fh.write(orjson.dumps({"p": current, "events": events}) + b"\n")
+        for number, (pid, group) in enumerate(itertools.groupby(fetch_rows(cur, 10000), key=itemgetter(0))):
+            rows = list(group)
+            ids.append(pid)
+            first[number] = rows[0][-1]
+            events = [{"event_id": eid, "type": etype, "occurred_at": iso_from_us(ts), "amount": amount,
+                       "currency": currency, "partition": part, "offset": off, "success": success,
+                       "idempotency_key": idem}
+                      for _, eid, etype, ts, amount, currency, part, off, success, idem, _ in rows]
+            fh.write(orjson.dumps({"p": number, "events": events}) + b"\n")
     cur.close()
     return first, ids
 

@@ -8,7 +8,6 @@ error, because it means money went unexplained.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.replay.pipeline import Outcome, replay_and_reconcile
 from compliance_gate.replay.reconcile import Break
 from compliance_gate.replay.safety import safe_text
+from compliance_gate.replay.sqlutil import iso_from_us
 
 MAX_EVENT_REFS = 10
 
@@ -152,8 +152,8 @@ def metrics(out: Outcome, opts: ReplayOptions) -> tuple[dict[str, Any], list[str
     ordered = sorted(out.breaks, key=lambda b: sort_key(b, sev))
     data = {
         "version": 1,
-        "as_of": _iso(out.counters.get("as_of_us")),
-        "in_flight_after": _iso(out.counters.get("cutoff_us")),
+        "as_of": iso_from_us(out.counters["as_of_us"]),
+        "in_flight_after": iso_from_us(out.counters["cutoff_us"]),
         "events": {k: out.counters.get(k, 0) for k in
                    ("payments", "redeliveries", "stale_ignored", "events_rejected", "geo_unknown")},
         "categories": {c: dict(sorted(v.items())) for c, v in sorted(cats.items())},
@@ -186,8 +186,3 @@ def counts(out: Outcome) -> dict[str, int]:
     c["in_flight"] = sum(out.recon.in_flight.values())
     return dict(sorted(c.items()))
 
-
-def _iso(us: int | None) -> str | None:
-    if us is None:
-        return None
-    return dt.datetime.fromtimestamp(us / 1_000_000, dt.UTC).isoformat().replace("+00:00", "Z")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,17 @@ def connect(temp_dir: Path, memory_limit_mb: int) -> Any:
         },
     )
     return con
+
+
+def iso_from_us(us: int) -> str:
+    """A UTC epoch-microseconds timestamp (as staged) in ISO 8601 with a Z."""
+    return dt.datetime.fromtimestamp(us / 1_000_000, dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def fetch_rows(cur: Any, batch: int = 20000) -> Iterator[tuple[Any, ...]]:
+    """The rows of the query `cur` ran, fetched in batches so a large result is never held whole."""
+    while rows := cur.fetchmany(batch):
+        yield from rows
 
 
 def literal(value: str) -> str:

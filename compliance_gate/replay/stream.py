@@ -9,10 +9,13 @@ the sorts to disk.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import Any
 
 from compliance_gate.replay.setfold import SIDE
+from compliance_gate.replay.sqlutil import fetch_rows
 
 EMPTY_SIDE = (
     "CREATE OR REPLACE TABLE {name} (line BIGINT, payment_id VARCHAR, status VARCHAR, currency VARCHAR, "
@@ -22,9 +25,8 @@ ROWS = 20000
 
 
 def build_tables(con: Any, has_settlement: bool) -> None:
-    con.execute("CREATE OR REPLACE TABLE curs AS SELECT DISTINCT currency FROM evs WHERE currency IS NOT NULL")
-    con.execute("CREATE OR REPLACE TABLE curs AS SELECT currency, row_number() OVER (ORDER BY currency) - 1 "
-                "AS ci FROM curs")
+    con.execute("CREATE OR REPLACE TABLE curs AS SELECT currency, row_number() OVER (ORDER BY currency) - 1 AS ci "
+                "FROM (SELECT DISTINCT currency FROM evs WHERE currency IS NOT NULL)")
     if not has_settlement:
         con.execute(EMPTY_SIDE.format(name="st"))
     for name in ("rep", "st"):
@@ -44,17 +46,8 @@ def event_groups(con: Any) -> Iterator[tuple[str, list[tuple[int, int, int, int]
                           coalesce(c.ci, -1) AS ci, e.line
                    FROM evs e JOIN recon r USING (payment_id) LEFT JOIN curs c USING (currency)
                    WHERE NOT r.clean ORDER BY e.payment_id, e.o1, e.o2, e.line""")
-    current = ""
-    buf: list[tuple[int, int, int, int]] = []
-    while rows := cur.fetchmany(ROWS):
-        for p, code, amount, ci, line in rows:
-            if p != current:
-                if buf:
-                    yield current, buf
-                current, buf = p, []
-            buf.append((code, amount, ci, line))
-    if buf:
-        yield current, buf
+    for pid, rows in itertools.groupby(fetch_rows(cur, ROWS), key=itemgetter(0)):
+        yield pid, [row[1:] for row in rows]
     cur.close()
 
 
@@ -67,8 +60,7 @@ def recon_rows(con: Any) -> Iterator[tuple[Any, ...]]:
     cur = con.cursor()
     cur.execute(f"SELECT payment_id, events, last_ts, country, ip, region, {SIDES} FROM recon "
                 "WHERE NOT clean ORDER BY payment_id")
-    while rows := cur.fetchmany(ROWS):
-        yield from rows
+    yield from fetch_rows(cur, ROWS)
     cur.close()
 
 

@@ -7,19 +7,21 @@ transition (stale events and illegal transitions are not applied, so they are no
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 from compliance_gate import bundled
 from compliance_gate.errors import InputError
 from compliance_gate.replay import integrity
-from compliance_gate.replay.fold import NO_AMOUNT, fold_payment
+from compliance_gate.replay.fold import fold_payment
 from compliance_gate.replay.machine import load_machine
 from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.replay.safety import safe_text
-from compliance_gate.replay.sqlutil import connect
+from compliance_gate.replay.sqlutil import connect, fetch_rows
 from compliance_gate.replay.stage_events import detect_format, effect_table, stage_events
 
 
@@ -47,7 +49,7 @@ def replay_transitions(options: ReplayOptions, root: Path) -> Iterator[Transitio
             found = integrity.check_events(con, options.events, display)
             if found.bad_rows:
                 line, problem = found.bad_rows[0]
-                raise InputError(f"{display}:{line}: {problem} ({found.bad_count} unreadable rows)")
+                raise InputError(f"{display}:{line}: {safe_text(problem)} ({found.bad_count} unreadable rows)")
             if found.gaps:
                 raise InputError(safe_text(found.gaps[0]))
             cur = con.execute("""SELECT e.payment_id, e.event_id, e.code,
@@ -55,29 +57,14 @@ def replay_transitions(options: ReplayOptions, root: Path) -> Iterator[Transitio
                 FROM evs e LEFT JOIN (SELECT currency, row_number() OVER (ORDER BY currency) AS ci
                   FROM (SELECT DISTINCT currency FROM evs WHERE currency IS NOT NULL)) c USING (currency)
                 ORDER BY e.payment_id, e.o1, e.o2, e.line""")
-            current: str | None = None
-            events: list[tuple[int, int, int, int]] = []
-            ids: dict[int, str] = {}
-            while rows := cur.fetchmany(10000):
-                for pid, eid, code, amount, ci, line in rows:
-                    if pid != current:
-                        if current is not None:
-                            yield from _emit(current, events, ids, machine, effects, display)
-                        current, events, ids = pid, [], {}
-                    events.append((code, amount if amount != NO_AMOUNT else NO_AMOUNT, ci, line))
-                    ids[line] = eid
-            if current is not None:
-                yield from _emit(current, events, ids, machine, effects, display)
+            for pid, group in itertools.groupby(fetch_rows(cur, 10000), key=itemgetter(0)):
+                rows = list(group)
+                event_ids = {line: eid for _, eid, *_, line in rows}
+                folded = fold_payment([row[2:] for row in rows], machine, effects, record=True)
+                for src, dst, line in folded.transitions:
+                    yield Transition(safe_text(pid), safe_text(event_ids[line]),
+                                     machine.states[src] if src >= 0 else None, machine.states[dst],
+                                     f"{display}:{line}")
         finally:
             con.close()
 
-
-def _emit(pid: str, events: list[tuple[int, int, int, int]], ids: dict[int, str], machine: object,
-          effects: list[tuple[int, int]], display: str) -> Iterator[Transition]:
-    from compliance_gate.replay.machine import StateMachine
-
-    assert isinstance(machine, StateMachine)
-    folded = fold_payment(events, machine, effects, record=True)
-    for src, dst, line in folded.transitions:
-        yield Transition(safe_text(pid), safe_text(ids[line]), machine.states[src] if src >= 0 else None,
-                         machine.states[dst], f"{display}:{line}")

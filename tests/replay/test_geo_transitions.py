@@ -8,9 +8,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import pytest
 from netaddr import IPSet
 from replayutil import found, options, run_check, write_jsonl
 
+from compliance_gate.errors import InputError
+from compliance_gate.pii.cards import luhn_complete
 from compliance_gate.replay import generate as gen
 from compliance_gate.replay.transitions import Transition, replay_transitions
 
@@ -55,12 +58,21 @@ def test_country_from_ip_flags_currency_and_residency(tmp_path: Path) -> None:
 
 
 def test_replay_transitions_contract(tmp_path: Path) -> None:
-    """Applied transitions come in replay order with event ids and file:line; stale events are left out."""
+    """Applied transitions come in replay order with event ids and file:line; illegal ones are left out."""
     g = gen.generate(tmp_path, payments=8, faults={"stale": 1, "illegal_transition": 1}, seed=5)
     ts = list(replay_transitions(options({"events": {"path": g.events.name}}), tmp_path))
     first = [t for t in ts if t.payment_id == "pay_00000000"]
     assert first[0].from_state is None and first[0].to_state == "created"
     assert all(a.to_state == b.from_state for a, b in itertools.pairwise(first))
     assert all(isinstance(t, Transition) and t.source.startswith("events.jsonl:") for t in ts)
-    stale_pid = next(iter(g.expected["illegal_transition"]))
-    assert [t.to_state for t in ts if t.payment_id == stale_pid][-1] == "failed"
+    illegal_pid = next(iter(g.expected["illegal_transition"]))
+    assert [t.to_state for t in ts if t.payment_id == illegal_pid][-1] == "failed"
+
+
+def test_replay_transitions_error_masks_a_card_number(tmp_path: Path) -> None:
+    """An unreadable row stops the transitions with an error that shows a card number only masked."""
+    pan = luhn_complete("4539" + "1488" + "0343" + "640")
+    write_jsonl(tmp_path / "events.jsonl", [{**_events("", "USD", "r1")[0], "amount": pan + "x"}])
+    with pytest.raises(InputError, match="not a plain decimal") as err:
+        list(replay_transitions(options({"events": {"path": "events.jsonl"}}), tmp_path))
+    assert pan not in str(err.value) and pan[:6] in str(err.value)
