@@ -99,7 +99,7 @@ def scan_text(filename: str, text: str, plans: Sequence[PluginPlan], invalid_utf
     lines = get_transformed_file(cast(Any, _Named(text, filename))) or _Named(text, filename).readlines()
     hits, candidates = scan_lines(filename, lines, plans)
     total = len(lines)
-    if not any(not h.suppressed for h in hits) and not _NOT_INI.search(text):
+    if all(h.suppressed for h in hits) and not _NOT_INI.search(text):
         eager = get_transformed_file(cast(Any, _Named(text, filename)), use_eager_transformers=True)
         if eager:
             more, extra = scan_lines(filename, eager, plans)
