@@ -138,14 +138,15 @@ def _checkpoints(options: Any, root: Path, out: Prepared) -> Mapping[str, Mappin
         out.errors.append(f"checks.audit-log.checkpoints: {', '.join(options.checkpoints)}: no such file")
     for display, path in files:
         data = path.read_bytes()
-        out.inputs.append(InputRecord(display, hashlib.sha256(data).hexdigest(), kind="checkpoint"))
+        digest = hashlib.sha256(data).hexdigest()
+        out.inputs.append(InputRecord(display, digest, kind="checkpoint"))
         if not keys:
             continue
         try:
             heads = read_checkpoint(data, display, keys)
         except CheckpointProblem as exc:
             out.problems.append(Problem("CG-AUDIT-CHECKPOINT-INVALID", display, 1,
-                                        f"checkpoint not trusted: {exc}", f"cp|{hashlib.sha256(data).hexdigest()}"))
+                                        f"checkpoint not trusted: {exc}", f"cp|{digest}"))
             continue
         out.heads.extend((h, display) for h in heads)
     return pins_by_stream(h for h, _ in out.heads)

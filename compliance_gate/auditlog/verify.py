@@ -19,7 +19,7 @@ from compliance_gate.auditlog import parallel
 from compliance_gate.auditlog.analyse import Block, Facts, analyse
 from compliance_gate.auditlog.chain import StreamVerifier
 from compliance_gate.auditlog.merge import FileMerger, Once
-from compliance_gate.auditlog.reader import CHUNK_BYTES, GZIP_MAGIC, LogReader
+from compliance_gate.auditlog.reader import GZIP_MAGIC, LogReader
 from compliance_gate.auditlog.report import FileSummary, LogReport, Problem, StateRecord, VerifyConfig
 
 __all__ = ("FileSummary", "LogReport", "Problem", "StateRecord", "VerifyConfig", "verify_logs")
@@ -77,11 +77,8 @@ def _verify_file(display: str, real: Path, config: VerifyConfig, report: LogRepo
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _break_problems(verifier: StreamVerifier) -> list[Problem]:
