@@ -28,9 +28,10 @@ from typing import Any
 import orjson
 
 from compliance_gate.auditlog.canonical import GENESIS, record_hash
+from compliance_gate.pii.cards import luhn_complete
 
 CATEGORIES = ("payment.state_change", "chd.access", "admin.action", "auth.success", "auth.failure")
-PAN = "4532015112830366"  # Luhn-valid Visa shape, planted twice
+PAN = luhn_complete("453201511283036")  # a Visa-shaped number, planted twice
 
 
 def generate(path: Path, n: int) -> None:

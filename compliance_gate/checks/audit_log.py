@@ -33,6 +33,7 @@ Metrics (for reports): `{"records": int, "files": int, "streams": {name: {"recor
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -90,9 +91,7 @@ def run(ctx: CheckContext[AuditLogOptions]) -> CheckOutput:
     inputs = (*prepared.inputs, *(InputRecord(f.path, f.sha256, rows=f.records,
                                               details={"streams": list(f.streams), "gzip": f.compressed})
                                   for f in report.files))
-    counts: dict[str, int] = {}
-    for f in findings:
-        counts[f.rule] = counts.get(f.rule, 0) + 1
+    counts = Counter(f.rule for f in findings)
     return CheckOutput(
         findings=findings,
         counts={"records": report.records, "streams": len(report.streams), **counts},

@@ -7,10 +7,11 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_leaks import PAN, SECRET, luhn_complete
+from test_leaks import PAN, SECRET
 
 from compliance_gate.auditlog.leaks import KeyCheck, scan_lines
 from compliance_gate.auditlog.prefilter import suspect_lines
+from compliance_gate.pii.cards import luhn_complete
 from compliance_gate.pii.hit import ALL_DETECTORS, ScanOptions
 
 HEX = "0123456789abcdef" * 4
@@ -45,8 +46,8 @@ def test_every_text_hit_is_on_a_suspect_line(lines: list[str]) -> None:
 
 KEYS = ["password", "db_password", "clientSecret", "api-key", "x", "note", "Access_Token", "token", "cvv",
         "private_key", "AUTHORIZATION", "passwd", "secret_hash", "İpassword", "k"]
-VALUES = st.sampled_from([SECRET, "", "***", "[REDACTED]", "a", 1, None, 2.5]) | st.text(max_size=6)
-JSON = st.recursive(VALUES, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+FIELD_VALUES = st.sampled_from([SECRET, "", "***", "[REDACTED]", "a", 1, None, 2.5]) | st.text(max_size=6)
+JSON = st.recursive(FIELD_VALUES, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
     st.sampled_from(KEYS), inner, max_size=3), max_leaves=8)
 
 
