@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from compliance_gate.pii.hit import PAN, PAN_TEST, RawHit
+from compliance_gate.pii.hit import PAN, PAN_TEST, RawHit, neighbours
 from compliance_gate.pii.testvalues import TEST_CARDS
 from compliance_gate.redact import mask_pan
 
@@ -95,8 +95,7 @@ def luhn_complete(partial: str) -> str:
 
 def glued(text: str, start: int, end: int, sep: str | None) -> bool:
     """True if the candidate is part of a larger token (see the module's "Not findings")."""
-    before = text[start - 1] if start > 0 else " "  # a space: "" would be `in` every string
-    after = text[end] if end < len(text) else " "
+    before, after = neighbours(text, start, end)
     if before.isalnum() or after.isalnum() or before in _GLUE or after in _GLUE:
         return True
     two_before = text[start - 2] if start > 1 else " "

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from compliance_gate.pii.hit import EMAIL, PHONE, RawHit, words
+from compliance_gate.pii.hit import EMAIL, PHONE, RawHit, neighbours, words
 from compliance_gate.redact import mask_middle
 
 DOCUMENTATION_DOMAINS = (
@@ -79,8 +79,7 @@ def find_emails(text: str, allow: Sequence[str]) -> Iterator[RawHit]:
 
 
 def phone_hit(text: str, start: int, end: int) -> RawHit | None:
-    before = text[start - 1] if start > 0 else " "  # a space: "" would be `in` every string
-    after = text[end] if end < len(text) else " "
+    before, after = neighbours(text, start, end)
     if before.isalnum() or after.isalnum() or before in "_)]}+-.*/" or after in "_-":
         return None
     if after == "." and text[end + 1 : end + 2].isdigit():

@@ -26,6 +26,7 @@ LOG = "CG-PII-LOG"
 ALL_DETECTORS = ("pan", "iban", "ssn", "email", "phone", "sensitive-field")
 """Detector names as the policy spells them (`checks.pii.detectors`)."""
 
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One detection. `line`/`column` are 1-based; `normalized` is for fingerprints only."""
@@ -65,6 +66,12 @@ class ScanOptions:
 
     detectors: tuple[str, ...] = ALL_DETECTORS
     email_allow_domains: tuple[str, ...] = ()
+
+
+def neighbours(text: str, start: int, end: int) -> tuple[str, str]:
+    """The characters before `text[start:end]` and after it; a space at either end of the text
+    (not "": "" is `in` every string, so `before in "_."` would wrongly hold)."""
+    return (text[start - 1] if start > 0 else " "), (text[end] if end < len(text) else " ")
 
 
 def words(text: str) -> frozenset[str]:

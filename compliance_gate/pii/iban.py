@@ -18,7 +18,7 @@ IBANs); the rest may be either case. Excerpts keep the country code and the last
 
 from __future__ import annotations
 
-from compliance_gate.pii.hit import IBAN, IBAN_TEST, RawHit
+from compliance_gate.pii.hit import IBAN, IBAN_TEST, RawHit, neighbours
 from compliance_gate.pii.testvalues import TEST_IBANS
 from compliance_gate.redact import mask_middle
 
@@ -71,9 +71,6 @@ def valid_iban(value: str) -> bool:
 
 def iban_hit(text: str, start: int, end: int) -> RawHit | None:
     """Classify the IBAN-shaped `text[start:end]`; None if it is not a valid IBAN."""
-    before = text[start - 1] if start > 0 else " "  # a space: "" would be `in` every string
-    if before.isalnum() or before == "_":
-        return None
     expected = IBAN_LENGTHS.get(text[start : start + 2])
     if expected is None:
         return None
@@ -82,8 +79,8 @@ def iban_hit(text: str, start: int, end: int) -> RawHit | None:
     if " " in token and len(compact) > expected:
         compact = compact[:expected]  # the printed groups ran on into the next word
         end = start + expected + (expected - 1) // 4  # one space between groups of four
-    after = text[end] if end < len(text) else " "
-    if after.isalnum() or after == "_" or not valid_iban(compact):
+    before, after = neighbours(text, start, end)
+    if before.isalnum() or after.isalnum() or "_" in (before, after) or not valid_iban(compact):
         return None
     rule = IBAN_TEST if compact in TEST_IBANS else IBAN
     return RawHit(start, rule, compact, mask_middle(compact), f"iban:{compact[:2]}")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from compliance_gate.pii.hit import SSN, RawHit
+from compliance_gate.pii.hit import SSN, RawHit, neighbours
 from compliance_gate.pii.testvalues import PUBLIC_SSNS
 
 _BARE = re.compile(r"(?<![\w.+-])[0-9]{9}(?![\w-]|\.[0-9])")
@@ -40,8 +40,7 @@ def issuable(digits: str) -> bool:
 
 
 def ssn_hit(text: str, start: int, end: int) -> RawHit | None:
-    before = text[start - 1] if start > 0 else " "  # a space: "" would be `in` every string
-    after = text[end] if end < len(text) else " "
+    before, after = neighbours(text, start, end)
     if before.isalnum() or after.isalnum() or before in "_.+-" or after in "_-":
         return None
     if after == "." and text[end + 1 : end + 2].isdigit():
