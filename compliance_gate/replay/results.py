@@ -29,11 +29,17 @@ MAX_EVENT_REFS = 10
 
 def evaluate(opts: ReplayOptions, root: Path, fp: Fingerprinter, engines: Mapping[str, str]) -> CheckOutput:
     """The whole replay check: what `checks.replay.run` and `compliance-gate replay` both return."""
-    out = replay_and_reconcile(opts, root)
+    return check_output(replay_and_reconcile(opts, root), opts, fp, engines)
+
+
+def check_output(out: Outcome, opts: ReplayOptions, fp: Fingerprinter, engines: Mapping[str, str]) -> CheckOutput:
+    """Findings, counts, metrics and errors of a finished replay."""
     out.breaks.extend(tolerance_breaks(out, opts))
-    data, bridge_errors = metrics(out, opts)
+    sev = severities(out, opts)
+    out.breaks.sort(key=lambda b: sort_key(b, sev))  # the order of the findings and of the metrics' breaks
+    data, bridge_errors = metrics(out, opts, sev)
     return CheckOutput(
-        findings=tuple(findings(out, opts, fp)),
+        findings=tuple(findings(out, opts, fp, sev)),
         counts=counts(out),
         metrics=data,
         inputs=tuple(out.inputs),
@@ -55,11 +61,10 @@ def severities(out: Outcome, opts: ReplayOptions) -> dict[str, Severity]:
     return sev
 
 
-def findings(out: Outcome, opts: ReplayOptions, fp: Fingerprinter) -> list[Finding]:
-    sev = severities(out, opts)
-    ordered = sorted(out.breaks, key=lambda b: sort_key(b, sev))[: opts.max_findings]
+def findings(out: Outcome, opts: ReplayOptions, fp: Fingerprinter, sev: Mapping[str, Severity]) -> list[Finding]:
+    """The first `max_findings` breaks (`out.breaks` is sorted) as findings."""
     pairs = []
-    for b in ordered:
+    for b in out.breaks[: opts.max_findings]:
         cat = CATEGORIES[b.category]
         path = _path(b, out, opts)
         line = b.line if b.side in ("events", "input") or b.other is None else b.other[3]
@@ -108,11 +113,10 @@ def break_record(b: Break, out: Outcome, sev: Mapping[str, Severity]) -> dict[st
     return rec
 
 
-def metrics(out: Outcome, opts: ReplayOptions) -> tuple[dict[str, Any], list[str]]:
+def metrics(out: Outcome, opts: ReplayOptions, sev: Mapping[str, Severity]) -> tuple[dict[str, Any], list[str]]:
     """The JSON metrics (shape documented in `checks/replay.py`) and bridge errors, if any."""
     assert out.recon is not None
     recon = out.recon
-    sev = severities(out, opts)
     cats: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for b in out.breaks:
         cats[b.category][b.currency] += 1
@@ -149,7 +153,6 @@ def metrics(out: Outcome, opts: ReplayOptions) -> tuple[dict[str, Any], list[str
             if residual:
                 errors.append(f"{side} bridge for {cur} does not balance: {residual} minor units unexplained")
         per[cur] = entry
-    ordered = sorted(out.breaks, key=lambda b: sort_key(b, sev))
     data = {
         "version": 1,
         "as_of": iso_from_us(out.counters["as_of_us"]),
@@ -161,8 +164,8 @@ def metrics(out: Outcome, opts: ReplayOptions) -> tuple[dict[str, Any], list[str
         "within_tolerance": {c: {"count": recon.within_tolerance_count[c], "amount": recon.within_tolerance[c]}
                              for c in sorted(recon.within_tolerance_count)},
         "currencies": per,
-        "breaks_total": len(ordered),
-        "breaks": [break_record(b, out, sev) for b in ordered[: opts.max_breaks]],
+        "breaks_total": len(out.breaks),
+        "breaks": [break_record(b, out, sev) for b in out.breaks[: opts.max_breaks]],
     }
     return data, errors
 

@@ -24,11 +24,8 @@ ALL_FAULTS = {k: 3 for k in gen.FLAGGED} | {k: 3 for k in gen.COUNTED}
 def _evaluate(root: Path, section: dict[str, Any], set_based: bool) -> CheckOutput:
     """`results.evaluate`, with the fold done set-based or entirely in Python."""
     opts = options(section)
-    out = pipeline.replay_and_reconcile(opts, root, set_based=set_based)
-    out.breaks.extend(results.tolerance_breaks(out, opts))
-    data, bridge_errors = results.metrics(out, opts)
-    return CheckOutput(findings=tuple(results.findings(out, opts, Fingerprinter())), counts=results.counts(out),
-                       metrics=data, inputs=tuple(out.inputs), engines={}, errors=tuple(out.errors + bridge_errors))
+    return results.check_output(pipeline.replay_and_reconcile(opts, root, set_based=set_based), opts,
+                                Fingerprinter(), {})
 
 
 def _same(root: Path, section: dict[str, Any]) -> CheckOutput:
