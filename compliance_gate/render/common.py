@@ -13,10 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compliance_gate.model import CheckResult, Finding, Severity, Status, Verdict
-
-SEVERITY_ORDER = tuple(reversed(Severity))
-"""Most severe first: the order every report lists findings in."""
+from compliance_gate.model import CheckResult, Finding, Status, Verdict
 
 STATUS_ORDER = {Status.ERROR: 0, Status.FAILED: 1, Status.PASSED: 2, Status.SKIPPED: 3}
 
@@ -90,12 +87,13 @@ def location(f: Finding) -> str:
     return f"{f.path}:{f.line}" + (f":{f.column}" if f.column else "")
 
 
+def message_with_excerpt(f: Finding) -> str:
+    """The finding's message and, in brackets, its masked excerpt (the one-line form of a finding)."""
+    return f.message + (f" [{f.excerpt}]" if f.excerpt else "")
+
+
 def ordered_checks(verdict: Verdict) -> list[CheckResult]:
     return sorted(verdict.checks, key=lambda r: (STATUS_ORDER.get(r.status, 9), r.check))
-
-
-def severity_counts(findings: Iterable[Finding]) -> Counter[Severity]:
-    return Counter(f.severity for f in findings)
 
 
 def rule_counts(items: Iterable[Located]) -> list[tuple[str, int]]:

@@ -58,9 +58,8 @@ def render(verdict: Verdict, context: ReportContext | None = None, *, per_level:
             continue
         emitted[level] += 1
         f = x.finding
-        text = f.message + (f" [{f.excerpt}]" if f.excerpt else "")
-        lines.append(annotation(level, text, file=common.prefixed(f.path, context), line=f.line, col=f.column,
-                                title=f"{f.severity.value} {x.result.check} {f.rule}"))
+        lines.append(annotation(level, common.message_with_excerpt(f), file=common.prefixed(f.path, context),
+                                line=f.line, col=f.column, title=f"{f.severity.value} {x.result.check} {f.rule}"))
     for r in verdict.checks:
         if r.error:
             lines.append(annotation("error", f"{r.check} could not evaluate: {r.error}", title="compliance-gate"))

@@ -22,8 +22,7 @@ def _clean(text: object) -> str:
     return _INVALID_XML.sub("\ufffd", str(text))
 
 
-def _failure_text(findings: list[str], total: int) -> str:
-    lines = findings[:MAX_LISTED]
+def _failure_text(lines: list[str], total: int) -> str:
     if total > len(lines):
         lines.append(f"... and {total - len(lines)} more")
     return "\n".join(lines)
@@ -49,8 +48,7 @@ def render(verdict: Verdict, context: ReportContext | None = None) -> str:
         if r.status is Status.FAILED:
             blocking = sorted(r.blocking, key=common.finding_key)
             lines = [
-                _clean(f"{f.severity.value} {f.rule} {common.location(f)}: {f.message}"
-                       + (f" [{f.excerpt}]" if f.excerpt else ""))
+                _clean(f"{f.severity.value} {f.rule} {common.location(f)}: {common.message_with_excerpt(f)}")
                 for f in blocking[:MAX_LISTED]
             ]
             el = ET.SubElement(case, "failure", {"message": f"{len(blocking)} blocking finding(s)", "type": "policy"})

@@ -30,7 +30,7 @@ def escape(text: object, limit: int = MAX_CELL) -> str:
     s = " ".join(str(text).split())
     if len(s) > limit:
         s = s[: limit - 1] + "…"
-    return "".join(_ESCAPED.get(c, c) for c in s)
+    return escape_block(s)
 
 
 def code(text: object, limit: int = MAX_CELL) -> str:

@@ -104,7 +104,7 @@ def _cwe(f: Finding) -> str | None:
 
 def _result(x: Located, index: int, fallback: str, root: str, context: ReportContext | None) -> dict[str, Any]:
     f = x.finding
-    message = f.message + (f" [{f.excerpt}]" if f.excerpt else "")
+    message = common.message_with_excerpt(f)
     result: dict[str, Any] = {
         "ruleId": f.rule,
         "ruleIndex": index,
