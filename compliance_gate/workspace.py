@@ -214,6 +214,14 @@ def _explicit(top: Path, files: Sequence[str]) -> list[str]:
     return sorted(set(out))
 
 
+def in_scope(path: str, rules: PathRules) -> bool:
+    """The policy's path rules for a repo-relative path (also for paths that are not on disk now,
+    such as files in a commit of the release range)."""
+    if any(part in ALWAYS_EXCLUDED_DIRS for part in path.split("/")[:-1]):
+        return False
+    return pathglob.select(path, rules.include, rules.exclude)
+
+
 def _admit(
     read_root: Path, candidates: Iterable[str], rules: PathRules
 ) -> tuple[tuple[SourceFile, ...], Counter[str], list[str]]:
@@ -223,7 +231,7 @@ def _admit(
     for rel in candidates:
         if any(part in ALWAYS_EXCLUDED_DIRS for part in rel.split("/")[:-1]):
             continue
-        if not pathglob.select(rel, rules.include, rules.exclude):
+        if not in_scope(rel, rules):
             skipped["excluded"] += 1
             continue
         abspath = read_root / rel

@@ -56,7 +56,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from compliance_gate import bundled
+from compliance_gate import bundled, pathglob
 from compliance_gate.checks.interface import Check, CheckContext, FileOutcome
 from compliance_gate.errors import GateError
 from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity
@@ -65,6 +65,7 @@ from compliance_gate.secrets import history
 from compliance_gate.secrets.config import check_engine, engine_config, engine_version
 from compliance_gate.secrets.judge import judge
 from compliance_gate.secrets.options import SecretsOptions
+from compliance_gate.workspace import in_scope
 
 BATCH_BYTES = 256 * 1024
 """Smaller than the fan-out's default: YAML files cost far more per byte, so balance matters."""
@@ -140,12 +141,15 @@ def _history(
     metrics["history_commits"] = history.check_complete(repo, base)
     prefix = Path(ws.root).resolve().relative_to(Path(ws.git.toplevel).resolve()).as_posix()
     section = ctx.policy.checks.get(ctx.check_id)
-    include = (*ctx.policy.paths.include, *(section.include if section else ()))
-    exclude = (*ctx.policy.paths.exclude, *(section.exclude if section else ()))
+
+    def admit(path: str) -> bool:  # both rule sets must admit it, as for the tree's files
+        own = pathglob.select(path, section.include, section.exclude) if section else True
+        return own and in_scope(path, ctx.policy.paths)
+
     with tempfile.TemporaryDirectory(prefix="compliance-gate-history-") as tmp:
         jobs = history.write_jobs(
             list(history.changes(repo, base, "" if prefix == "." else prefix, counts)),
-            Path(tmp), include, exclude, ctx.policy.paths.max_file_bytes, counts,
+            Path(tmp), admit, ctx.policy.paths.max_file_bytes, counts,
         )
         hcounts: Counter[str] = Counter()
         found = _collect(ctx.scan_files(scan_history_batch, jobs, opts, engines=versions), errors, hcounts)

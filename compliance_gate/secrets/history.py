@@ -18,12 +18,11 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compliance_gate import pathglob
 from compliance_gate.errors import CheckFailure
 from compliance_gate.workspace import SourceFile
 
@@ -150,13 +149,15 @@ def _path(spec: bytes) -> str | None:
 
 
 def write_jobs(
-    found: Sequence[Change], folder: Path, include: Sequence[str], exclude: Sequence[str], max_bytes: int,
-    counts: Counter[str],
+    found: Sequence[Change], folder: Path, admit: Callable[[str], bool], max_bytes: int, counts: Counter[str],
 ) -> list[SourceFile]:
-    """Job files for the fan-out; the job's path is `COMMIT:PATH` (unique and readable)."""
+    """Job files for the fan-out; the job's path is `COMMIT:PATH` (unique and readable).
+
+    `admit` is the same path scope the tree scan has (policy-wide rules and the check's own).
+    """
     out: list[SourceFile] = []
     for i, ch in enumerate(found):
-        if not pathglob.select(ch.path, include, exclude):
+        if not admit(ch.path):
             counts["history-excluded"] += 1
             continue
         if sum(len(ch.known[n]) for n in ch.added) > max_bytes:

@@ -55,6 +55,19 @@ def test_history_off(leaked: tuple[Path, str, str]) -> None:
     assert secrets.run(context(repo, "{history: false}", mode="since", since=base)).findings == ()
 
 
+def test_history_has_the_same_path_scope_as_the_tree(repo: Path) -> None:
+    """History files must pass both the policy-wide and the check's path rules, like tree files."""
+    base = commit(repo, {"src/a.py": "x = 1\n"}, "base")
+    commit(repo, {"lib/b.py": f"T = {token(3)}\n"}, "add token")
+    commit(repo, {"lib/b.py": "x = 1\n"}, "remove token")
+    policy = parse_policy(
+        "version: 1\npaths: {include: ['src/**']}\nchecks:\n  secrets: {paths: {include: ['lib/**']}}\n"
+    )
+    result = run_check("secrets", policy, repo, mode="since", since=base, use_cache=False)
+    assert result.findings == ()
+    assert result.counts["history-excluded"] >= 1
+
+
 def test_secret_still_present_is_reported_once(repo: Path) -> None:
     """A secret in the tree and in the range's history is one finding (the file's)."""
     base = commit(repo, {"a.py": "x = 1\n"})
