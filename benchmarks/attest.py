@@ -9,15 +9,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "attest"))
 
-from attest_samples import COMMIT, NOW, approval, expect, roster_file, verdict
+from attest_samples import NOW, approval, expect, roster_file, verdict
+from gitutil import commit, git, init_repo
 from securesystemslib.dsse import Envelope as SslibEnvelope
 from securesystemslib.signer import SSlibKey
 
@@ -80,20 +81,11 @@ def bench_change_scope(n_files: int = 5000) -> None:
     from compliance_gate.policy import load_policy
 
     with tempfile.TemporaryDirectory() as tmp:
-        repo = Path(tmp) / "repo"
-        repo.mkdir()
-        g = ["git", "-C", str(repo), "-c", "user.name=b", "-c", "user.email=b@example.com"]
-        subprocess.run([*g, "init", "-q", "-b", "main"], check=True)
-        (repo / "README.md").write_text("x\n")
-        subprocess.run([*g, "add", "-A"], check=True)
-        subprocess.run([*g, "commit", "-qm", "base"], check=True)
-        subprocess.run([*g, "checkout", "-qb", "release"], check=True)
-        for i in range(n_files):
-            d = repo / ("src/payments" if i % 10 == 0 else f"src/mod{i % 50}")
-            d.mkdir(parents=True, exist_ok=True)
-            (d / f"f{i}.py").write_text(f"x = {i}\n")
-        subprocess.run([*g, "add", "-A"], check=True)
-        subprocess.run([*g, "commit", "-qm", "big"], check=True)
+        repo = init_repo(Path(tmp) / "repo")
+        commit(repo, {"README.md": "x\n"}, "base")
+        git(repo, "checkout", "-qb", "release")
+        files = {f"src/{'payments' if i % 10 == 0 else f'mod{i % 50}'}/f{i}.py": f"x = {i}\n" for i in range(n_files)}
+        head = commit(repo, files, "big")
         policy = load_policy(Path(__file__).resolve().parent.parent / "policies" / "default.yaml")
         policy = dataclasses.replace(policy, checks={"change-scope": policy.checks["change-scope"]})
         t = time.perf_counter()
@@ -101,7 +93,7 @@ def bench_change_scope(n_files: int = 5000) -> None:
         total = time.perf_counter() - t
         r = v.checks[0]
         print(f"change-scope: {n_files} changed files, default rules: check {r.duration_s * 1e3:.0f} ms, "
-              f"whole run {total * 1e3:.0f} ms, required {dict(v.required_signoffs)}; commit {COMMIT[:7]}")
+              f"whole run {total * 1e3:.0f} ms, required {dict(v.required_signoffs)}; commit {head[:7]}")
 
 
 if __name__ == "__main__":

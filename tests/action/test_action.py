@@ -11,6 +11,8 @@ import pytest
 from action_harness import ActionRun, parse_commands, run_action
 from gitutil import commit, git, init_repo
 
+from compliance_gate.attest import keys
+from compliance_gate.cli import main
 from compliance_gate.pii.cards import luhn_complete
 
 ACTION_DIR = Path(__file__).resolve().parents[2]
@@ -83,7 +85,6 @@ def test_scanned_text_cannot_inject_workflow_commands(tmp_path: Path) -> None:
 
 def test_pass_with_signing_key_writes_envelope(tmp_path: Path) -> None:
     """A clean repository and a signing key: exit 0, PASS, and a verifiable envelope path."""
-    keys = pytest.importorskip("compliance_gate.attest.keys")
     root = workspace(tmp_path)
     key = keys.generate()
     private, public = keys.write_keypair(key, tmp_path / "signing", None)
@@ -96,8 +97,6 @@ def test_pass_with_signing_key_writes_envelope(tmp_path: Path) -> None:
     assert run.outputs["sarif-path"] == ""
     assert run.step("__2").with_ == {}  # the upload step was skipped
     assert not list(Path(tmp_path).glob("runner-temp-*/cg-key.*")), "the key file must be removed"
-    from compliance_gate.cli import main
-
     head = git(root, "rev-parse", "HEAD").strip()
     assert main(["verify", str(envelope), "--key", str(public), "--commit", head]) == 0
 

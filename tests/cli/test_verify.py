@@ -22,11 +22,8 @@ verdict:
 
 
 @pytest.fixture
-def release(tmp_path: Path) -> dict[str, Path | str]:
+def release(repo: Path, tmp_path: Path) -> dict[str, Path | str]:
     """A release branch changing payments code, a key pair, a policy, and a signed PASS verdict."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
     commit(repo, {"src/payments/charge.py": "x = 1\n", "README.md": "hi\n"}, "base")
     git(repo, "checkout", "-q", "-b", "release")
     head = commit(repo, {"src/payments/charge.py": "x = 2\n"}, "change payments")

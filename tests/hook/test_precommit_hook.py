@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from gitutil import ENV, commit, git, init_repo
+from gitutil import ENV, commit, git, init_repo, write
 
 from compliance_gate.pii.cards import luhn_complete
 
@@ -53,10 +53,8 @@ def repository(tmp_path: Path) -> Path:
     return root
 
 
-def stage(root: Path, files: dict[str, str]) -> None:
-    for name, content in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(content)
+def stage(root: Path, files: dict[str, str | bytes]) -> None:
+    write(root, files)
     git(root, "add", *files)
 
 
