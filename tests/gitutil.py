@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 ENV = {
@@ -29,7 +30,7 @@ def init_repo(root: Path) -> Path:
     return root
 
 
-def write(root: Path, files: dict[str, str | bytes]) -> None:
+def write(root: Path, files: Mapping[str, str | bytes]) -> None:
     for rel, content in files.items():
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -39,7 +40,7 @@ def write(root: Path, files: dict[str, str | bytes]) -> None:
             p.write_text(content)
 
 
-def commit(root: Path, files: dict[str, str | bytes] | None = None, message: str = "change") -> str:
+def commit(root: Path, files: Mapping[str, str | bytes] | None = None, message: str = "change") -> str:
     if files:
         write(root, files)
     git(root, "add", "-A")
