@@ -175,23 +175,18 @@ def completeness(ctx: Any, prepared: Prepared, report: LogReport, problems: list
     """Cross-check with the replay when configured; returns (state, transitions seen)."""
     if ctx.options.completeness == "off":
         return "off", 0
-    if prepared.replay is None:
+    replay = prepared.replay
+    if replay is None:
         return "not-configured", 0
-    import importlib
-
     from compliance_gate.auditlog.completeness import cross_check
     from compliance_gate.errors import GateError
+    from compliance_gate.replay.transitions import replay_transitions
 
-    try:  # imported by name: the replay package is optional for logs without completeness
-        replay_transitions = importlib.import_module("compliance_gate.replay.transitions").replay_transitions
-    except (ImportError, AttributeError):
-        errors.append("completeness: compliance_gate.replay.transitions is not available in this install")
-        return "error", 0
     seen = 0
 
     def counted() -> Any:
         nonlocal seen
-        for t in replay_transitions(prepared.replay, ctx.workspace.root):
+        for t in replay_transitions(replay, ctx.workspace.root):
             seen += 1
             yield t
 
