@@ -1,6 +1,6 @@
 """Golden files: each renderer's output for the sample verdict, byte for byte.
 
-Regenerate after an intended change with `UPDATE_GOLDEN=1 pytest tests/render/test_golden.py`
+Regenerate after an intended change with `UPDATE_GOLDEN=1 pytest tests/render/test_golden_reports.py`
 and review the diff like code.
 """
 
