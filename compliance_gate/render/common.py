@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compliance_gate.model import CheckResult, Finding, Status, Verdict
+from compliance_gate.model import CheckResult, Finding, Severity, Status, Verdict
 
 STATUS_ORDER = {Status.ERROR: 0, Status.FAILED: 1, Status.PASSED: 2, Status.SKIPPED: 3}
 
@@ -62,6 +62,13 @@ class Located:
     blocking: bool
     waived_by: str | None = None
     waived_reason: str | None = None
+
+
+def level(x: Located) -> str:
+    """SARIF's level, which annotations share: `error` blocks, `warning` is medium or worse, else `note`."""
+    if x.blocking:
+        return "error"
+    return "warning" if x.finding.severity.at_least(Severity.MEDIUM) else "note"
 
 
 def finding_key(f: Finding) -> tuple[int, str, str, int, int, str]:

@@ -9,9 +9,9 @@ each level are emitted, followed by one notice with the totals.
 
 from __future__ import annotations
 
-from compliance_gate.model import Severity, Verdict
+from compliance_gate.model import Verdict
 from compliance_gate.render import common
-from compliance_gate.render.common import Located, ReportContext
+from compliance_gate.render.common import ReportContext
 
 PER_LEVEL = 10
 
@@ -22,12 +22,6 @@ def escape_data(text: str) -> str:
 
 def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def _level(x: Located) -> str | None:
-    if x.blocking:
-        return "error"
-    return "warning" if x.finding.severity.at_least(Severity.MEDIUM) else None
 
 
 def annotation(level: str, message: str, *, file: str | None = None, line: int | None = None,
@@ -50,9 +44,9 @@ def render(verdict: Verdict, context: ReportContext | None = None, *, per_level:
     emitted = {"error": 0, "warning": 0}
     totals = {"error": 0, "warning": 0}
     for x in common.located(verdict):
-        level = _level(x)
-        if level is None:
-            continue
+        level = common.level(x)
+        if level == "note":
+            continue  # low and info findings are not annotated
         totals[level] += 1
         if emitted[level] >= per_level:
             continue

@@ -46,12 +46,6 @@ CHECK_HELP = {
 }
 
 
-def _level(x: Located) -> str:
-    if x.blocking:
-        return "error"
-    return "warning" if x.finding.severity.at_least(Severity.MEDIUM) else "note"
-
-
 def _uri(path: str, root: str) -> tuple[str, bool]:
     """(URI, relative?) for a finding path: repo-relative when it lies inside the repository."""
     p = PurePosixPath(path)
@@ -108,7 +102,7 @@ def _result(x: Located, index: int, fallback: str, root: str, context: ReportCon
     result: dict[str, Any] = {
         "ruleId": f.rule,
         "ruleIndex": index,
-        "level": _level(x),
+        "level": common.level(x),
         "message": {"text": message or f.rule},
         "locations": [_location(f, fallback, root, context)],
         "properties": {"severity": f.severity.value, "blocking": x.blocking, **dict(f.properties)},
