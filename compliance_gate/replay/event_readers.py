@@ -22,9 +22,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from compliance_gate.errors import InputError
 from compliance_gate.replay.options import EventFields
-from compliance_gate.replay.sqlutil import compression, ident, json_path, literal, read_lines_sql
+from compliance_gate.replay.sqlutil import compression, csv_select, ident, json_path, literal, number_re, read_lines_sql
 
 CANONICAL = tuple(f for f in EventFields.__dataclass_fields__)
 # how read_json renders a double in exponent notation: a sign after the e, always
@@ -55,7 +54,7 @@ def lines_json_sql(path: Path, fields: EventFields, kcat: bool) -> str:
     names = [f for f in CANONICAL if f != "amount"]
     paths = ", ".join(literal(json_path(getattr(fields, f))) for f in names)
     amount_path = literal(json_path(fields.amount))
-    amount_re = _amount_re(fields)
+    amount_re = number_re(fields.amount)
     body = (
         "CASE json_type(text, '$.payload') WHEN 'VARCHAR' THEN json_extract_string(text, '$.payload') "
         "ELSE json_extract(text, '$.payload')::VARCHAR END"
@@ -83,11 +82,6 @@ def lines_json_sql(path: Path, fields: EventFields, kcat: bool) -> str:
         FROM e"""
 
 
-def _amount_re(fields: EventFields) -> str:
-    last_key = fields.amount.split(".")[-1].replace("'", "''")
-    return literal(f'"{last_key}"\\s*:\\s*(-?[0-9][0-9.eE+-]*)')
-
-
 def _plain_lines_sql(path: Path, fields: EventFields) -> str:
     """One JSON parse per line. The amount is re-read from the raw line only when the parsed
     value has more than 15 digits or an exponent, i.e. when a double may have lost digits."""
@@ -100,20 +94,10 @@ def _plain_lines_sql(path: Path, fields: EventFields) -> str:
         e AS (SELECT line, text, ok, CASE WHEN ok THEN json_extract_string(text, [{paths}]) END AS f FROM b)
         SELECT line, ok, {", ".join(cols)},
           CASE WHEN length(regexp_replace(f[{amount_i}], '[^0-9]', '', 'g')) > 15 OR f[{amount_i}] ~ '.*[eE].*'
-               THEN coalesce(nullif(regexp_extract(text, {_amount_re(fields)}, 1), ''), f[{amount_i}])
+               THEN coalesce(nullif(regexp_extract(text, {number_re(fields.amount)}, 1), ''), f[{amount_i}])
                ELSE f[{amount_i}] END AS amount
         FROM e"""
 
 
 def csv_sql(con: Any, path: Path, fields: EventFields) -> str:
-    src = f"read_csv({literal(str(path))}, all_varchar=true, header=true, strict_mode=false)"
-    try:
-        columns = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
-    except Exception as exc:  # duckdb raises its own error classes for unreadable CSV
-        raise InputError(f"{path}: cannot read as CSV ({str(exc).splitlines()[0]})") from None
-    cols = [
-        f"{ident(getattr(fields, f))} AS {ident(f)}" if getattr(fields, f) in columns else f"NULL AS {ident(f)}"
-        for f in CANONICAL
-    ]
-    # line 1 is the header; quoted multi-line fields would shift this, so messages say "row"
-    return f"SELECT row_number() OVER () + 1 AS line, true AS ok, {', '.join(cols)} FROM {src}"
+    return csv_select(con, path, str(path), {f: getattr(fields, f) for f in CANONICAL})

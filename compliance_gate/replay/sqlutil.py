@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from compliance_gate.errors import InputError
 
 READ_LINES = (
     "read_csv({src}, columns={{'text': 'VARCHAR'}}, delim=chr(1), quote='', escape='', "
@@ -68,6 +70,26 @@ def ident(name: str) -> str:
 def json_path(dotted: str) -> str:
     """`data.object.amount` -> `$."data"."object"."amount"` (each key quoted)."""
     return "$." + ".".join('"' + part.replace('"', '\\"') + '"' for part in dotted.split("."))
+
+
+def number_re(dotted: str) -> str:
+    """A SQL regex literal capturing the raw text of the JSON number under the last key of `dotted`
+    (re-read from the line where a double may have lost digits)."""
+    return literal(f'"{dotted.split(".")[-1]}"\\s*:\\s*(-?[0-9][0-9.eE+-]*)')
+
+
+def csv_select(con: Any, path: Path, display: str, columns: Mapping[str, str]) -> str:
+    """SQL reading a CSV file with a header row as text: `line`, `ok`, then per name the column
+    `columns` maps it to, NULL where the file has no such column."""
+    src = f"read_csv({literal(str(path))}, all_varchar=true, header=true, strict_mode=false)"
+    try:
+        present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
+    except Exception as exc:  # duckdb raises its own error classes for unreadable CSV
+        raise InputError(f"{display}: cannot read as CSV ({str(exc).splitlines()[0]})") from None
+    cols = ", ".join(f"{ident(col)} AS {ident(name)}" if col and col in present else f"NULL AS {ident(name)}"
+                     for name, col in columns.items())
+    # line 1 is the header; quoted multi-line fields would shift this, so messages say "row"
+    return f"SELECT row_number() OVER () + 1 AS line, true AS ok, {cols} FROM {src}"
 
 
 def compression(path: Path) -> str:

@@ -21,7 +21,15 @@ from compliance_gate.errors import InputError
 from compliance_gate.model import InputRecord
 from compliance_gate.replay import money
 from compliance_gate.replay.options import TableInput
-from compliance_gate.replay.sqlutil import ident, json_path, literal, read_lines_sql, sha256_file, values_table
+from compliance_gate.replay.sqlutil import (
+    csv_select,
+    json_path,
+    literal,
+    number_re,
+    read_lines_sql,
+    sha256_file,
+    values_table,
+)
 
 FIELDS = ("payment_id", "status", "amount", "currency", "refunded")
 
@@ -46,7 +54,8 @@ def stage_table(con: Any, name: str, opts: TableInput, root: Path) -> Source:
         fmt = opts.format if opts.format != "auto" else (
             "csv" if path.name.removesuffix(".gz").endswith(".csv") else "jsonl"
         )
-        raw = _csv_raw(con, path, opts) if fmt == "csv" else _json_raw(path, opts)
+        raw = (csv_select(con, path, opts.path, {f: getattr(opts.fields, f) for f in FIELDS}) if fmt == "csv"
+               else _json_raw(path, opts))
         try:
             con.execute(f"CREATE OR REPLACE TABLE {name}_raw AS {raw}")
         except Exception as exc:  # duckdb's own error classes
@@ -64,19 +73,6 @@ def record(con: Any, name: str, source: Source) -> InputRecord:
     return InputRecord(source.display, source.sha256, source.kind, rows=int(rows))
 
 
-def _csv_raw(con: Any, path: Path, opts: TableInput) -> str:
-    src = f"read_csv({literal(str(path))}, all_varchar=true, header=true, strict_mode=false)"
-    try:
-        columns = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
-    except Exception as exc:
-        raise InputError(f"{opts.path}: cannot read as CSV ({str(exc).splitlines()[0]})") from None
-    cols = []
-    for f in FIELDS:
-        col = getattr(opts.fields, f)
-        cols.append(f"{ident(col)} AS {f}" if col and col in columns else f"NULL AS {f}")
-    return f"SELECT row_number() OVER () + 1 AS line, true AS ok, {', '.join(cols)} FROM {src}"
-
-
 def _json_raw(path: Path, opts: TableInput) -> str:
     cols = []
     for f in FIELDS:
@@ -85,8 +81,7 @@ def _json_raw(path: Path, opts: TableInput) -> str:
             cols.append(f"NULL AS {f}")
             continue
         jp = literal(json_path(col))
-        key = col.split(".")[-1].replace("'", "''")
-        rx = literal(f'"{key}"\\s*:\\s*(-?[0-9][0-9.eE+-]*)')
+        rx = number_re(col)
         cols.append(
             f"CASE WHEN NOT ok THEN NULL WHEN json_type(text, {jp}) = 'DOUBLE' THEN regexp_extract(text, {rx}, 1) "
             f"ELSE json_extract_string(text, {jp}) END AS {f}"
