@@ -13,10 +13,12 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from compliance_gate import typed
 from compliance_gate.model import Severity
+
+if TYPE_CHECKING:
+    from compliance_gate.replay.options import ReplayOptions
 
 
 def add_parser(sub: Any) -> None:
@@ -43,7 +45,6 @@ def add_parser(sub: Any) -> None:
 def execute(args: argparse.Namespace) -> int:
     from compliance_gate.checks.replay import engines
     from compliance_gate.fingerprint import Fingerprinter
-    from compliance_gate.replay.options import ReplayOptions
     from compliance_gate.replay.results import evaluate
 
     opts = _base_options(args)
@@ -61,7 +62,6 @@ def execute(args: argparse.Namespace) -> int:
     if args.grace_s is not None:
         changes["grace_s"] = args.grace_s
     opts = replace(opts, **changes)
-    assert isinstance(opts, ReplayOptions)
     result = evaluate(opts, Path(args.root).resolve(), Fingerprinter(), engines())
     report = {
         "findings": [{"rule": f.rule, "severity": str(f.severity), "message": f.message, "path": f.path,
@@ -83,7 +83,7 @@ def execute(args: argparse.Namespace) -> int:
     return 3 if result.errors else 1 if blocking else 0
 
 
-def _base_options(args: argparse.Namespace) -> Any:
+def _base_options(args: argparse.Namespace) -> ReplayOptions:
     from compliance_gate.replay.options import ReplayOptions
 
     if not args.policy:
@@ -91,4 +91,4 @@ def _base_options(args: argparse.Namespace) -> Any:
     from compliance_gate.policy import load_policy
 
     section = load_policy(args.policy).checks.get("replay")
-    return section.options if section is not None else typed.build(ReplayOptions, {})
+    return section.options if section is not None else ReplayOptions()

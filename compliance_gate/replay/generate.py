@@ -15,7 +15,7 @@ import gzip
 import random
 import sqlite3
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,8 +43,6 @@ class Generated:
     expected: Mapping[str, frozenset[str]]
     counted: Mapping[str, int]
     events_written: int
-    payments: int = 0
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def pid(i: int) -> str:
@@ -98,7 +96,7 @@ def generate(
         w.writerow(("payment_id", "status", "amount", "currency"))
         w.writerows(sorted(settle_rows))
     return Generated(ev_path, rep_path, st_path, _ts(as_of_s), {k: frozenset(v) for k, v in expected.items()},
-                     counted, written, payments)
+                     counted, written)
 
 
 def _assign(rng: random.Random, payments: int, faults: Mapping[str, int]) -> dict[int, str]:
