@@ -30,6 +30,7 @@ from compliance_gate.fanout import FileFanout, Progress, WorkerPool
 from compliance_gate.fingerprint import Fingerprinter
 from compliance_gate.model import CheckOutput, CheckResult, PolicyRef, Source, Status, Verdict
 from compliance_gate.policy import CheckPolicy, Policy
+from compliance_gate.redact import scrub
 from compliance_gate.workspace import Workspace, open_workspace
 
 log = structlog.get_logger("compliance_gate.engine")
@@ -149,7 +150,7 @@ def _guarded_run(
         try:
             box["output"] = check_fn(ctx)
         except Exception as exc:
-            box["error"] = f"{type(exc).__name__}: {exc}"  # recorded first: logging itself may fail
+            box["error"] = f"{type(exc).__name__}: {scrub(str(exc))}"  # recorded first: logging itself may fail
             log.error("check raised", check=section.id, error=type(exc).__name__)
 
     start = time.monotonic()

@@ -55,6 +55,13 @@ def raising(ctx: CheckContext[object]) -> CheckOutput:
     raise ValueError("cannot parse input")
 
 
+LEAKY_VALUE = "".join(["4539", "1488", "0343", "6467"])  # a Luhn-valid Visa number, built at run time
+
+
+def raising_with_value(ctx: CheckContext[object]) -> CheckOutput:
+    raise ValueError(f"cannot parse amount {LEAKY_VALUE}")
+
+
 def sleeping(ctx: CheckContext[object]) -> CheckOutput:
     time.sleep(30)
     return CheckOutput()

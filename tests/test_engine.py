@@ -80,6 +80,15 @@ def test_errors_never_pass(repo: Path, use_check, run_fn) -> None:  # type: igno
     assert verdict.checks[0].status is Status.ERROR and verdict.checks[0].error
 
 
+def test_exception_text_is_scrubbed(repo: Path, use_check) -> None:  # type: ignore[no-untyped-def]
+    """A check's exception message reaches the verdict only with digit runs masked."""
+    use_check(fakes.raising_with_value)
+    verdict = run(policy(), repo, use_cache=False)
+    assert verdict.verdict is Outcome.ERROR
+    assert fakes.LEAKY_VALUE not in (verdict.checks[0].error or "") + " ".join(verdict.reasons)
+    assert "453914******6467" in (verdict.checks[0].error or "")
+
+
 def test_timeout_is_an_error(repo: Path, use_check) -> None:  # type: ignore[no-untyped-def]
     """A check that exceeds its timeout is an error naming the policy key."""
     use_check(fakes.sleeping)

@@ -29,6 +29,7 @@ from compliance_gate.cli import (
 )
 from compliance_gate.errors import GateError
 from compliance_gate.logs import configure_logging
+from compliance_gate.redact import scrub
 
 COMMANDS: dict[str, ModuleType] = {
     "run": run,
@@ -77,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("compliance-gate: interrupted", file=sys.stderr)
         return EXIT_INTERNAL
     except Exception as exc:  # the last line of defence: one line, never a traceback, never a pass
-        print(f"compliance-gate: internal error: {type(exc).__name__}: {exc} "
+        print(f"compliance-gate: internal error: {type(exc).__name__}: {scrub(str(exc))} "
               "(re-run with --verbose --log-format json and report it)", file=sys.stderr)
         return EXIT_INTERNAL
 
