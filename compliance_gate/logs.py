@@ -26,6 +26,8 @@ def configure_logging(fmt: str = "console", verbose: bool = False) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # Resolve stderr at each call, not at configure time: a redirected or replaced stderr
+        # (pytest's capture, a library caller's) must not leave loggers writing to a closed file.
+        logger_factory=lambda *_: structlog.PrintLogger(sys.stderr),
         cache_logger_on_first_use=False,
     )
