@@ -39,8 +39,18 @@ def best(fn, repeat: int = 5) -> float:  # type: ignore[no-untyped-def]
 
 def big_verdict(n: int):  # type: ignore[no-untyped-def]
     findings = tuple(
-        Finding("sast", "B608", Severity.LOW, "possible SQL injection via string formatting", f"src/m{i % 500}.py",
-                i % 900 + 1, 5, f"{i:032x}", None, {"cwe": 89, "confidence": "medium"})
+        Finding(
+            "sast",
+            "B608",
+            Severity.LOW,
+            "possible SQL injection via string formatting",
+            f"src/m{i % 500}.py",
+            i % 900 + 1,
+            5,
+            f"{i:032x}",
+            None,
+            {"cwe": 89, "confidence": "medium"},
+        )
         for i in range(n)
     )
     return verdict(checks=(CheckResult("sast", Status.PASSED, findings=findings),))
@@ -57,8 +67,10 @@ def bench_seal_verify() -> None:
             t_seal = best(lambda v=v, k=key: seal.seal_verdict(v, k, validity_hours=24, now=NOW))
             t_ours = best(lambda d=data, k=key: verify_verdict(d, expect(k.public)))
             t_ssl = best(lambda d=data, s=sk: SslibEnvelope.from_dict(json.loads(d)).verify([s], 1))
-            print(f"  {algorithm:10} findings={n:6d} seal={t_seal * 1e3:8.1f} verify={t_ours * 1e3:8.1f} "
-                  f"sslib-verify={t_ssl * 1e3:8.1f} size={len(data) / 1024:8.1f} KiB")
+            print(
+                f"  {algorithm:10} findings={n:6d} seal={t_seal * 1e3:8.1f} verify={t_ours * 1e3:8.1f} "
+                f"sslib-verify={t_ssl * 1e3:8.1f} size={len(data) / 1024:8.1f} KiB"
+            )
 
 
 def bench_tally() -> None:
@@ -72,8 +84,10 @@ def bench_tally() -> None:
         t = best(lambda: signoff.tally(sha, docs, roster), 3)
         tally = signoff.tally(sha, docs, roster)
         t_unmet = best(lambda: signoff.unmet(tally, {"compliance": 50}), 3)
-        print(f"sign-off tally: 50 approvals x 50 roster keys: {t * 1e3:.1f} ms "
-              f"(worst case, every key tried per approval); matching 50 slots: {t_unmet * 1e3:.1f} ms")
+        print(
+            f"sign-off tally: 50 approvals x 50 roster keys: {t * 1e3:.1f} ms "
+            f"(worst case, every key tried per approval); matching 50 slots: {t_unmet * 1e3:.1f} ms"
+        )
 
 
 def bench_change_scope(n_files: int = 5000) -> None:
@@ -92,8 +106,10 @@ def bench_change_scope(n_files: int = 5000) -> None:
         v = run(policy, repo, mode="since", since="main", use_cache=False)
         total = time.perf_counter() - t
         r = v.checks[0]
-        print(f"change-scope: {n_files} changed files, default rules: check {r.duration_s * 1e3:.0f} ms, "
-              f"whole run {total * 1e3:.0f} ms, required {dict(v.required_signoffs)}; commit {head[:7]}")
+        print(
+            f"change-scope: {n_files} changed files, default rules: check {r.duration_s * 1e3:.0f} ms, "
+            f"whole run {total * 1e3:.0f} ms, required {dict(v.required_signoffs)}; commit {head[:7]}"
+        )
 
 
 if __name__ == "__main__":

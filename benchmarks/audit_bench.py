@@ -41,15 +41,24 @@ def generate(path: Path, n: int) -> None:
             cat = "log.start" if seq == 0 else "log.stop" if seq == n - 1 else CATEGORIES[seq % 5]
             rec: dict[str, Any] = {
                 "event": "payment status changed" if cat == "payment.state_change" else "access",
-                "level": "info", "category": cat, "actor": f"user:u{seq % 977}", "outcome": "success",
-                "origin": f"10.0.{seq % 256}.{seq % 199}", "target": f"payment:pay_{seq:09d}",
+                "level": "info",
+                "category": cat,
+                "actor": f"user:u{seq % 977}",
+                "outcome": "success",
+                "origin": f"10.0.{seq % 256}.{seq % 199}",
+                "target": f"payment:pay_{seq:09d}",
                 "request_id": f"{seq * 2654435761 % 2**64:016x}-{seq:08d}",
                 "timestamp": f"2026-11-21T08:{seq // 60000 % 60:02d}:{seq // 1000 % 60:02d}.{seq % 1000:03d}000Z",
             }
             if cat == "payment.state_change":
-                rec.update(payment_id=f"pay_{seq:09d}", source_event_id=f"evt_{seq:09d}",
-                           from_status="authorized", to_status="succeeded", amount=str(100 + seq % 90000),
-                           currency="EUR")
+                rec.update(
+                    payment_id=f"pay_{seq:09d}",
+                    source_event_id=f"evt_{seq:09d}",
+                    from_status="authorized",
+                    to_status="succeeded",
+                    amount=str(100 + seq % 90000),
+                    currency="EUR",
+                )
             if seq in (n // 3, 2 * n // 3):
                 rec["note"] = f"card {PAN} declined"
             rec.update(stream="bench", seq=seq, prev_hash=prev, hash_alg="sha256")
@@ -103,9 +112,11 @@ def verify_only(path: Path) -> None:
     from compliance_gate.bundled import policies_dir
     from compliance_gate.pii.hit import ScanOptions
 
-    config = VerifyConfig(schema=RecordSchema(policies_dir() / "schemas/audit-record.schema.json"),
-                          pii_options=ScanOptions(("pan", "iban", "ssn", "email", "sensitive-field")),
-                          workers=default_workers())
+    config = VerifyConfig(
+        schema=RecordSchema(policies_dir() / "schemas/audit-record.schema.json"),
+        pii_options=ScanOptions(("pan", "iban", "ssn", "email", "sensitive-field")),
+        workers=default_workers(),
+    )
     sampler = TreeSampler()
     sampler.start()
     load_before = os.getloadavg()
@@ -116,10 +127,22 @@ def verify_only(path: Path) -> None:
     rules: dict[str, int] = {}
     for p in report.problems:
         rules[p.rule] = rules.get(p.rule, 0) + 1
-    print(json.dumps({"records": report.records, "wall_s": wall, "problems": rules, "main_cpu_s": cpu,
-                      "main_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      "tree_peak_rss_mb": sampler.peak_rss_mb, "worker_cpu_s": sum(sampler.cpu.values()),
-                      "workers": config.workers, "load_before": load_before, "load_after": os.getloadavg()}))
+    print(
+        json.dumps(
+            {
+                "records": report.records,
+                "wall_s": wall,
+                "problems": rules,
+                "main_cpu_s": cpu,
+                "main_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "tree_peak_rss_mb": sampler.peak_rss_mb,
+                "worker_cpu_s": sum(sampler.cpu.values()),
+                "workers": config.workers,
+                "load_before": load_before,
+                "load_after": os.getloadavg(),
+            }
+        )
+    )
 
 
 def reference_rate(path: Path, sample: int = 3000) -> float:
@@ -153,28 +176,43 @@ def main() -> None:
     if not path.exists():
         t0 = time.perf_counter()
         generate(path, args.records)
-        print(f"generated {args.records:,} records, {path.stat().st_size / 1e6:.0f} MB in "
-              f"{time.perf_counter() - t0:.1f} s")
+        print(
+            f"generated {args.records:,} records, {path.stat().st_size / 1e6:.0f} MB in "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
     walls = []
     for run in range(args.runs):
-        out = subprocess.run([sys.executable, __file__, "--verify-only", str(path)], check=True,
-                             capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+        out = subprocess.run(
+            [sys.executable, __file__, "--verify-only", str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
         res = json.loads(out.stdout.strip().splitlines()[-1])
         walls.append(res["wall_s"])
-        print(f"run {run + 1}: {res['records']:,} records (schema + chain + PII/secrets) in {res['wall_s']:.2f} s "
-              f"wall = {res['records'] / res['wall_s']:,.0f} records/s; cpu main {res['main_cpu_s']:.1f} s + "
-              f"{res['workers']} workers {res['worker_cpu_s']:.1f} s; peak RSS main {res['main_peak_rss_mb']:.0f} MB, "
-              f"all processes {res['tree_peak_rss_mb']:.0f} MB; load average {res['load_before'][0]:.2f} before, "
-              f"{res['load_after'][0]:.2f} after; /proc/loadavg now {Path('/proc/loadavg').read_text().strip()}")
+        print(
+            f"run {run + 1}: {res['records']:,} records (schema + chain + PII/secrets) in {res['wall_s']:.2f} s "
+            f"wall = {res['records'] / res['wall_s']:,.0f} records/s; cpu main {res['main_cpu_s']:.1f} s + "
+            f"{res['workers']} workers {res['worker_cpu_s']:.1f} s; peak RSS main {res['main_peak_rss_mb']:.0f} MB, "
+            f"all processes {res['tree_peak_rss_mb']:.0f} MB; load average {res['load_before'][0]:.2f} before, "
+            f"{res['load_after'][0]:.2f} after; /proc/loadavg now {Path('/proc/loadavg').read_text().strip()}"
+        )
     best, median = min(walls), statistics.median(walls)
     ref = reference_rate(path)
-    print(f"wall over {len(walls)} run(s): min {best:.2f} s, median {median:.2f} s on {os.cpu_count()} cores; "
-          f"{res['records'] / best:,.0f} records/s at best")
-    print(f"reference jsonschema validator alone: {ref:,.0f} records/s; whole pipeline (best run) is "
-          f"{res['records'] / best / ref:.0f}x that")
+    print(
+        f"wall over {len(walls)} run(s): min {best:.2f} s, median {median:.2f} s on {os.cpu_count()} cores; "
+        f"{res['records'] / best:,.0f} records/s at best"
+    )
+    print(
+        f"reference jsonschema validator alone: {ref:,.0f} records/s; whole pipeline (best run) is "
+        f"{res['records'] / best / ref:.0f}x that"
+    )
     print(f"problems found: {res['problems']}")
-    print(f"target: 1M records < 15 s -> {'OK' if best * 1e6 / res['records'] < 15 else 'MISSED'} (best), "
-          f"{'OK' if median * 1e6 / res['records'] < 15 else 'MISSED'} (median)")
+    print(
+        f"target: 1M records < 15 s -> {'OK' if best * 1e6 / res['records'] < 15 else 'MISSED'} (best), "
+        f"{'OK' if median * 1e6 / res['records'] < 15 else 'MISSED'} (median)"
+    )
     if not args.keep:
         path.unlink()
 

@@ -30,14 +30,19 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 2.0
-GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com", "GIT_COMMITTER_NAME": "bench",
-           "GIT_COMMITTER_EMAIL": "bench@example.com", "GIT_CONFIG_NOSYSTEM": "1"}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
 
 
 def module(i: int, rng: random.Random) -> str:
     funcs = "\n\n".join(
         f"def handler_{i}_{j}(amount_minor: int, currency: str) -> dict[str, object]:\n"
-        f"    \"\"\"Handle request {j} of module {i}.\"\"\"\n"
+        f'    """Handle request {j} of module {i}."""\n'
         f"    fee = amount_minor * {rng.randint(1, 40)} // 1000\n"
         f"    return {{'amount': amount_minor - fee, 'currency': currency, 'ref': 'r{i}-{j}'}}\n"
         for j in range(rng.randint(3, 12))
@@ -121,7 +126,8 @@ def main() -> int:
         config.write_text(
             "repos:\n  - repo: local\n    hooks:\n      - id: compliance-gate\n        name: compliance-gate\n"
             f"        entry: {entry_text}\n        language: system\n        types: [text]\n"
-            "        require_serial: true\n")
+            "        require_serial: true\n"
+        )
         for _ in range(args.repeat):
             secs, rc, tail = timed([sys.executable, "-m", "pre_commit", "run"], root, env)
             if rc not in (0, 1):

@@ -69,8 +69,16 @@ print(json.dumps({"wall": wall, "cpu": use.ru_utime + use.ru_stime - c0, "rss_mb
 """
 
 EVENTS_PER_PAYMENT = 3.83  # what the generator writes on average
-FAULTS = {"report_behind": 20, "amount_under": 20, "missing_in_report": 20, "illegal_transition": 20,
-          "redelivery": 20, "stale": 20, "double_charge": 10, "duplicate_key": 10}
+FAULTS = {
+    "report_behind": 20,
+    "amount_under": 20,
+    "missing_in_report": 20,
+    "illegal_transition": 20,
+    "redelivery": 20,
+    "stale": 20,
+    "double_charge": 10,
+    "duplicate_key": 10,
+}
 
 
 def _child(code: str, *args: str) -> dict[str, float]:
@@ -85,8 +93,10 @@ def _load() -> str:
 
 
 def _line(name: str, r: dict[str, float], events: int, extra: str) -> str:
-    return (f"{name}: {r['wall']:.2f}s wall  {r['cpu']:.2f}s CPU  {events / r['wall']:,.0f} events/s  "
-            f"peak RSS {r['rss_mb']:.0f} MB  {extra}  ({_load()})")
+    return (
+        f"{name}: {r['wall']:.2f}s wall  {r['cpu']:.2f}s CPU  {events / r['wall']:,.0f} events/s  "
+        f"peak RSS {r['rss_mb']:.0f} MB  {extra}  ({_load()})"
+    )
 
 
 def bench(payments: int, with_pandas: bool) -> None:
@@ -97,15 +107,23 @@ def bench(payments: int, with_pandas: bool) -> None:
         t = time.perf_counter()
         g = gen.generate(d, payments=payments, faults=FAULTS, block=50000)
         size = g.events.stat().st_size / 1e6
-        print(f"generated {g.events_written:,} events for {payments:,} payments ({size:.0f} MB) "
-              f"in {time.perf_counter() - t:.1f}s")
+        print(
+            f"generated {g.events_written:,} events for {payments:,} payments ({size:.0f} MB) "
+            f"in {time.perf_counter() - t:.1f}s"
+        )
         print(f"before the gate: {_load()}")
         gate = _child(GATE, str(d), g.as_of)
         print(_line("gate", gate, g.events_written, f"findings {gate['findings']:.0f}  errors {gate['errors']:.0f}"))
         if with_pandas:
             pdr = _child(PANDAS, str(d))
-            print(_line("pandas", pdr, g.events_written,
-                        f"breaks {pdr['breaks']:.0f} (no dedup, no ordering checks, float amounts)"))
+            print(
+                _line(
+                    "pandas",
+                    pdr,
+                    g.events_written,
+                    f"breaks {pdr['breaks']:.0f} (no dedup, no ordering checks, float amounts)",
+                )
+            )
             ratio = f"wall {pdr['wall'] / gate['wall']:.2f}x, RSS {pdr['rss_mb'] / gate['rss_mb']:.2f}x"
             print(f"ratio pandas/gate: {ratio}")
 

@@ -49,14 +49,14 @@ POLICY = parse_policy("version: 1\nchecks:\n  sast: {fail_on: high}\n")
 def bandit_run(root: Path) -> tuple[float, set[tuple[str, int, str]]]:
     out = root.parent / "bandit.json"
     start = time.perf_counter()
-    proc = subprocess.run([BANDIT, "-r", str(root), "-f", "json", "-q", "-o", str(out)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [BANDIT, "-r", str(root), "-f", "json", "-q", "-o", str(out)], capture_output=True, text=True, check=False
+    )
     wall = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise SystemExit(f"bandit failed: {proc.stderr[-400:]}")
     results = json.loads(out.read_text())["results"]
-    return wall, {(Path(r["filename"]).relative_to(root).as_posix(), r["line_number"], r["test_id"])
-                  for r in results}
+    return wall, {(Path(r["filename"]).relative_to(root).as_posix(), r["line_number"], r["test_id"]) for r in results}
 
 
 def gate_run(root: Path) -> tuple[float, set[tuple[str, int, str]]]:
@@ -88,8 +88,10 @@ def main() -> int:
     commit(root, dict(codebase.files))
     lines = sum(t.count("\n") for t in codebase.files.values())
     size = sum(len(t) for t in codebase.files.values())
-    print(f"corpus: {len(codebase.files)} files, {lines} lines, {size / 1e6:.1f} MB; "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"corpus: {len(codebase.files)} files, {lines} lines, {size / 1e6:.1f} MB; "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+    )
 
     rows = []
     for rep in range(args.repeat):
@@ -99,18 +101,24 @@ def main() -> int:
         w_wall, w_found = gate_run(root)
         same = b_found == c_found == w_found
         rows.append((b_wall, c_wall, w_wall))
-        print(f"run {rep + 1}: bandit -r {b_wall:.2f} s | gate cold {c_wall:.2f} s ({c_wall / b_wall:.3f}x) | "
-              f"gate warm {w_wall:.3f} s ({w_wall / b_wall:.4f}x) | findings {len(b_found)} "
-              f"identical={same} | load {os.getloadavg()[0]:.1f}")
+        print(
+            f"run {rep + 1}: bandit -r {b_wall:.2f} s | gate cold {c_wall:.2f} s ({c_wall / b_wall:.3f}x) | "
+            f"gate warm {w_wall:.3f} s ({w_wall / b_wall:.4f}x) | findings {len(b_found)} "
+            f"identical={same} | load {os.getloadavg()[0]:.1f}"
+        )
         if not same:
             print("  only bandit:", sorted(b_found - c_found)[:5], " only gate:", sorted(c_found - b_found)[:5])
     b, c, w = (min(col) for col in zip(*rows, strict=True))
-    print(f"best: bandit {b:.2f} s ({lines / b:,.0f} lines/s), cold ratio {c / b:.3f} (target <= 0.6), "
-          f"warm ratio {w / b:.4f} (target <= 0.05)")
+    print(
+        f"best: bandit {b:.2f} s ({lines / b:,.0f} lines/s), cold ratio {c / b:.3f} (target <= 0.6), "
+        f"warm ratio {w / b:.4f} (target <= 0.05)"
+    )
     ours = {f for f in b_found if f[2] in RULE_IDS}
     fp = {f for f in ours if f not in codebase.expected}
-    print(f"payment rules: {len(ours)} findings, {len(codebase.expected)} planted, "
-          f"{len(codebase.expected - ours)} missed, {len(fp)} not planted")
+    print(
+        f"payment rules: {len(ours)} findings, {len(codebase.expected)} planted, "
+        f"{len(codebase.expected - ours)} missed, {len(fp)} not planted"
+    )
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
     return 0
@@ -125,8 +133,9 @@ def real_code(dirs: list[str]) -> int:
     lines = sum(Path(f).read_bytes().count(b"\n") for f in files)
     start = time.perf_counter()
     mgr = run_bandit(files, {"include": list(RULE_IDS), "exclude": []})
-    print(f"{len(files)} files, {lines} lines, {time.perf_counter() - start:.1f} s, "
-          f"{len(mgr.get_skipped())} unparseable")
+    print(
+        f"{len(files)} files, {lines} lines, {time.perf_counter() - start:.1f} s, {len(mgr.get_skipped())} unparseable"
+    )
     print(dict(Counter((i.test_id, i.confidence) for i in mgr.results)))
     for issue in sorted(mgr.results, key=lambda i: (i.test_id, i.fname, i.lineno)):
         print(f"{issue.test_id} {issue.confidence:<6} {issue.fname}:{issue.lineno}")

@@ -59,8 +59,7 @@ def tree_benchmark(work: Path, mb: float, jobs: int, skip_engine: bool) -> None:
     print(f"tree: {files} files, {size / 1e6:.1f} MB, {lines} lines (generated in {time.perf_counter() - t0:.0f} s)")
     shutil.rmtree(root / ".compliance-gate", ignore_errors=True)
     cold, result = gate_check(root, jobs, history=False)
-    print(f"gate cold ({jobs} workers): {cold:.1f} s  status={result.status.value} "
-          f"findings={len(result.findings)}")
+    print(f"gate cold ({jobs} workers): {cold:.1f} s  status={result.status.value} findings={len(result.findings)}")
     warm, _ = gate_check(root, jobs, history=False)
     print(f"gate warm (cache):       {warm:.2f} s")
     policy = parse_policy(POLICY.format(jobs=jobs, history="false"))
@@ -72,12 +71,16 @@ def tree_benchmark(work: Path, mb: float, jobs: int, skip_engine: bool) -> None:
     start = time.perf_counter()
     ds_hits = engine_scan(root)
     ds_time = time.perf_counter() - start
-    print(f"detect-secrets scan ({os.cpu_count()} cores): {ds_time:.1f} s, {len(ds_hits)} findings "
-          f"({lines / ds_time:.0f} lines/s)")
+    print(
+        f"detect-secrets scan ({os.cpu_count()} cores): {ds_time:.1f} s, {len(ds_hits)} findings "
+        f"({lines / ds_time:.0f} lines/s)"
+    )
     print(f"speed-up cold: {ds_time / cold:.1f}x   warm: {ds_time / warm:.0f}x")
     same = gate_hits == ds_hits and not errors
-    print(f"identical findings: {same} (gate {len(gate_hits)}, engine {len(ds_hits)}, "
-          f"only gate {len(gate_hits - ds_hits)}, only engine {len(ds_hits - gate_hits)})")
+    print(
+        f"identical findings: {same} (gate {len(gate_hits)}, engine {len(ds_hits)}, "
+        f"only gate {len(gate_hits - ds_hits)}, only engine {len(ds_hits - gate_hits)})"
+    )
 
 
 def history_benchmark(work: Path, commits: int, jobs: int) -> None:
@@ -102,9 +105,11 @@ def history_benchmark(work: Path, commits: int, jobs: int) -> None:
     shutil.rmtree(root / ".compliance-gate", ignore_errors=True)
     elapsed, result = gate_check(root, jobs, history=True, since=base)
     counts = result.counts
-    print(f"history scan of {result.metrics.get('history_commits')} commits: {elapsed:.1f} s "
-          f"(cold cache; {counts.get('history-files', 0)} file changes, {counts.get('history-lines', 0)} added lines, "
-          f"{counts.get('history-findings', 0)} findings only in history)")
+    print(
+        f"history scan of {result.metrics.get('history_commits')} commits: {elapsed:.1f} s "
+        f"(cold cache; {counts.get('history-files', 0)} file changes, {counts.get('history-lines', 0)} added lines, "
+        f"{counts.get('history-findings', 0)} findings only in history)"
+    )
 
 
 def main() -> None:

@@ -46,9 +46,17 @@ _CHAIN_KEYS = ("stream", "seq", "prev_hash", "hash_alg", "hash")
 class AuditChain:
     """structlog processor that seals each event into a per-stream hash chain."""
 
-    def __init__(self, stream: str, *, origin: str | None = None, actor: str | None = None,
-                 key: bytes | None = None, next_seq: int = 0, prev_hash: str = GENESIS,
-                 clock: Callable[[], str] | None = None) -> None:
+    def __init__(
+        self,
+        stream: str,
+        *,
+        origin: str | None = None,
+        actor: str | None = None,
+        key: bytes | None = None,
+        next_seq: int = 0,
+        prev_hash: str = GENESIS,
+        clock: Callable[[], str] | None = None,
+    ) -> None:
         self.stream = stream
         self.origin = origin
         self.actor = actor
@@ -90,11 +98,9 @@ def _utc_now() -> str:
 
 def log_started(log: Any, actor: str = "system:audit-logger", **extra: Any) -> None:
     """Write the stream's `log.start` record (PCI DSS 10.2.1.6)."""
-    log.info("audit log started", category="log.start", actor=actor, outcome="success",
-             target="audit-log", **extra)
+    log.info("audit log started", category="log.start", actor=actor, outcome="success", target="audit-log", **extra)
 
 
 def log_stopped(log: Any, actor: str = "system:audit-logger", **extra: Any) -> None:
     """Write the stream's `log.stop` record; without it the verifier reports a cut-off tail."""
-    log.info("audit log stopped", category="log.stop", actor=actor, outcome="success",
-             target="audit-log", **extra)
+    log.info("audit log stopped", category="log.stop", actor=actor, outcome="success", target="audit-log", **extra)

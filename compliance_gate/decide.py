@@ -121,4 +121,3 @@ def merge_signoffs(base: Mapping[str, int], results: Sequence[CheckResult]) -> d
         for role, n in r.required_signoffs.items():
             out[role] = max(out.get(role, 0), n)
     return dict(sorted(out.items()))
-

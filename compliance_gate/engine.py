@@ -80,11 +80,7 @@ def _validate(policy: Policy, opts: RunOptions) -> None:
 
 
 def _run_in(policy: Policy, workspace: Workspace, opts: RunOptions, started: dt.datetime) -> Verdict:
-    fp = (
-        Fingerprinter.from_secret(opts.fingerprint_secret)
-        if opts.fingerprint_secret
-        else Fingerprinter()
-    )
+    fp = Fingerprinter.from_secret(opts.fingerprint_secret) if opts.fingerprint_secret else Fingerprinter()
     selected = [
         section
         for check_id, section in policy.checks.items()

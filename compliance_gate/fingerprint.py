@@ -36,9 +36,7 @@ class Fingerprinter:
         return hmac.new(self.key, msg, hashlib.sha256).hexdigest()[:32]
 
 
-def stamp(
-    fingerprinter: Fingerprinter, pairs: Iterable[tuple[Finding, str]]
-) -> Iterator[Finding]:
+def stamp(fingerprinter: Fingerprinter, pairs: Iterable[tuple[Finding, str]]) -> Iterator[Finding]:
     """Give each (finding, normalised content) pair its fingerprint, counting occurrences.
 
     The n-th finding with the same rule, path and content gets occurrence index n, so two equal

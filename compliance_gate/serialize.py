@@ -108,9 +108,7 @@ def check_from_dict(d: Mapping[str, Any]) -> CheckResult:
         check=d["id"],
         status=Status(d["status"]),
         findings=tuple(finding_from_dict(f) for f in d.get("findings", ())),
-        waived=tuple(
-            Waived(finding_from_dict(w["finding"]), w["by"], w["reason"]) for w in d.get("waived", ())
-        ),
+        waived=tuple(Waived(finding_from_dict(w["finding"]), w["by"], w["reason"]) for w in d.get("waived", ())),
         counts=dict(d.get("counts") or {}),
         metrics=dict(d.get("metrics") or {}),
         inputs=tuple(
@@ -160,8 +158,14 @@ def verdict_to_dict(v: Verdict) -> dict[str, Any]:
         "complete": v.complete,
         "required_signoffs": dict(v.required_signoffs),
         "waivers": [
-            {"id": w.id, "state": w.state, "matched": w.matched, "expires": w.expires,
-             "reason": w.reason, "approver": w.approver}
+            {
+                "id": w.id,
+                "state": w.state,
+                "matched": w.matched,
+                "expires": w.expires,
+                "reason": w.reason,
+                "approver": w.approver,
+            }
             for w in v.waivers
         ],
         "checks": [check_to_dict(r) for r in v.checks],
@@ -182,9 +186,15 @@ def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:
         checks=tuple(check_from_dict(c) for c in d.get("checks", ())),
         policy=PolicyRef(d["policy"]["path"], d["policy"]["digest"], d["policy"].get("name", "")),
         source=Source(
-            root=s["root"], mode=s["mode"], is_git=s["is_git"], commit=s.get("commit"),
-            ref=s.get("ref"), dirty=s.get("dirty", False), since=s.get("since"),
-            since_commit=s.get("since_commit"), files=s.get("files", 0),
+            root=s["root"],
+            mode=s["mode"],
+            is_git=s["is_git"],
+            commit=s.get("commit"),
+            ref=s.get("ref"),
+            dirty=s.get("dirty", False),
+            since=s.get("since"),
+            since_commit=s.get("since_commit"),
+            files=s.get("files", 0),
             skipped=dict(s.get("skipped") or {}),
         ),
         gate_version=d["gate"]["version"],
@@ -192,8 +202,7 @@ def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:
         started=started,
         finished=finished,
         waivers=tuple(
-            WaiverUse(w["id"], w["state"], w["matched"], w.get("expires"), w.get("reason", ""),
-                      w.get("approver", ""))
+            WaiverUse(w["id"], w["state"], w["matched"], w.get("expires"), w.get("reason", ""), w.get("approver", ""))
             for w in d.get("waivers", ())
         ),
         required_signoffs=dict(d.get("required_signoffs") or {}),

@@ -172,11 +172,7 @@ def _list_since(repo: Repo, since: str, prefix: str) -> tuple[str, list[str]]:
         base = repo.git.merge_base(since, "HEAD")
     except git.GitCommandError:
         shallow = repo.git.rev_parse("--is-shallow-repository") == "true"
-        hint = (
-            " (this is a shallow clone: fetch the history, e.g. actions/checkout fetch-depth: 0)"
-            if shallow
-            else ""
-        )
+        hint = " (this is a shallow clone: fetch the history, e.g. actions/checkout fetch-depth: 0)" if shallow else ""
         raise UsageError(f"--since {since}: no such revision or no common history with HEAD{hint}") from None
     out = repo.git.diff("--name-only", "-z", "--diff-filter=d", base, "HEAD", "--", prefix or ".")
     return base, _strip(out, prefix)

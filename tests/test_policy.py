@@ -44,8 +44,10 @@ def test_digest_ignores_comments_and_key_order() -> None:
     ("text", "expected"),
     [
         (MINIMAL + "colour: blue\n", "<p>:5 colour: unknown key"),
-        (MINIMAL.replace("    fail_on: medium", "    fail_on: medium\n    fial_on: high"),
-         "<p>:5 checks.pii.fial_on: unknown key"),
+        (
+            MINIMAL.replace("    fail_on: medium", "    fail_on: medium\n    fial_on: high"),
+            "<p>:5 checks.pii.fial_on: unknown key",
+        ),
         (MINIMAL.replace("medium", "hihg"), "<p>:4 checks.pii.fail_on: 'hihg' is not one of"),
         ("checks: {}\nversion: 1\n", "<p>:1 version: must be the first key"),
         ("version: 1\nchecks:\n  nosuch: {}\n", "<p>:3 checks.nosuch: unknown key"),
@@ -53,10 +55,16 @@ def test_digest_ignores_comments_and_key_order() -> None:
         ("version: 1\nchecks: {}\nchecks: {}\n", "<p>:3 duplicate key checks"),
         ("version: 2\nchecks: {}\n", "<p>:1 version: 1 was expected"),
         ("- 1\n", "<p>:1 the policy must be a mapping"),
-        (MINIMAL + "waivers:\n  - {id: W1, check: pii, reason: because it is fine, approver: a, expires: 2030-01-01}\n",
-         "<p>:6 waivers.0:"),
-        (MINIMAL + "waivers:\n  - {id: W1, check: nosuch, path: x, reason: because it is fine, approver: a, "
-         "expires: 2030-01-01}\n", "<p>:6 waivers.0.check: unknown check 'nosuch'"),
+        (
+            MINIMAL
+            + "waivers:\n  - {id: W1, check: pii, reason: because it is fine, approver: a, expires: 2030-01-01}\n",
+            "<p>:6 waivers.0:",
+        ),
+        (
+            MINIMAL + "waivers:\n  - {id: W1, check: nosuch, path: x, reason: because it is fine, approver: a, "
+            "expires: 2030-01-01}\n",
+            "<p>:6 waivers.0.check: unknown check 'nosuch'",
+        ),
     ],
 )
 def test_errors_name_line_and_key(text: str, expected: str) -> None:

@@ -43,8 +43,9 @@ def changed_paths(ws: Workspace) -> Changes:
         label = f"git diff {g.since_commit[:12]}..{g.commit[:12]}"
         return Changes(_split(out), "range", label, g.since_commit)
     if ws.mode == "staged":
-        return Changes(_split(_git(top, "diff", "--cached", "--name-only", "-z", "--no-renames")),
-                       "staged", "git diff --cached")
+        return Changes(
+            _split(_git(top, "diff", "--cached", "--name-only", "-z", "--no-renames")), "staged", "git diff --cached"
+        )
     if ws.mode == "tree":
         return Changes(_split(_git(top, "ls-files", "-z")), "tree", "git ls-files (whole tree)")
     prefix = f"{rel}/" if (rel := relative_path(ws.root, top)) else ""

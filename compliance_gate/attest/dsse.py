@@ -53,9 +53,7 @@ class Envelope:
         return {
             "payload": base64.b64encode(self.payload).decode(),
             "payloadType": self.payload_type,
-            "signatures": [
-                {"keyid": s.keyid, "sig": base64.b64encode(s.sig).decode()} for s in self.signatures
-            ],
+            "signatures": [{"keyid": s.keyid, "sig": base64.b64encode(s.sig).decode()} for s in self.signatures],
         }
 
     def to_json(self) -> bytes:
@@ -91,6 +89,7 @@ def read_file(path: Path) -> bytes:
 
 def parse_envelope(data: bytes, source: str = "envelope") -> Envelope:
     """Parse the JSON form; raise `Rejected("envelope", ...)` naming what is wrong."""
+
     def bad(why: str) -> Rejected:
         return Rejected("envelope", f"{source}: {why}")
 

@@ -54,11 +54,7 @@ class PublicKey:
     def pem(self) -> bytes:
         from cryptography.hazmat.primitives import serialization
 
-        return bytes(
-            self.key.public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-        )
+        return bytes(self.key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,15 +79,9 @@ class PrivateKey:
         from cryptography.hazmat.primitives import serialization
 
         encryption: serialization.KeySerializationEncryption = (
-            serialization.BestAvailableEncryption(passphrase)
-            if passphrase
-            else serialization.NoEncryption()
+            serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
         )
-        return bytes(
-            self.key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-            )
-        )
+        return bytes(self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption))
 
 
 def generate(algorithm: str = ECDSA_P256) -> PrivateKey:
@@ -186,9 +176,7 @@ def _public(key: Any, source: str) -> PublicKey:
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
     if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
-        spki = key.public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ).decode()
+        spki = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
         return PublicKey(ECDSA_P256, _keyid("ecdsa", "ecdsa-sha2-nistp256", spki), key)
     if isinstance(key, ed25519.Ed25519PublicKey):
         raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
@@ -209,4 +197,3 @@ def _keyid(keytype: str, scheme: str, public: str) -> str:
 
     canon = f'{{"keytype":{s(keytype)},"keyval":{{"public":{s(public)}}},"scheme":{s(scheme)}}}'
     return hashlib.sha256(canon.encode()).hexdigest()
-

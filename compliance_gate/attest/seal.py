@@ -37,9 +37,7 @@ def key_passphrase(environ: Mapping[str, str]) -> bytes | None:
     return environ.get(PASSPHRASE_ENV, "").encode() or None
 
 
-def signing_key(
-    path: str | None, env_name: str, environ: Mapping[str, str], algorithm: str
-) -> keys.PrivateKey | None:
+def signing_key(path: str | None, env_name: str, environ: Mapping[str, str], algorithm: str) -> keys.PrivateKey | None:
     """The key to sign with, or None when neither a path nor the variable is given."""
     passphrase = key_passphrase(environ)
     if path:

@@ -82,9 +82,7 @@ def parse_statement(payload: bytes, expected_predicate: str) -> Statement:
     if not isinstance(doc, dict) or doc.get("_type") != STATEMENT_TYPE:
         raise Rejected("statement", f"the signed payload is not an in-toto {STATEMENT_TYPE} statement")
     if doc.get("predicateType") != expected_predicate:
-        raise Rejected(
-            "predicateType", f"is {str(doc.get('predicateType'))[:100]!r}, expected {expected_predicate}"
-        )
+        raise Rejected("predicateType", f"is {str(doc.get('predicateType'))[:100]!r}, expected {expected_predicate}")
     subjects = doc.get("subject")
     predicate = doc.get("predicate")
     if not isinstance(subjects, list) or not isinstance(predicate, dict):

@@ -120,15 +120,27 @@ def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool =
             rec = loads(raw)
         except orjson.JSONDecodeError as exc:
             if raw and not raw.isspace():
-                problems.append(Problem("CG-AUDIT-BAD-JSON", display, number,
-                                        f"not valid JSON (column {exc.colno}): {exc.msg}",
-                                        "json|" + sha256(raw).hexdigest()))
+                problems.append(
+                    Problem(
+                        "CG-AUDIT-BAD-JSON",
+                        display,
+                        number,
+                        f"not valid JSON (column {exc.colno}): {exc.msg}",
+                        "json|" + sha256(raw).hexdigest(),
+                    )
+                )
                 exact.append(number)
             continue
         if type(rec) is not dict:
-            problems.append(Problem("CG-AUDIT-NOT-OBJECT", display, number,
-                                    f"a record must be a JSON object, not {type(rec).__name__}",
-                                    "obj|" + sha256(raw).hexdigest()))
+            problems.append(
+                Problem(
+                    "CG-AUDIT-NOT-OBJECT",
+                    display,
+                    number,
+                    f"a record must be a JSON object, not {type(rec).__name__}",
+                    "obj|" + sha256(raw).hexdigest(),
+                )
+            )
             exact.append(number)
             continue
         records += 1
@@ -158,8 +170,11 @@ def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool =
             else:
                 body = _canonical(rec, notes, stream, number)
             if body is not None:
-                computed = (sha256(DOMAIN + body).hexdigest() if alg == SHA256
-                            else hmac.digest(key, DOMAIN + body, "sha256").hex())  # type: ignore[arg-type]
+                computed = (
+                    sha256(DOMAIN + body).hexdigest()
+                    if alg == SHA256
+                    else hmac.digest(key, DOMAIN + body, "sha256").hex()
+                )  # type: ignore[arg-type]
         else:
             _alg_note(notes, alg, config, stream, number)
         if computed == stored and stream == r_stream and seq == r_seq + 1 and prev == r_stored:
@@ -180,8 +195,9 @@ def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool =
     if r_stream is not None:
         items.append(_run(r_stream, r_first, r_lines, r_hashes, r_last, r_order, window))
     if scanning:
-        wanted = sorted(n for n in suspects.union(exact) if 0 < len(parts[n - 1]) <= limit
-                        and not parts[n - 1].isspace())
+        wanted = sorted(
+            n for n in suspects.union(exact) if 0 < len(parts[n - 1]) <= limit and not parts[n - 1].isspace()
+        )
         leaks = scan_lines([parts[n - 1] for n in wanted], wanted, pii, secrets)
         problems.extend(leak_problems(display, leaks))
     facts.records = records
@@ -189,8 +205,15 @@ def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool =
     return facts
 
 
-def _run(stream: str, first: tuple[Any, ...], lines: list[int], hashes: list[str], last_record: dict[str, Any],
-         order: int, window: int) -> tuple[Any, ...]:
+def _run(
+    stream: str,
+    first: tuple[Any, ...],
+    lines: list[int],
+    hashes: list[str],
+    last_record: dict[str, Any],
+    order: int,
+    window: int,
+) -> tuple[Any, ...]:
     if not lines:
         return ("link", stream, *first)
     last = (lines[-1], first[1] + len(lines), hashes[-2], hashes[-1], hashes[-1], _category(last_record), order)
@@ -215,9 +238,18 @@ def _last_line(parts: list[bytes], limit: int, huge: list[int]) -> int:
 def _schema_problems(config: VerifyConfig, display: str, number: int, rec: Any, raw: bytes) -> list[Problem]:
     assert config.schema is not None
     digest = hashlib.sha256(raw).hexdigest()
-    return [Problem("CG-AUDIT-SCHEMA", display, number, f"{path}: {message}", f"{path}|{message}|{digest}",
-                    None, {"json_path": path})
-            for path, message in config.schema.problems(rec)]
+    return [
+        Problem(
+            "CG-AUDIT-SCHEMA",
+            display,
+            number,
+            f"{path}: {message}",
+            f"{path}|{message}|{digest}",
+            None,
+            {"json_path": path},
+        )
+        for path, message in config.schema.problems(rec)
+    ]
 
 
 def _note(notes: dict[tuple[str, str], list[Any]], rule: str, scope: str, number: int, message: Any) -> None:
@@ -229,29 +261,56 @@ def _note(notes: dict[tuple[str, str], list[Any]], rule: str, scope: str, number
         entry[2] += 1
 
 
-def _alg_note(notes: dict[tuple[str, str], list[Any]], alg: Any, config: VerifyConfig, raw_stream: str,
-              number: int) -> None:
+def _alg_note(
+    notes: dict[tuple[str, str], list[Any]], alg: Any, config: VerifyConfig, raw_stream: str, number: int
+) -> None:
     stream = shown(raw_stream)
     if alg == SHA256:
-        _note(notes, "CG-AUDIT-UNKEYED", stream, number, f"stream {stream!r} has plain sha256 records but "
-              "the policy requires hmac-sha256: re-sealed without the key, or a misconfigured writer")
+        _note(
+            notes,
+            "CG-AUDIT-UNKEYED",
+            stream,
+            number,
+            f"stream {stream!r} has plain sha256 records but "
+            "the policy requires hmac-sha256: re-sealed without the key, or a misconfigured writer",
+        )
     elif alg == HMAC_SHA256:
-        _note(notes, "CG-AUDIT-KEY-MISSING", stream, number, f"stream {stream!r} is HMAC-keyed but no key is "
-              "configured (set checks.audit-log.key_env and the variable it names)")
+        _note(
+            notes,
+            "CG-AUDIT-KEY-MISSING",
+            stream,
+            number,
+            f"stream {stream!r} is HMAC-keyed but no key is "
+            "configured (set checks.audit-log.key_env and the variable it names)",
+        )
     else:
         name = shown(alg) if isinstance(alg, str) and len(alg) <= 32 else type(alg).__name__
-        _note(notes, "CG-AUDIT-UNKNOWN-ALG", stream, number, lambda: f"unknown hash_alg {name!r}; "
-              f"expected one of {', '.join(sorted(ALGORITHMS))}: the chain cannot be checked")
+        _note(
+            notes,
+            "CG-AUDIT-UNKNOWN-ALG",
+            stream,
+            number,
+            lambda: (
+                f"unknown hash_alg {name!r}; "
+                f"expected one of {', '.join(sorted(ALGORITHMS))}: the chain cannot be checked"
+            ),
+        )
 
 
-def _canonical(rec: dict[str, Any], notes: dict[tuple[str, str], list[Any]], raw_stream: str,
-               number: int) -> bytes | None:
+def _canonical(
+    rec: dict[str, Any], notes: dict[tuple[str, str], list[Any]], raw_stream: str, number: int
+) -> bytes | None:
     """The slow path: non-ASCII keys, floats, nesting, integers beyond 2^53."""
     try:
         return canonical_json(rec)
     except Exception as exc:  # e.g. an integer beyond RFC 8785's range: cannot canonicalise
-        _note(notes, "CG-AUDIT-UNKNOWN-ALG", f"{shown(raw_stream)}|canon", number,
-              f"record cannot be canonicalised ({type(exc).__name__}); its hash cannot be checked")
+        _note(
+            notes,
+            "CG-AUDIT-UNKNOWN-ALG",
+            f"{shown(raw_stream)}|canon",
+            number,
+            f"record cannot be canonicalised ({type(exc).__name__}); its hash cannot be checked",
+        )
         return None
 
 

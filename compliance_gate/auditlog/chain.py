@@ -114,8 +114,12 @@ class StreamVerifier:
             if seen is not None:
                 self._repeat(link, seen)
             else:
-                self._add("CG-AUDIT-REORDERED", link, f"seq {link.seq} arrives after seq {self._next - 1}, "
-                          "beyond the reorder window; it was counted as missing")
+                self._add(
+                    "CG-AUDIT-REORDERED",
+                    link,
+                    f"seq {link.seq} arrives after seq {self._next - 1}, "
+                    "beyond the reorder window; it was counted as missing",
+                )
                 self.stats.unverifiable += 1
 
     def feed_run(self, first: Link, last: Link, count: int, tail: Sequence[Link]) -> bool:
@@ -127,8 +131,11 @@ class StreamVerifier:
         nothing, when the run is not next in seq order (records are missing or pending before
         it) or a checkpoint pins a record inside it: the caller then feeds the records singly."""
         start, end = first.seq, last.seq
-        if start != self._next or any(start < s <= end for s in self._pending) \
-                or any(start < s <= end for s in self.checkpoints):
+        if (
+            start != self._next
+            or any(start < s <= end for s in self._pending)
+            or any(start < s <= end for s in self.checkpoints)
+        ):
             return False
         self.feed(first)
         rest = count - 1
@@ -156,8 +163,12 @@ class StreamVerifier:
         last_seq = self._next - 1
         for seq in sorted(s for s in self.checkpoints if s > last_seq):
             where = self._last or Link("", 0, -1, "", "", None)
-            self._add("CG-AUDIT-TRUNCATED", where, f"a signed checkpoint pins seq {seq} but the stream ends "
-                      f"at seq {last_seq}: {seq - last_seq} record(s) were cut off")
+            self._add(
+                "CG-AUDIT-TRUNCATED",
+                where,
+                f"a signed checkpoint pins seq {seq} but the stream ends "
+                f"at seq {last_seq}: {seq - last_seq} record(s) were cut off",
+            )
             break
         if self._last is not None:
             self.stats.stopped = self._last.category == "log.stop"
@@ -166,21 +177,32 @@ class StreamVerifier:
 
     def _process(self, link: Link, moved: Link | None) -> None:
         if moved is not None:
-            self._add("CG-AUDIT-REORDERED", link, f"seq {link.seq} (line {link.line}) is out of order: "
-                      f"it comes before seq {moved.seq} (line {moved.line}) in the file")
+            self._add(
+                "CG-AUDIT-REORDERED",
+                link,
+                f"seq {link.seq} (line {link.line}) is out of order: "
+                f"it comes before seq {moved.seq} (line {moved.line}) in the file",
+            )
         if self.stats.first_seq is None:
             self._first = link
             self.stats.first_seq = link.seq
             self.stats.started = link.seq == 0 and link.category == "log.start"
         ok = True
         if link.computed is not None and link.computed != link.stored:
-            self._add("CG-AUDIT-EDITED", link, "record does not match its hash: edited after sealing, "
-                      "or re-sealed with another key")
+            self._add(
+                "CG-AUDIT-EDITED",
+                link,
+                "record does not match its hash: edited after sealing, or re-sealed with another key",
+            )
             ok = False
         if self._prev is not None and link.prev_hash != self._prev:
             what = "the genesis hash" if link.seq == 0 else f"the hash of seq {link.seq - 1}"
-            self._add("CG-AUDIT-LINK", link, f"prev_hash does not match {what}: a record before it was "
-                      "replaced, or the chain was re-sealed from here")
+            self._add(
+                "CG-AUDIT-LINK",
+                link,
+                f"prev_hash does not match {what}: a record before it was "
+                "replaced, or the chain was re-sealed from here",
+            )
             ok = False
         if link.computed is None:
             ok = False  # content not verifiable (unknown algorithm or no key): reported by the caller
@@ -190,8 +212,12 @@ class StreamVerifier:
                 self.stats.checkpoints_matched += 1
                 self._reanchor()
             else:
-                self._add("CG-AUDIT-CHECKPOINT-MISMATCH", link, f"the signed checkpoint for seq {link.seq} "
-                          "pins a different hash: the stream was re-sealed or rewritten before this point")
+                self._add(
+                    "CG-AUDIT-CHECKPOINT-MISMATCH",
+                    link,
+                    f"the signed checkpoint for seq {link.seq} "
+                    "pins a different hash: the stream was re-sealed or rewritten before this point",
+                )
                 self._distrust_since_anchor()
                 ok = False
         if not ok:
@@ -232,8 +258,12 @@ class StreamVerifier:
         if seen.stored == link.stored and seen.computed == link.computed:
             self._add("CG-AUDIT-DUPLICATE", link, f"seq {link.seq} is repeated (first at line {seen.line})")
         else:
-            self._add("CG-AUDIT-FORK", link, f"a second, different record claims seq {link.seq} "
-                      f"(first at line {seen.line}): two writers on one stream, or an inserted record")
+            self._add(
+                "CG-AUDIT-FORK",
+                link,
+                f"a second, different record claims seq {link.seq} "
+                f"(first at line {seen.line}): two writers on one stream, or an inserted record",
+            )
             self.stats.unverifiable += 1
 
     # -- anchoring and reporting ------------------------------------------------------------------
@@ -264,10 +294,19 @@ class StreamVerifier:
             return
         self._run_start = None
         count, self._run_count = self._run_count, 0
-        self.breaks.append(Break(
-            "CG-AUDIT-UNVERIFIABLE", self.stream, start.path, start.line, start.seq,
-            f"{count} record(s) from seq {start.seq} to {last.seq} follow a chain break and cannot be "
-            "verified", count, last.line, last.seq))
+        self.breaks.append(
+            Break(
+                "CG-AUDIT-UNVERIFIABLE",
+                self.stream,
+                start.path,
+                start.line,
+                start.seq,
+                f"{count} record(s) from seq {start.seq} to {last.seq} follow a chain break and cannot be verified",
+                count,
+                last.line,
+                last.seq,
+            )
+        )
 
     def _add(self, rule: str, link: Link, message: str) -> None:
         for prev in self.breaks[-3:]:  # a rewritten record can break content and link at once
@@ -275,5 +314,4 @@ class StreamVerifier:
                 prev.count += 1
                 prev.last_line, prev.last_seq = link.line, link.seq
                 return
-        self.breaks.append(Break(rule, self.stream, link.path, link.line, link.seq, message,
-                                 1, link.line, link.seq))
+        self.breaks.append(Break(rule, self.stream, link.path, link.line, link.seq, message, 1, link.line, link.seq))

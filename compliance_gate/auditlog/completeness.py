@@ -41,27 +41,44 @@ def cross_check(transitions: Iterable[TransitionLike], records: Mapping[str, Sta
         rec = records.get(eid)
         if rec is None:
             path, line = _split(t.source)
-            yield Problem("CG-AUDIT-MISSING-RECORD", path, line,
-                          f"payment {pid} changed {frm or '(new)'} -> {to} on event {eid}, but no audit "
-                          "record points at that event", f"missing|{pid}|{eid}", None, {"event": t.source})
+            yield Problem(
+                "CG-AUDIT-MISSING-RECORD",
+                path,
+                line,
+                f"payment {pid} changed {frm or '(new)'} -> {to} on event {eid}, but no audit "
+                "record points at that event",
+                f"missing|{pid}|{eid}",
+                None,
+                {"event": t.source},
+            )
             continue
         explained.add(eid)
         if (rec.payment_id, rec.from_status, rec.to_status) != (pid, frm, to):
             path, line = _split(rec.where)
-            yield Problem("CG-AUDIT-STATE-MISMATCH", path, line,
-                          f"audit record says payment {rec.payment_id} {rec.from_status or '(new)'} -> "
-                          f"{rec.to_status}, the replay of event {eid} ({t.source}) says payment "
-                          f"{pid} {frm or '(new)'} -> {to}", f"mismatch|{eid}", None, {"event": t.source})
+            yield Problem(
+                "CG-AUDIT-STATE-MISMATCH",
+                path,
+                line,
+                f"audit record says payment {rec.payment_id} {rec.from_status or '(new)'} -> "
+                f"{rec.to_status}, the replay of event {eid} ({t.source}) says payment "
+                f"{pid} {frm or '(new)'} -> {to}",
+                f"mismatch|{eid}",
+                None,
+                {"event": t.source},
+            )
     for event_id, rec in records.items():
         if event_id not in explained:
             path, line = _split(rec.where)
-            yield Problem("CG-AUDIT-ORPHAN-RECORD", path, line,
-                          f"state-change record for payment {rec.payment_id} ({rec.from_status or '(new)'} -> "
-                          f"{rec.to_status}) names event {event_id}, which no recorded event explains",
-                          f"orphan|{event_id}")
+            yield Problem(
+                "CG-AUDIT-ORPHAN-RECORD",
+                path,
+                line,
+                f"state-change record for payment {rec.payment_id} ({rec.from_status or '(new)'} -> "
+                f"{rec.to_status}) names event {event_id}, which no recorded event explains",
+                f"orphan|{event_id}",
+            )
 
 
 def _split(where: str) -> tuple[str, int | None]:
     path, _, line = where.rpartition(":")
     return (path, int(line)) if path and line.isdigit() else (where, None)
-

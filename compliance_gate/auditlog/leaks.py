@@ -48,8 +48,10 @@ _BLANK = tuple(
 SECRET_WORDS = ("passw", "secret", "api_key", "apikey", "api-key", "_token", "authorization", "private_key")
 """A secret-named key contains one of these (lower-cased); `_SECRET_NAME` decides."""
 _KEY_CHARS = re.compile(r"[A-Za-z0-9_.-]*")
-_SECRET_NAME = re.compile(r"passw|secret|api[_-]?key|(?:access|refresh|auth|bearer|session)_token|authorization"
-                          r"|private_key")
+_SECRET_NAME = re.compile(
+    r"passw|secret|api[_-]?key|(?:access|refresh|auth|bearer|session)_token|authorization"
+    r"|private_key"
+)
 _VALUE = re.compile(r'"[^\S\n]*:[^\S\n]*"((?:[^"\\\n]|\\.){0,4096})"')
 _REDACTED = re.compile(r"[*xX#.\s-]*|\[?<?(?:redacted|masked|filtered|hidden|removed)>?\]?|null|none", re.I)
 TOKEN_STARTS = ("AKIA", "k_live_", "gh", "xox", "eyJ", "-----BEGIN ")
@@ -61,8 +63,7 @@ _TOKEN = re.compile(
 )
 
 
-def scan_lines(lines: Sequence[bytes], numbers: Sequence[int], pii_options: Any | None,
-               secrets: bool) -> list[Hit]:
+def scan_lines(lines: Sequence[bytes], numbers: Sequence[int], pii_options: Any | None, secrets: bool) -> list[Hit]:
     """Leaks in `lines` (raw log lines, no newlines) as the pii detectors' `Hit`s, each at the
     matching number in `numbers`."""
     found: list[Hit] = []
@@ -118,14 +119,25 @@ def _secrets(text: str, numbers: Sequence[int]) -> Iterator[Hit]:
             end = low.find('"', at)
             begin = low.rfind('"', 0, at) + 1
             m = _VALUE.match(text, end) if end >= 0 else None
-            if (m and begin not in seen and begin > 0 and _KEY_CHARS.fullmatch(text, begin, end)
-                    and _SECRET_NAME.search(low, begin, end)
-                    and not _REDACTED.fullmatch(m.group(1))):
+            if (
+                m
+                and begin not in seen
+                and begin > 0
+                and _KEY_CHARS.fullmatch(text, begin, end)
+                and _SECRET_NAME.search(low, begin, end)
+                and not _REDACTED.fullmatch(m.group(1))
+            ):
                 seen.add(begin)
                 line, col = locate(m.start(1))
                 name = text[begin:end]
-                yield Hit("CG-AUDIT-SECRET", line, col, m.group(1), f'"{name}": "{mask_secret(m.group(1))}"',
-                          f"secret field {name}")
+                yield Hit(
+                    "CG-AUDIT-SECRET",
+                    line,
+                    col,
+                    m.group(1),
+                    f'"{name}": "{mask_secret(m.group(1))}"',
+                    f"secret field {name}",
+                )
             at = low.find(word, at + len(word))
     for prefix in TOKEN_STARTS:
         back = 1 if prefix == "k_live_" else 0  # sk_live_ / rk_live_
@@ -136,8 +148,7 @@ def _secrets(text: str, numbers: Sequence[int]) -> Iterator[Hit]:
             if m and not (at > 0 and text[at - 1].isalnum()):
                 line, col = locate(at)
                 shape = "private key" if prefix.startswith("-") else "token"
-                yield Hit("CG-AUDIT-SECRET", line, col, m.group(0), mask_secret(m.group(0)),
-                          f"{shape} in a log record")
+                yield Hit("CG-AUDIT-SECRET", line, col, m.group(0), mask_secret(m.group(0)), f"{shape} in a log record")
             at = text.find(prefix, at + back + len(prefix))
 
 
@@ -174,8 +185,11 @@ class KeyCheck:
         """CVV/track/PIN keys of a record, its nested objects and the objects in its lists."""
         if not self.want_sad:
             return []
-        found = [Hit("CG-PII-SAD", number, 1, key, f'"{key}": ...', f"field {key}")
-                 for key in record if key not in self._not_sad and self._classify(key)[0]]
+        found = [
+            Hit("CG-PII-SAD", number, 1, key, f'"{key}": ...', f"field {key}")
+            for key in record
+            if key not in self._not_sad and self._classify(key)[0]
+        ]
         for value in record.values():
             if type(value) is dict:
                 found.extend(self.sad_fields(number, value))

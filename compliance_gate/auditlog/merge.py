@@ -29,8 +29,9 @@ class Once:
 class FileMerger:
     """Takes one file's block facts in order; `order` counts records across files."""
 
-    def __init__(self, display: str, config: VerifyConfig, report: LogReport,
-                 once: dict[tuple[str, str], Once], order: int) -> None:
+    def __init__(
+        self, display: str, config: VerifyConfig, report: LogReport, once: dict[tuple[str, str], Once], order: int
+    ) -> None:
         self.display, self.config, self.report, self.once = display, config, report, once
         self.order = order
         self.records = self.lines = 0
@@ -40,12 +41,18 @@ class FileMerger:
     def add(self, facts: Facts, expand: Callable[[], Facts]) -> None:
         """Fold in the next block; `expand()` gives its facts with every chained record a link."""
         before, display = self._before, self.display
-        self.report.problems.extend(p if p.line is None else replace(p, line=p.line + before)
-                                    for p in facts.problems)
+        self.report.problems.extend(p if p.line is None else replace(p, line=p.line + before) for p in facts.problems)
         limit = self.config.max_line_bytes
-        self.report.problems.extend(Problem("CG-AUDIT-HUGE-LINE", display, before + n,
-                                            f"line longer than {limit} bytes; not read", f"huge|{before + n}")
-                                    for n in facts.huge)
+        self.report.problems.extend(
+            Problem(
+                "CG-AUDIT-HUGE-LINE",
+                display,
+                before + n,
+                f"line longer than {limit} bytes; not read",
+                f"huge|{before + n}",
+            )
+            for n in facts.huge
+        )
         for (rule, scope), (line, message, count) in facts.notes.items():
             self._note(rule, scope, before + line, message, count)
         expanded: list[Facts] = []  # the block's facts without runs, made on first need
@@ -69,8 +76,10 @@ class FileMerger:
         stream, first, last, count, lines, hashes = run
         verifier = self._verifier(stream)
         end = last[1]
-        tail = [Link(self.display, self._before + line, end - len(lines) + 1 + i, hashes[i], hashes[i + 1],
-                     hashes[i + 1]) for i, line in enumerate(lines)]
+        tail = [
+            Link(self.display, self._before + line, end - len(lines) + 1 + i, hashes[i], hashes[i + 1], hashes[i + 1])
+            for i, line in enumerate(lines)
+        ]
         if verifier.feed_run(self._link(first), self._link(last), count, tail):
             return
         if not expanded:  # not next in seq order, or a checkpoint inside: feed its records singly
@@ -87,7 +96,8 @@ class FileMerger:
         verifier = self.report.streams.get(stream)
         if verifier is None:
             verifier = self.report.streams[stream] = StreamVerifier(
-                shown(stream), self.config.pins.get(stream, {}), self.config.window)
+                shown(stream), self.config.pins.get(stream, {}), self.config.window
+            )
         return verifier
 
     def _note(self, rule: str, scope: str, line: int, message: str, count: int = 1) -> None:
@@ -102,19 +112,29 @@ class FileMerger:
             return
         self.streams.append(stream)
         if self.config.one_stream_per_file and len(self.streams) > 1:
-            self._note("CG-AUDIT-MIXED-STREAMS", self.display, line,
-                       f"stream {shown(stream)!r} mixed into a file of stream {shown(self.streams[0])!r}: "
-                       "write one stream per file")
+            self._note(
+                "CG-AUDIT-MIXED-STREAMS",
+                self.display,
+                line,
+                f"stream {shown(stream)!r} mixed into a file of stream {shown(self.streams[0])!r}: "
+                "write one stream per file",
+            )
 
     def _state_change(self, line: int, event_id: str, payment_id: str, from_status: Any, to_status: str) -> None:
         where = f"{self.display}:{line}"
         event_id = shown(event_id)
         earlier = self.report.state_changes.get(event_id)
         if earlier is not None:
-            self.report.problems.append(Problem(
-                "CG-AUDIT-DUPLICATE-STATE-RECORD", self.display, line,
-                f"a second state-change record for event {event_id} (first at {earlier.where})",
-                f"dup-state|{event_id}"))
+            self.report.problems.append(
+                Problem(
+                    "CG-AUDIT-DUPLICATE-STATE-RECORD",
+                    self.display,
+                    line,
+                    f"a second state-change record for event {event_id} (first at {earlier.where})",
+                    f"dup-state|{event_id}",
+                )
+            )
             return
         self.report.state_changes[event_id] = StateRecord(
-            shown(payment_id), shown(from_status) if type(from_status) is str else None, shown(to_status), where)
+            shown(payment_id), shown(from_status) if type(from_status) is str else None, shown(to_status), where
+        )

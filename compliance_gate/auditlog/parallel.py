@@ -81,8 +81,9 @@ class Workers(WorkerPool):
     def map(self, fn: Callable[..., R], tasks: Iterable[T], *args: Any) -> Iterator[tuple[T, R]]:
         """Submit the first tasks now (the caller may work meanwhile); more as results are taken."""
         pool, todo = self.get(), iter(tasks)
-        flight: deque[tuple[T, Future[R]]] = deque((t, pool.submit(fn, t, *args))
-                                                   for t in islice(todo, 2 * self.jobs + 1))
+        flight: deque[tuple[T, Future[R]]] = deque(
+            (t, pool.submit(fn, t, *args)) for t in islice(todo, 2 * self.jobs + 1)
+        )
 
         def results() -> Iterator[tuple[T, R]]:
             while flight:

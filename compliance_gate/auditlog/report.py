@@ -86,7 +86,15 @@ _LEAK_TEXT = {
 
 
 def leak_problems(display: str, leaks: Iterable[Hit]) -> list[Problem]:
-    return [Problem(leak.rule, display, leak.line,
-                    f"{_LEAK_TEXT.get(leak.rule, leak.classification)} in an audit record",
-                    leak.normalized, leak.excerpt, {"column": leak.column, "classification": leak.classification})
-            for leak in leaks]
+    return [
+        Problem(
+            leak.rule,
+            display,
+            leak.line,
+            f"{_LEAK_TEXT.get(leak.rule, leak.classification)} in an audit record",
+            leak.normalized,
+            leak.excerpt,
+            {"column": leak.column, "classification": leak.classification},
+        )
+        for leak in leaks
+    ]

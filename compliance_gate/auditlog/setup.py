@@ -43,11 +43,14 @@ def prepare(options: Any, root: Path, replay: Any | None) -> Prepared:
     pins = _checkpoints(options, root, out)
     schema = _schema(options.schema, root, out)
     if options.completeness not in COMPLETENESS_MODES:
-        out.errors.append(f"checks.audit-log.completeness: {options.completeness!r} is not one of "
-                          f"{', '.join(COMPLETENESS_MODES)}")
+        out.errors.append(
+            f"checks.audit-log.completeness: {options.completeness!r} is not one of {', '.join(COMPLETENESS_MODES)}"
+        )
     elif options.completeness == "required" and replay is None:
-        out.errors.append("checks.audit-log.completeness is `required` but the policy has no enabled "
-                          "`replay` section to take the recorded events from")
+        out.errors.append(
+            "checks.audit-log.completeness is `required` but the policy has no enabled "
+            "`replay` section to take the recorded events from"
+        )
     if options.completeness != "off":
         out.replay = replay
     pii = None
@@ -56,10 +59,17 @@ def prepare(options: Any, root: Path, replay: Any | None) -> Prepared:
 
         pii = ScanOptions(tuple(options.pii_detectors), tuple(options.email_allow_domains))
     out.config = VerifyConfig(
-        schema=schema, key=key, require_keyed=options.key_env is not None, pins=pins,
-        pii_options=pii, secrets=options.scan_secrets, one_stream_per_file=options.one_stream_per_file,
-        require_start_stop=options.require_start_stop, max_line_bytes=options.max_line_bytes,
-        window=options.reorder_window, collect_state_changes=out.replay is not None,
+        schema=schema,
+        key=key,
+        require_keyed=options.key_env is not None,
+        pins=pins,
+        pii_options=pii,
+        secrets=options.scan_secrets,
+        one_stream_per_file=options.one_stream_per_file,
+        require_start_stop=options.require_start_stop,
+        max_line_bytes=options.max_line_bytes,
+        window=options.reorder_window,
+        collect_state_changes=out.replay is not None,
         workers=default_workers(),
     )
     out.fatal = not out.files or schema is None
@@ -113,8 +123,13 @@ def _schema(value: str, root: Path, out: Prepared) -> Any | None:
     except SchemaProblem as exc:
         out.errors.append(f"checks.audit-log.schema: {exc}")
         return None
-    out.inputs.append(InputRecord(value if value.startswith(bundled.BUILTIN_PREFIX) else _display(path, root),
-                                  hashlib.sha256(path.read_bytes()).hexdigest(), kind="schema"))
+    out.inputs.append(
+        InputRecord(
+            value if value.startswith(bundled.BUILTIN_PREFIX) else _display(path, root),
+            hashlib.sha256(path.read_bytes()).hexdigest(),
+            kind="schema",
+        )
+    )
     return schema
 
 
@@ -145,8 +160,9 @@ def _checkpoints(options: Any, root: Path, out: Prepared) -> Mapping[str, Mappin
         try:
             heads = read_checkpoint(data, display, keys)
         except CheckpointProblem as exc:
-            out.problems.append(Problem("CG-AUDIT-CHECKPOINT-INVALID", display, 1,
-                                        f"checkpoint not trusted: {exc}", f"cp|{digest}"))
+            out.problems.append(
+                Problem("CG-AUDIT-CHECKPOINT-INVALID", display, 1, f"checkpoint not trusted: {exc}", f"cp|{digest}")
+            )
             continue
         out.heads.extend((h, display) for h in heads)
     return pins_by_stream(h for h, _ in out.heads)
@@ -158,20 +174,33 @@ def checkpoint_coverage(options: Any, prepared: Prepared, report: LogReport) -> 
     pinned = {h.stream: (h, where) for h, where in prepared.heads}
     for stream, (head, where) in sorted(pinned.items()):
         if stream not in report.streams:
-            out.append(Problem("CG-AUDIT-TRUNCATED", where, 1,
-                               f"checkpoint pins stream {stream!r} up to seq {head.seq}, but no log has it",
-                               f"gone|{stream}"))
+            out.append(
+                Problem(
+                    "CG-AUDIT-TRUNCATED",
+                    where,
+                    1,
+                    f"checkpoint pins stream {stream!r} up to seq {head.seq}, but no log has it",
+                    f"gone|{stream}",
+                )
+            )
     if options.require_checkpoint:
         for stream, v in sorted(report.streams.items()):
             if stream not in pinned and v.first is not None:
-                out.append(Problem("CG-AUDIT-TRUNCATED", v.first.path, v.first.line,
-                                   f"stream {stream!r} has no signed checkpoint: its tail and a full re-seal "
-                                   "cannot be detected", f"unpinned|{stream}"))
+                out.append(
+                    Problem(
+                        "CG-AUDIT-TRUNCATED",
+                        v.first.path,
+                        v.first.line,
+                        f"stream {stream!r} has no signed checkpoint: its tail and a full re-seal cannot be detected",
+                        f"unpinned|{stream}",
+                    )
+                )
     return out
 
 
-def completeness(ctx: Any, prepared: Prepared, report: LogReport, problems: list[Problem],
-                 errors: list[str]) -> tuple[str, int]:
+def completeness(
+    ctx: Any, prepared: Prepared, report: LogReport, problems: list[Problem], errors: list[str]
+) -> tuple[str, int]:
     """Cross-check with the replay when configured; returns (state, transitions seen)."""
     if ctx.options.completeness == "off":
         return "off", 0
@@ -203,11 +232,22 @@ def metrics(report: LogReport, completeness: str, transitions: int) -> dict[str,
     for name, v in sorted(report.streams.items()):
         s = v.stats
         streams[name] = {
-            "records": s.records, "verified": s.verified, "unverifiable": s.unverifiable,
-            "first_seq": s.first_seq, "last_seq": s.last_seq, "checkpoints_matched": s.checkpoints_matched,
-            "started": s.started, "stopped": s.stopped, "intact": not v.breaks,
+            "records": s.records,
+            "verified": s.verified,
+            "unverifiable": s.unverifiable,
+            "first_seq": s.first_seq,
+            "last_seq": s.last_seq,
+            "checkpoints_matched": s.checkpoints_matched,
+            "started": s.started,
+            "stopped": s.stopped,
+            "intact": not v.breaks,
         }
     intact = all(v["intact"] for v in streams.values()) and bool(streams)
-    return {"records": report.records, "files": len(report.files), "streams": streams,
-            "chain": "intact" if intact else "broken", "completeness": completeness,
-            "transitions": transitions}
+    return {
+        "records": report.records,
+        "files": len(report.files),
+        "streams": streams,
+        "chain": "intact" if intact else "broken",
+        "completeness": completeness,
+        "transitions": transitions,
+    }

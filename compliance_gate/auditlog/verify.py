@@ -45,15 +45,31 @@ def verify_logs(files: Sequence[tuple[str, Path]], config: VerifyConfig) -> LogR
     for item in once.values():
         p = item.first
         suffix = f" ({item.count} records)" if item.count > 1 else ""
-        report.problems.append(Problem(p.rule, p.path, p.line, p.message + suffix, p.content, p.excerpt,
-                                       {**p.properties, "records": item.count}))
+        report.problems.append(
+            Problem(
+                p.rule,
+                p.path,
+                p.line,
+                p.message + suffix,
+                p.content,
+                p.excerpt,
+                {**p.properties, "records": item.count},
+            )
+        )
     position = {display: i for i, (display, _) in enumerate(files)}
     report.problems.sort(key=lambda p: (position.get(p.path, len(position)), p.line or 0, p.rule, p.message))
     return report
 
 
-def _verify_file(display: str, real: Path, config: VerifyConfig, report: LogReport,
-                 once: dict[tuple[str, str], Once], order: int, workers: parallel.Workers | None) -> int:
+def _verify_file(
+    display: str,
+    real: Path,
+    config: VerifyConfig,
+    report: LogReport,
+    once: dict[tuple[str, str], Once],
+    order: int,
+    workers: parallel.Workers | None,
+) -> int:
     with open(real, "rb") as fh:
         compressed = fh.read(2) == GZIP_MAGIC
     size = real.stat().st_size
@@ -62,17 +78,21 @@ def _verify_file(display: str, real: Path, config: VerifyConfig, report: LogRepo
     ranges = None if compressed else parallel.line_ranges(real)
     merger = FileMerger(display, config, report, once, order)
     reader = LogReader(real, config.max_line_bytes)
-    blocks: Iterable[Block] = ([Block(str(real), a, b) for a, b in ranges] if ranges
-                               else parallel.read_blocks(reader))
+    blocks: Iterable[Block] = [Block(str(real), a, b) for a, b in ranges] if ranges else parallel.read_blocks(reader)
     results: Iterator[tuple[Block, Facts]] = (
-        pool.map(analyse, blocks, config, display) if pool is not None
-        else ((block, analyse(block, config, display)) for block in blocks))
+        pool.map(analyse, blocks, config, display)
+        if pool is not None
+        else ((block, analyse(block, config, display)) for block in blocks)
+    )
     digest = _sha256(real) if ranges else ""  # while the workers read
     for block, facts in results:
         merger.add(facts, functools.partial(analyse, block, config, display, links_only=True))
     report.records += merger.records
-    report.files.append(FileSummary(display, digest or reader.sha256, merger.records, merger.lines,
-                                    reader.compressed, tuple(merger.streams)))
+    report.files.append(
+        FileSummary(
+            display, digest or reader.sha256, merger.records, merger.lines, reader.compressed, tuple(merger.streams)
+        )
+    )
     return merger.order
 
 
@@ -96,11 +116,24 @@ def _lifecycle(verifier: StreamVerifier) -> list[Problem]:
     out: list[Problem] = []
     first, last = verifier.first, verifier.last
     if first is not None and not verifier.stats.started:
-        out.append(Problem("CG-AUDIT-NO-START", first.path, first.line,
-                           f"stream {verifier.stream!r} does not begin with a log.start record at seq 0 "
-                           "(PCI DSS 10.2.1.6)", f"no-start|{verifier.stream}"))
+        out.append(
+            Problem(
+                "CG-AUDIT-NO-START",
+                first.path,
+                first.line,
+                f"stream {verifier.stream!r} does not begin with a log.start record at seq 0 (PCI DSS 10.2.1.6)",
+                f"no-start|{verifier.stream}",
+            )
+        )
     if last is not None and not verifier.stats.stopped:
-        out.append(Problem("CG-AUDIT-NO-STOP", last.path, last.line,
-                           f"stream {verifier.stream!r} does not end with a log.stop record: still running, "
-                           "or its tail was cut off", f"no-stop|{verifier.stream}"))
+        out.append(
+            Problem(
+                "CG-AUDIT-NO-STOP",
+                last.path,
+                last.line,
+                f"stream {verifier.stream!r} does not end with a log.stop record: still running, "
+                "or its tail was cut off",
+                f"no-stop|{verifier.stream}",
+            )
+        )
     return out

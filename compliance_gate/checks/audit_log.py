@@ -81,16 +81,19 @@ def run(ctx: CheckContext[AuditLogOptions]) -> CheckOutput:
     try:
         report = verify_logs(prepared.files, prepared.config)
     except OSError as exc:  # unreadable or corrupt (e.g. bad gzip) input: cannot evaluate
-        return CheckOutput(errors=(*prepared.errors, f"cannot read audit log: {exc}"),
-                           inputs=tuple(prepared.inputs))
+        return CheckOutput(errors=(*prepared.errors, f"cannot read audit log: {exc}"), inputs=tuple(prepared.inputs))
     problems = [*prepared.problems, *report.problems]
     problems.extend(setup.checkpoint_coverage(ctx.options, prepared, report))
     errors = list(prepared.errors)
     completeness, transitions = setup.completeness(ctx, prepared, report, problems, errors)
     findings = tuple(stamp(ctx.fingerprints, _findings(ctx.check_id, problems)))
-    inputs = (*prepared.inputs, *(InputRecord(f.path, f.sha256, rows=f.records,
-                                              details={"streams": list(f.streams), "gzip": f.compressed})
-                                  for f in report.files))
+    inputs = (
+        *prepared.inputs,
+        *(
+            InputRecord(f.path, f.sha256, rows=f.records, details={"streams": list(f.streams), "gzip": f.compressed})
+            for f in report.files
+        ),
+    )
     counts = Counter(f.rule for f in findings)
     return CheckOutput(
         findings=findings,
@@ -112,8 +115,17 @@ def _findings(check_id: str, problems: Iterable[Any]) -> Iterable[tuple[Finding,
 
     for p in problems:
         props = {k: v for k, v in p.properties.items() if k != "column"}
-        finding = Finding(check_id, p.rule, severity_of(p.rule), p.message, p.path, p.line,
-                          p.properties.get("column"), excerpt=p.excerpt, properties=props)
+        finding = Finding(
+            check_id,
+            p.rule,
+            severity_of(p.rule),
+            p.message,
+            p.path,
+            p.line,
+            p.properties.get("column"),
+            excerpt=p.excerpt,
+            properties=props,
+        )
         yield finding, p.content
 
 

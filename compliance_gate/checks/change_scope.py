@@ -61,8 +61,9 @@ DEFAULT_RULES = (
     ScopeRule("payments-code", ("**/payments/**", "**/billing/**", "**/ledger/**"), {"compliance": 1}),
     ScopeRule("migrations", ("**/migrations/**", "**/*.sql"), {"dba": 1}),
     ScopeRule("gate-policy", ("policies/**", ".compliance-gate.yaml", ".pre-commit-config.yaml"), {"security": 1}),
-    ScopeRule("ci-config", (".github/workflows/**", ".github/actions/**", "action.yml", ".gitlab-ci.yml"),
-              {"security": 1}),
+    ScopeRule(
+        "ci-config", (".github/workflows/**", ".github/actions/**", "action.yml", ".gitlab-ci.yml"), {"security": 1}
+    ),
 )
 
 
@@ -131,8 +132,12 @@ def _match(
             severity=rule.severity,
             message=f"the release changes {len(hits)} file(s) under `{rule.name}`: needs sign-off by {roles}",
             path=hits[0],
-            properties={"scope_rule": rule.name, "files": len(hits), "sample": hits[:MAX_SAMPLE],
-                        "require": dict(rule.require)},
+            properties={
+                "scope_rule": rule.name,
+                "files": len(hits),
+                "sample": hits[:MAX_SAMPLE],
+                "require": dict(rule.require),
+            },
         )
         found.append((finding, rule.name))
     return found, required

@@ -54,9 +54,7 @@ class FileOutcome:
 class BatchScanner(Protocol[OptionsT]):  # type: ignore[misc]
     """Runs in a worker process over a batch of files; `key` is the fingerprint key."""
 
-    def __call__(
-        self, jobs: Sequence[FileJob], options: OptionsT, key: bytes
-    ) -> list[FileOutcome]: ...
+    def __call__(self, jobs: Sequence[FileJob], options: OptionsT, key: bytes) -> list[FileOutcome]: ...
 
 
 class FileScanRunner(Protocol):

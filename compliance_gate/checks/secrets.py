@@ -149,7 +149,10 @@ def _history(
     with tempfile.TemporaryDirectory(prefix="compliance-gate-history-") as tmp:
         jobs = history.write_jobs(
             list(history.changes(repo, base, "" if prefix == "." else prefix, counts)),
-            Path(tmp), admit, ctx.policy.paths.max_file_bytes, counts,
+            Path(tmp),
+            admit,
+            ctx.policy.paths.max_file_bytes,
+            counts,
         )
         hcounts: Counter[str] = Counter()
         found = _collect(ctx.scan_files(scan_history_batch, jobs, opts, engines=versions), errors, hcounts)
@@ -176,16 +179,19 @@ def _baseline(
     path = bundled.resolve(opts.baseline, ctx.workspace.root)
     if not path.is_file():
         if opts.baseline_required:
-            errors.append(f"{opts.baseline}: the policy requires a secrets baseline and there is none "
-                          "(create one with `compliance-gate baseline`)")
+            errors.append(
+                f"{opts.baseline}: the policy requires a secrets baseline and there is none "
+                "(create one with `compliance-gate baseline`)"
+            )
         return None
     try:
         loaded = baselines.load(path, opts.baseline)
     except GateError as exc:
         errors.append(str(exc))
         return None
-    inputs.append(InputRecord(opts.baseline, loaded.sha256, rows=len(loaded.entries),
-                              details={"version": loaded.version}))
+    inputs.append(
+        InputRecord(opts.baseline, loaded.sha256, rows=len(loaded.entries), details={"version": loaded.version})
+    )
     return loaded
 
 

@@ -53,8 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Release gate for payment code: PII, secrets, SAST, audit logs, replay reconciliation.",
     )
     parser.add_argument("--version", action="version", version=f"compliance-gate {__version__}")
-    parser.add_argument("--log-format", choices=("console", "json"), default="console",
-                        help="format of the gate's own log lines on stderr (json for CI)")
+    parser.add_argument(
+        "--log-format",
+        choices=("console", "json"),
+        default="console",
+        help="format of the gate's own log lines on stderr (json for CI)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMANDS.values():
@@ -78,8 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("compliance-gate: interrupted", file=sys.stderr)
         return EXIT_INTERNAL
     except Exception as exc:  # the last line of defence: one line, never a traceback, never a pass
-        print(f"compliance-gate: internal error: {type(exc).__name__}: {scrub(str(exc))} "
-              "(re-run with --verbose --log-format json and report it)", file=sys.stderr)
+        print(
+            f"compliance-gate: internal error: {type(exc).__name__}: {scrub(str(exc))} "
+            "(re-run with --verbose --log-format json and report it)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

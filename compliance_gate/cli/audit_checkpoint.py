@@ -25,11 +25,18 @@ def add_parser(sub: Any) -> None:
         "{stream, seq, hash} per stream (a DSSE envelope) to --out.",
     )
     p.add_argument("logs", nargs="+", metavar="LOG", help="audit log files (JSONL, plain or .gz), in order")
-    p.add_argument("--key", required=True, metavar="PRIV.pem",
-                   help="private signing key (ECDSA P-256 or Ed25519; `compliance-gate keygen`)")
+    p.add_argument(
+        "--key",
+        required=True,
+        metavar="PRIV.pem",
+        help="private signing key (ECDSA P-256 or Ed25519; `compliance-gate keygen`)",
+    )
     p.add_argument("--passphrase-env", metavar="VAR", help="environment variable with the key's passphrase")
-    p.add_argument("--chain-key-env", metavar="VAR",
-                   help="environment variable with the HMAC key of a keyed chain (verified before signing)")
+    p.add_argument(
+        "--chain-key-env",
+        metavar="VAR",
+        help="environment variable with the HMAC key of a keyed chain (verified before signing)",
+    )
     p.add_argument("--out", required=True, metavar="FILE", help="where to write the checkpoint envelope")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
 
@@ -62,9 +69,15 @@ def execute(args: argparse.Namespace) -> int:
         if not Path(name).is_file():
             raise UsageError(f"{name}: no such audit log")
         files.append((name, Path(name)))
-    config = VerifyConfig(key=chain_key, require_keyed=chain_key is not None, pii_options=None,
-                          secrets=False, require_start_stop=False, one_stream_per_file=False,
-                          workers=default_workers())
+    config = VerifyConfig(
+        key=chain_key,
+        require_keyed=chain_key is not None,
+        pii_options=None,
+        secrets=False,
+        require_start_stop=False,
+        one_stream_per_file=False,
+        workers=default_workers(),
+    )
     try:
         report = verify_logs(files, config)
     except OSError as exc:
@@ -72,11 +85,14 @@ def execute(args: argparse.Namespace) -> int:
     broken = [p for p in report.problems if p.rule.startswith("CG-AUDIT-")]
     if broken:
         first = broken[0]
-        raise InputError(f"{first.path}:{first.line} {first.rule}: {first.message} "
-                         f"({len(broken)} problem(s)); refusing to checkpoint a broken log")
+        raise InputError(
+            f"{first.path}:{first.line} {first.rule}: {first.message} "
+            f"({len(broken)} problem(s)); refusing to checkpoint a broken log"
+        )
     alg = HMAC_SHA256 if chain_key else SHA256
-    heads = [Head(name, v.last.seq, v.last.stored, alg) for name, v in sorted(report.streams.items())
-             if v.last is not None]
+    heads = [
+        Head(name, v.last.seq, v.last.stored, alg) for name, v in sorted(report.streams.items()) if v.last is not None
+    ]
     if not heads:
         raise InputError("no chained audit records found; nothing to checkpoint")
     out.write_bytes(sign_checkpoint(heads, key, ", ".join(args.logs)))

@@ -18,8 +18,12 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("baseline", help="write a detect-secrets baseline of the current secrets findings")
     p.add_argument("path", nargs="?", default=".", help="repository to scan (default: .)")
     p.add_argument("--policy", help="policy file or bundled name (as for `run`)")
-    p.add_argument("--output", "-o", metavar="FILE",
-                   help="where to write (default: the policy's checks.secrets.baseline, else .secrets.baseline)")
+    p.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="where to write (default: the policy's checks.secrets.baseline, else .secrets.baseline)",
+    )
     p.add_argument("--slim", action="store_true", help="no line numbers or timestamp (diff-friendly)")
     p.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
 

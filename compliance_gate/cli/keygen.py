@@ -18,10 +18,17 @@ def add_parser(sub: Any) -> None:
         "the key id. Pin PREFIX.pub in the deploy job (`verify --key`) or the sign-off roster.",
     )
     p.add_argument("--out", required=True, metavar="PREFIX", help="path prefix of the two files")
-    p.add_argument("--algorithm", choices=keys.ALGORITHMS, default=keys.ECDSA_P256,
-                   help="ecdsa-p256 (default; verifiable by cosign and securesystemslib) or ed25519")
-    p.add_argument("--passphrase-env", metavar="VAR",
-                   help="encrypt the private key with the passphrase in this environment variable")
+    p.add_argument(
+        "--algorithm",
+        choices=keys.ALGORITHMS,
+        default=keys.ECDSA_P256,
+        help="ecdsa-p256 (default; verifiable by cosign and securesystemslib) or ed25519",
+    )
+    p.add_argument(
+        "--passphrase-env",
+        metavar="VAR",
+        help="encrypt the private key with the passphrase in this environment variable",
+    )
 
 
 def execute(args: argparse.Namespace) -> int:

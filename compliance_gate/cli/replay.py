@@ -48,8 +48,11 @@ def execute(args: argparse.Namespace) -> int:
     from compliance_gate.replay.results import evaluate
 
     opts = _base_options(args)
-    reported = replace(opts.reported, path="", url=args.reported, query=args.query or opts.reported.query) \
-        if "://" in args.reported else replace(opts.reported, path=args.reported, url="")
+    reported = (
+        replace(opts.reported, path="", url=args.reported, query=args.query or opts.reported.query)
+        if "://" in args.reported
+        else replace(opts.reported, path=args.reported, url="")
+    )
     if args.as_of:
         reported = replace(reported, as_of=args.as_of)
     changes: dict[str, Any] = {"events": replace(opts.events, path=args.events), "reported": reported}
@@ -64,11 +67,24 @@ def execute(args: argparse.Namespace) -> int:
     opts = replace(opts, **changes)
     result = evaluate(opts, Path(args.root).resolve(), Fingerprinter(), engines())
     report = {
-        "findings": [{"rule": f.rule, "severity": str(f.severity), "message": f.message, "path": f.path,
-                      "line": f.line, "fingerprint": f.fingerprint} for f in result.findings],
-        "counts": dict(result.counts), "errors": list(result.errors), "metrics": dict(result.metrics),
-        "inputs": [{"path": i.path, "sha256": i.sha256, "kind": i.kind, "rows": i.rows, "details": dict(i.details)}
-                   for i in result.inputs],
+        "findings": [
+            {
+                "rule": f.rule,
+                "severity": str(f.severity),
+                "message": f.message,
+                "path": f.path,
+                "line": f.line,
+                "fingerprint": f.fingerprint,
+            }
+            for f in result.findings
+        ],
+        "counts": dict(result.counts),
+        "errors": list(result.errors),
+        "metrics": dict(result.metrics),
+        "inputs": [
+            {"path": i.path, "sha256": i.sha256, "kind": i.kind, "rows": i.rows, "details": dict(i.details)}
+            for i in result.inputs
+        ],
     }
     text = json.dumps(report, indent=2, sort_keys=True) + "\n"
     if args.out:
@@ -76,8 +92,11 @@ def execute(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     blocking = [f for f in result.findings if f.severity.at_least(Severity(args.fail_on))]
-    print(f"replay: {result.counts.get('payments', 0)} payments, {len(result.findings)} findings "
-          f"({len(blocking)} blocking), {len(result.errors)} errors", file=sys.stderr)
+    print(
+        f"replay: {result.counts.get('payments', 0)} payments, {len(result.findings)} findings "
+        f"({len(blocking)} blocking), {len(result.errors)} errors",
+        file=sys.stderr,
+    )
     for err in result.errors[:10]:
         print(f"  error: {err}", file=sys.stderr)
     return 3 if result.errors else 1 if blocking else 0

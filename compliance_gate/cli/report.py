@@ -26,17 +26,29 @@ MAX_INPUT_BYTES = 64 * 1024 * 1024
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("report", help="render a saved verdict or signed envelope as a report",
-                       description=__doc__.split("\n\n", 1)[1] if __doc__ else None)
+    p = sub.add_parser(
+        "report",
+        help="render a saved verdict or signed envelope as a report",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+    )
     p.add_argument("verdict", help="verdict.json or verdict.dsse.json")
     p.add_argument("--format", default="markdown", help=f"one of: {', '.join(FORMATS)} (default: markdown)")
     p.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write (default: stdout)")
-    p.add_argument("--key", action="append", default=[], metavar="PUB.pem",
-                   help="verify the envelope's signature with this public key first (repeatable)")
+    p.add_argument(
+        "--key",
+        action="append",
+        default=[],
+        metavar="PUB.pem",
+        help="verify the envelope's signature with this public key first (repeatable)",
+    )
     p.add_argument("--roster", metavar="ROSTER.yaml", help="who may sign off (with --approvals)")
     p.add_argument("--approvals", metavar="DIR", help="folder of sign-off files to show (with --roster)")
-    p.add_argument("--path-prefix", default="", metavar="DIR/",
-                   help="prepend to finding paths in SARIF and annotations (the scanned folder inside the repository)")
+    p.add_argument(
+        "--path-prefix",
+        default="",
+        metavar="DIR/",
+        help="prepend to finding paths in SARIF and annotations (the scanned folder inside the repository)",
+    )
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -61,8 +73,9 @@ def execute(args: argparse.Namespace) -> int:
     return 0
 
 
-def load(path: Path, keys: list[str], roster: str | None = None,
-         approvals: str | None = None) -> tuple[Verdict, ReportContext]:
+def load(
+    path: Path, keys: list[str], roster: str | None = None, approvals: str | None = None
+) -> tuple[Verdict, ReportContext]:
     """Read a verdict or an envelope; say in the context how far it was checked."""
     from compliance_gate.serialize import verdict_from_dict
 
@@ -88,8 +101,9 @@ def load(path: Path, keys: list[str], roster: str | None = None,
         raise InputError(f"{path}: not a compliance-gate verdict ({type(exc).__name__}: {str(exc)[:100]})") from None
 
 
-def _from_envelope(path: Path, data: bytes, keys: list[str], roster: str | None,
-                   approvals: str | None) -> tuple[dict[str, Any], ReportContext]:
+def _from_envelope(
+    path: Path, data: bytes, keys: list[str], roster: str | None, approvals: str | None
+) -> tuple[dict[str, Any], ReportContext]:
     from compliance_gate.attest import dsse
     from compliance_gate.attest import keys as keymod
     from compliance_gate.attest.statement import VERDICT_PREDICATE, parse_statement
@@ -102,11 +116,15 @@ def _from_envelope(path: Path, data: bytes, keys: list[str], roster: str | None,
     if keys:
         verified = dsse.verify_envelope(envelope, [keymod.load_public_file(k) for k in keys])
         statement = parse_statement(verified.payload, VERDICT_PREDICATE)  # only verified bytes from here
-        note = (f"Signature of {path.name} verified with pinned key {verified.key.keyid[:16]}; freshness, "
-                "commit and sign-offs are checked by `compliance-gate verify`")
+        note = (
+            f"Signature of {path.name} verified with pinned key {verified.key.keyid[:16]}; freshness, "
+            "commit and sign-offs are checked by `compliance-gate verify`"
+        )
     else:
-        note = (f"Decoded from {path.name} WITHOUT verifying its signature: run `compliance-gate verify` "
-                "before relying on it")
+        note = (
+            f"Decoded from {path.name} WITHOUT verifying its signature: run `compliance-gate verify` "
+            "before relying on it"
+        )
     shown: tuple[Approval, ...] = ()
     if roster and approvals:
         shown = _approvals(hashlib.sha256(envelope.payload).hexdigest(), roster, approvals)
@@ -118,7 +136,8 @@ def _approvals(verdict_sha256: str, roster_path: str, folder: str) -> tuple[Appr
     from compliance_gate.attest.roster import load_roster
 
     t = signoff.tally(verdict_sha256, signoff.read_approvals(folder), load_roster(roster_path))
-    approved = [Approval(role, person, "approve") for role, people in sorted(t.approvals.items())
-                for person in sorted(people)]
+    approved = [
+        Approval(role, person, "approve") for role, people in sorted(t.approvals.items()) for person in sorted(people)
+    ]
     rejected = [Approval("", who, "reject") for who in t.rejects]
     return tuple(approved + rejected)

@@ -31,21 +31,37 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("run", help="run the gate over a repository and write the verdict")
     p.add_argument("path", nargs="?", default=".", help="repository to scan (default: .)")
     p.add_argument("files", nargs="*", help="scan only these files (what pre-commit passes)")
-    p.add_argument("--policy", help="policy file, or a bundled name: default, pci-dss "
-                   "(default: PATH/policies/compliance-gate.yaml, else the bundled default)")
+    p.add_argument(
+        "--policy",
+        help="policy file, or a bundled name: default, pci-dss "
+        "(default: PATH/policies/compliance-gate.yaml, else the bundled default)",
+    )
     p.add_argument("--only", help="comma-separated check ids; the verdict is then partial")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--since", metavar="REF", help="scan the release range REF..HEAD")
     mode.add_argument("--staged", action="store_true", help="scan the staged files (pre-commit)")
     p.add_argument("--out", metavar="DIR", help="output folder (default: PATH/.compliance-gate/out)")
-    p.add_argument("--format", default="text", help="text or json on stdout; add report formats to write "
-                   "them into --out, e.g. text,markdown,html,sarif,junit,csv (see `report --help`)")
+    p.add_argument(
+        "--format",
+        default="text",
+        help="text or json on stdout; add report formats to write "
+        "them into --out, e.g. text,markdown,html,sarif,junit,csv (see `report --help`)",
+    )
     p.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
     p.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
-    p.add_argument("--sign-key", metavar="PATH", help="sign the verdict into verdict.dsse.json (PEM private "
-                   "key; default: the PEM in the policy's verdict.key_env variable, if set)")
-    p.add_argument("--subject", action="append", default=[], metavar="FILE",
-                   help="also attest this artifact by its sha256 (repeatable; needs a signing key)")
+    p.add_argument(
+        "--sign-key",
+        metavar="PATH",
+        help="sign the verdict into verdict.dsse.json (PEM private "
+        "key; default: the PEM in the policy's verdict.key_env variable, if set)",
+    )
+    p.add_argument(
+        "--subject",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also attest this artifact by its sha256 (repeatable; needs a signing key)",
+    )
 
 
 def resolve_policy(arg: str | None, root: Path) -> Policy:
@@ -105,8 +121,12 @@ def _run_with_progress(policy: Policy, root: Path, options: RunOptions, err: Con
     if not err.is_terminal:
         return run_gate(policy, root, options)
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     ) as progress:
         tasks: dict[str, Any] = {}
 

@@ -27,8 +27,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--reject", action="store_true", help="reject instead of approve (a veto)")
     p.add_argument("--comment", default="", help="a short note kept in the approval")
     p.add_argument("--out", required=True, metavar="FILE", help="where to write the approval")
-    p.add_argument("--verdict-key", metavar="PUB.pem",
-                   help="check the verdict's signature with this key before signing off")
+    p.add_argument(
+        "--verdict-key", metavar="PUB.pem", help="check the verdict's signature with this key before signing off"
+    )
 
 
 def execute(args: argparse.Namespace) -> int:

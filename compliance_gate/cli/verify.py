@@ -24,16 +24,29 @@ UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("verify", help="exit 0 only for a valid, fresh, signed PASS of this commit",
-                       description=__doc__.split("\n\n", 1)[1] if __doc__ else None)
+    p = sub.add_parser(
+        "verify",
+        help="exit 0 only for a valid, fresh, signed PASS of this commit",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+    )
     p.add_argument("envelope", help="the signed verdict (verdict.dsse.json)")
-    p.add_argument("--key", action="append", required=True, metavar="PUB.pem",
-                   help="pinned public key (repeatable: any one of them may have signed)")
+    p.add_argument(
+        "--key",
+        action="append",
+        required=True,
+        metavar="PUB.pem",
+        help="pinned public key (repeatable: any one of them may have signed)",
+    )
     p.add_argument("--commit", required=True, metavar="SHA", help="full commit id being deployed")
     p.add_argument("--policy-digest", metavar="DIGEST", help="require this policy digest (sha256:...)")
     p.add_argument("--max-age", metavar="AGE", help="reject verdicts older than this (e.g. 90m, 12h, 2d)")
-    p.add_argument("--subject", action="append", default=[], metavar="FILE",
-                   help="require this artifact to be a subject of the verdict (repeatable)")
+    p.add_argument(
+        "--subject",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="require this artifact to be a subject of the verdict (repeatable)",
+    )
     p.add_argument("--roster", metavar="ROSTER.yaml", help="who may sign off, with which roles")
     p.add_argument("--approvals", metavar="DIR", help="folder of sign-off files (*.json)")
     p.add_argument("--require", metavar="ROLE=N,...", help="sign-offs required on top of the verdict's own")

@@ -117,11 +117,15 @@ def _ends_word(text: str, low: str, end: int) -> bool:
 
 def _identifier(text: str, start: int, end: int) -> tuple[int, int]:
     n = len(text)
-    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"
-                         or (text[start - 1] == "-" and start > 1 and text[start - 2].isalpha())):
+    while start > 0 and (
+        text[start - 1].isalnum()
+        or text[start - 1] == "_"
+        or (text[start - 1] == "-" and start > 1 and text[start - 2].isalpha())
+    ):
         start -= 1
-    while end < n and (text[end].isalnum() or text[end] == "_"
-                       or (text[end] == "-" and end + 1 < n and text[end + 1].isalpha())):
+    while end < n and (
+        text[end].isalnum() or text[end] == "_" or (text[end] == "-" and end + 1 < n and text[end + 1].isalpha())
+    ):
         end += 1
     return start, end  # fmt: skip
 

@@ -19,9 +19,7 @@ from compliance_gate.pii import cards, contact, fields, iban, ssn
 from compliance_gate.pii.hit import ALL_DETECTORS, DetectorOptions, Hit, RawHit, ScanOptions
 
 _NOT_GLUED = "(?![0-9A-Za-z_])"
-_PANS = tuple(
-    re.compile(f"{d}(?<![0-9A-Za-z_]{d}){cards.CANDIDATE_TAIL}{_NOT_GLUED}") for d in cards.FIRST_DIGITS
-)
+_PANS = tuple(re.compile(f"{d}(?<![0-9A-Za-z_]{d}){cards.CANDIDATE_TAIL}{_NOT_GLUED}") for d in cards.FIRST_DIGITS)
 """One pattern per possible first digit of a card number. Each starts with a literal, which the
 regex engine finds with a tight loop; the look-behind right after it refuses, in one step, a
 start inside a word or a digit run (which would otherwise be retried at each of its digits)."""

@@ -120,14 +120,16 @@ def verify_commands(verdict: Verdict, context: ReportContext | None = None) -> l
     """The commands a deploy job (or a release manager) runs to check this verdict independently."""
     envelope = (context or ReportContext()).envelope_name
     commit = verdict.source.commit or "<commit being deployed>"
-    verify = (f"compliance-gate verify {envelope} --key verdict.pub --commit {commit} "
-              f"--policy-digest {verdict.policy.digest}")
+    verify = (
+        f"compliance-gate verify {envelope} --key verdict.pub --commit {commit} --policy-digest {verdict.policy.digest}"
+    )
     if verdict.required_signoffs:
         verify += " --roster roster.yaml --approvals approvals/"
     return [verify, f"compliance-gate report {envelope} --key verdict.pub --format html -o report.html"]
 
 
 # --- reconciliation totals and audit-chain status, read from check metrics ---------------------
+
 
 @dataclass(frozen=True, slots=True)
 class CurrencyTotals:
@@ -192,8 +194,16 @@ def _bridged(currency: str, data: Mapping[str, Any]) -> CurrencyTotals:
             continue
         explained = b.get("explained")
         total_explained = sum(_int(v) for v in explained.values()) if isinstance(explained, Mapping) else 0
-        bridges.append(Bridge(str(side), _int(b.get("replay")), _int(b.get(side)), _int(b.get("difference")),
-                              total_explained, _int(b.get("residual"))))
+        bridges.append(
+            Bridge(
+                str(side),
+                _int(b.get("replay")),
+                _int(b.get(side)),
+                _int(b.get("difference")),
+                total_explained,
+                _int(b.get("residual")),
+            )
+        )
         values += [(f"replay vs {side}", _int(b.get("replay"))), (str(side), _int(b.get(side)))]
     exponent = data.get("exponent")
     return CurrencyTotals(currency, tuple(values), exponent if isinstance(exponent, int) else None, tuple(bridges))

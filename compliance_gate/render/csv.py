@@ -21,8 +21,20 @@ from compliance_gate.model import Verdict
 from compliance_gate.render import common
 from compliance_gate.render.common import Located, ReportContext
 
-FINDING_COLUMNS = ("check", "rule", "severity", "status", "path", "line", "column", "message", "excerpt",
-                   "fingerprint", "waived_by", "waiver_reason")
+FINDING_COLUMNS = (
+    "check",
+    "rule",
+    "severity",
+    "status",
+    "path",
+    "line",
+    "column",
+    "message",
+    "excerpt",
+    "fingerprint",
+    "waived_by",
+    "waiver_reason",
+)
 BREAK_COLUMNS = ("rule", "severity", "status", "path", "line", "message", "fingerprint")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
@@ -54,9 +66,20 @@ def _write(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 def render(verdict: Verdict, context: ReportContext | None = None) -> str:
     """All findings of all checks, one row each."""
     rows = (
-        (x.result.check, x.finding.rule, x.finding.severity.value, _status(x), x.finding.path, x.finding.line,
-         x.finding.column, x.finding.message, x.finding.excerpt, x.finding.fingerprint, x.waived_by,
-         x.waived_reason)
+        (
+            x.result.check,
+            x.finding.rule,
+            x.finding.severity.value,
+            _status(x),
+            x.finding.path,
+            x.finding.line,
+            x.finding.column,
+            x.finding.message,
+            x.finding.excerpt,
+            x.finding.fingerprint,
+            x.waived_by,
+            x.waived_reason,
+        )
         for x in common.located(verdict, include_waived=True)
     )
     return _write(FINDING_COLUMNS, rows)
@@ -82,8 +105,16 @@ def render_breaks(verdict: Verdict, context: ReportContext | None = None) -> str
     flat = [_flat(x.finding.properties) for x in items]
     extra = sorted({k for f in flat for k in f} - set(BREAK_COLUMNS))
     rows = (
-        (x.finding.rule, x.finding.severity.value, _status(x), x.finding.path, x.finding.line, x.finding.message,
-         x.finding.fingerprint, *(f.get(k) for k in extra))
+        (
+            x.finding.rule,
+            x.finding.severity.value,
+            _status(x),
+            x.finding.path,
+            x.finding.line,
+            x.finding.message,
+            x.finding.fingerprint,
+            *(f.get(k) for k in extra),
+        )
         for x, f in zip(items, flat, strict=True)
     )
     return _write((*BREAK_COLUMNS, *extra), rows)

@@ -24,8 +24,15 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(level: str, message: str, *, file: str | None = None, line: int | None = None,
-               col: int | None = None, title: str | None = None) -> str:
+def annotation(
+    level: str,
+    message: str,
+    *,
+    file: str | None = None,
+    line: int | None = None,
+    col: int | None = None,
+    title: str | None = None,
+) -> str:
     props = []
     if file:
         props.append(f"file={escape_property(file)}")
@@ -52,13 +59,23 @@ def render(verdict: Verdict, context: ReportContext | None = None, *, per_level:
             continue
         emitted[level] += 1
         f = x.finding
-        lines.append(annotation(level, common.message_with_excerpt(f), file=common.prefixed(f.path, context),
-                                line=f.line, col=f.column, title=f"{f.severity.value} {x.result.check} {f.rule}"))
+        lines.append(
+            annotation(
+                level,
+                common.message_with_excerpt(f),
+                file=common.prefixed(f.path, context),
+                line=f.line,
+                col=f.column,
+                title=f"{f.severity.value} {x.result.check} {f.rule}",
+            )
+        )
     for r in verdict.checks:
         if r.error:
             lines.append(annotation("error", f"{r.check} could not evaluate: {r.error}", title="compliance-gate"))
-    summary = (f"compliance-gate {verdict.verdict.value}: {totals['error']} blocking finding(s), "
-               f"{totals['warning']} warning(s)")
+    summary = (
+        f"compliance-gate {verdict.verdict.value}: {totals['error']} blocking finding(s), "
+        f"{totals['warning']} warning(s)"
+    )
     if totals["error"] > emitted["error"] or totals["warning"] > emitted["warning"]:
         summary += f"; annotated the {emitted['error']} + {emitted['warning']} most severe (see the step summary)"
     lines.append(annotation("notice", summary, title="compliance-gate"))

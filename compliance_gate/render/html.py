@@ -44,7 +44,8 @@ def _table(head: list[str], rows: list[list[str]], numeric: frozenset[int] = fro
     th = "".join(f"<th>{_e(h)}</th>" for h in head)
     thead = f"<thead><tr>{th}</tr></thead>" if any(head) else ""
     body = "".join(
-        "<tr>" + "".join(f'<td class="n">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(r))
+        "<tr>"
+        + "".join(f'<td class="n">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(r))
         + "</tr>"
         for r in rows
     )
@@ -66,13 +67,20 @@ def _banner(verdict: Verdict, context: ReportContext | None) -> str:
     if verdict.reasons:
         parts.append("<ul>" + "".join(f"<li>{_e(r)}</li>" for r in verdict.reasons) + "</ul>")
     facts = [
-        ("Repository", s.root), ("Commit", s.commit or "(not a git commit)"), ("Ref", s.ref or ""),
-        ("Uncommitted changes", "yes" if s.dirty else "no"), ("Mode", s.mode),
+        ("Repository", s.root),
+        ("Commit", s.commit or "(not a git commit)"),
+        ("Ref", s.ref or ""),
+        ("Uncommitted changes", "yes" if s.dirty else "no"),
+        ("Mode", s.mode),
         ("Release range since", f"{s.since or ''} {s.since_commit or ''}".strip()),
-        ("Files scanned", s.files), ("Policy", f"{verdict.policy.name} ({verdict.policy.path})"),
-        ("Policy digest", verdict.policy.digest), ("Gate version", verdict.gate_version),
-        ("Engines", common.engines_text(verdict.engines)), ("Fingerprint key", verdict.fingerprint_key),
-        ("Started", verdict.started.isoformat()), ("Finished", verdict.finished.isoformat()),
+        ("Files scanned", s.files),
+        ("Policy", f"{verdict.policy.name} ({verdict.policy.path})"),
+        ("Policy digest", verdict.policy.digest),
+        ("Gate version", verdict.gate_version),
+        ("Engines", common.engines_text(verdict.engines)),
+        ("Fingerprint key", verdict.fingerprint_key),
+        ("Started", verdict.started.isoformat()),
+        ("Finished", verdict.finished.isoformat()),
         ("Valid until", verdict.valid_until.isoformat() if verdict.valid_until else "set when signed"),
     ]
     if s.skipped:
@@ -84,12 +92,18 @@ def _banner(verdict: Verdict, context: ReportContext | None) -> str:
 def _checks(verdict: Verdict) -> str:
     rows = []
     for r in common.ordered_checks(verdict):
-        rows.append([
-            f'<a href="#check-{_e(r.check)}">{_e(r.check)}</a>',
-            f'<span class="st-{r.status.value}">{_e(r.status.value)}</span>',
-            str(len(r.blocking)), str(len(r.findings)), str(len(r.waived)), _e(r.fail_on.value),
-            _e(common.engines_text(r.engines)), f"{r.duration_s:.2f} s",
-        ])
+        rows.append(
+            [
+                f'<a href="#check-{_e(r.check)}">{_e(r.check)}</a>',
+                f'<span class="st-{r.status.value}">{_e(r.status.value)}</span>',
+                str(len(r.blocking)),
+                str(len(r.findings)),
+                str(len(r.waived)),
+                _e(r.fail_on.value),
+                _e(common.engines_text(r.engines)),
+                f"{r.duration_s:.2f} s",
+            ]
+        )
     head = ["Check", "Status", "Blocking", "Findings", "Waived", "Fails on", "Engines", "Time"]
     return "<h2>Checks</h2>" + _table(head, rows, frozenset({2, 3, 4, 7}))
 
@@ -98,25 +112,40 @@ def _finding_rows(items: list[Located]) -> list[list[str]]:
     rows = []
     for x in items:
         f = x.finding
-        waived = f"waived by {_e(x.waived_by)}: {_e(x.waived_reason)}" if x.waived_by else (
-            "blocks" if x.blocking else "")
-        rows.append([
-            f'<span class="sev-{f.severity.value}">{_e(f.severity.value)}</span>', _e(f.rule),
-            f"<code>{_e(common.location(f))}</code>", _e(f.message),
-            f"<code>{_e(f.excerpt)}</code>" if f.excerpt else "", waived,
-            f'<code class="muted">{_e(f.fingerprint[:16])}</code>',
-        ])
+        waived = (
+            f"waived by {_e(x.waived_by)}: {_e(x.waived_reason)}" if x.waived_by else ("blocks" if x.blocking else "")
+        )
+        rows.append(
+            [
+                f'<span class="sev-{f.severity.value}">{_e(f.severity.value)}</span>',
+                _e(f.rule),
+                f"<code>{_e(common.location(f))}</code>",
+                _e(f.message),
+                f"<code>{_e(f.excerpt)}</code>" if f.excerpt else "",
+                waived,
+                f'<code class="muted">{_e(f.fingerprint[:16])}</code>',
+            ]
+        )
     return rows
 
 
 def _check_section(r: CheckResult, items: list[Located]) -> str:
-    parts = [f'<h3 id="check-{_e(r.check)}">{_e(r.check)}: <span class="st-{r.status.value}">'
-             f"{_e(r.status.value)}</span></h3>"]
+    parts = [
+        f'<h3 id="check-{_e(r.check)}">{_e(r.check)}: <span class="st-{r.status.value}">'
+        f"{_e(r.status.value)}</span></h3>"
+    ]
     if r.status is Status.ERROR and r.error:
         parts.append(f'<p class="warn">Could not evaluate: {_e(r.error)}</p>')
     if r.inputs:
-        rows = [[f"<code>{_e(i.path)}</code>", _e(i.kind), "" if i.rows is None else str(i.rows),
-                 f"<code>{_e(i.sha256)}</code>"] for i in r.inputs]
+        rows = [
+            [
+                f"<code>{_e(i.path)}</code>",
+                _e(i.kind),
+                "" if i.rows is None else str(i.rows),
+                f"<code>{_e(i.sha256)}</code>",
+            ]
+            for i in r.inputs
+        ]
         parts.append(_table(["Input", "Kind", "Rows", "sha256"], rows, frozenset({2})))
     if items:
         shown = items[:MAX_FINDINGS_PER_CHECK]
@@ -142,10 +171,13 @@ def _findings(verdict: Verdict) -> str:
 def _waivers(verdict: Verdict) -> str:
     if not verdict.waivers:
         return "<h2>Waivers</h2><p>No waivers in the policy.</p>"
-    rows = [[_e(w.id), _e(w.state), str(w.matched), _e(w.expires or "never"), _e(w.approver), _e(w.reason)]
-            for w in verdict.waivers]
-    return "<h2>Waivers</h2>" + _table(["Waiver", "State", "Matched", "Expires", "Approver", "Reason"], rows,
-                                       frozenset({2}))
+    rows = [
+        [_e(w.id), _e(w.state), str(w.matched), _e(w.expires or "never"), _e(w.approver), _e(w.reason)]
+        for w in verdict.waivers
+    ]
+    return "<h2>Waivers</h2>" + _table(
+        ["Waiver", "State", "Matched", "Expires", "Approver", "Reason"], rows, frozenset({2})
+    )
 
 
 def _reconciliation(verdict: Verdict) -> str:
@@ -160,16 +192,31 @@ def _reconciliation(verdict: Verdict) -> str:
         for t in bridged:
             for b in t.bridges:
                 residual = common.money(b.residual, t.exponent)
-                rows.append([_e(t.currency), _e(b.counterpart), _e(common.money(b.replay, t.exponent)),
-                             _e(common.money(b.other, t.exponent)), _e(common.money(b.difference, t.exponent)),
-                             _e(common.money(b.explained, t.exponent)),
-                             f'<span class="st-failed">{_e(residual)}</span>' if b.residual else _e(residual)])
-        head = ["Currency", "Compared with", "Replayed events", "Counterpart", "Difference", "Explained",
-                "Unexplained residual"]
+                rows.append(
+                    [
+                        _e(t.currency),
+                        _e(b.counterpart),
+                        _e(common.money(b.replay, t.exponent)),
+                        _e(common.money(b.other, t.exponent)),
+                        _e(common.money(b.difference, t.exponent)),
+                        _e(common.money(b.explained, t.exponent)),
+                        f'<span class="st-failed">{_e(residual)}</span>' if b.residual else _e(residual),
+                    ]
+                )
+        head = [
+            "Currency",
+            "Compared with",
+            "Replayed events",
+            "Counterpart",
+            "Difference",
+            "Explained",
+            "Unexplained residual",
+        ]
         parts.append(_table(head, rows, frozenset({2, 3, 4, 5, 6})))
     elif totals:
-        rows = [[_e(t.currency), _e(name), _e(common.money(value, t.exponent))]
-                for t in totals for name, value in t.values]
+        rows = [
+            [_e(t.currency), _e(name), _e(common.money(value, t.exponent))] for t in totals for name, value in t.values
+        ]
         parts.append(_table(["Currency", "Total (minor units)", "Amount"], rows, frozenset({2})))
     parts.append(totals_chart(totals))
     for r in replay:
@@ -187,9 +234,11 @@ def _audit(verdict: Verdict) -> str:
     for r in results:
         state = common.chain_state(r)
         css = "st-passed" if state == "intact" else "st-failed"
-        parts.append(f'<p>Check: <span class="st-{r.status.value}">{_e(r.status.value)}</span>; hash chain: '
-                     f'<strong class="{css}">{_e(state)}</strong>; completeness against the replayed events: '
-                     f"{_e(r.metrics.get('completeness', 'not reported'))}.</p>")
+        parts.append(
+            f'<p>Check: <span class="st-{r.status.value}">{_e(r.status.value)}</span>; hash chain: '
+            f'<strong class="{css}">{_e(state)}</strong>; completeness against the replayed events: '
+            f"{_e(r.metrics.get('completeness', 'not reported'))}.</p>"
+        )
         rows = common.metric_rows(r.metrics)
         if rows:
             parts.append(_table(["Metric", "Value"], [[_e(k), _e(v)] for k, v in rows]))
@@ -200,17 +249,28 @@ def _signoffs(verdict: Verdict, context: ReportContext | None) -> str:
     rows = common.signoff_rows(verdict, context)
     parts = ["<h2>Sign-offs</h2>"]
     if rows:
-        parts.append(_table(["Role", "Required", "Approved"],
-                            [[_e(role), str(n), str(have)] for role, n, have in rows], frozenset({1, 2})))
+        parts.append(
+            _table(
+                ["Role", "Required", "Approved"],
+                [[_e(role), str(n), str(have)] for role, n, have in rows],
+                frozenset({1, 2}),
+            )
+        )
     else:
         parts.append("<p>No sign-off roles are required by the policy or the change.</p>")
     approvals = context.approvals if context else ()
     if approvals:
-        parts.append(_table(["Role", "Who", "Decision", "When", "Comment"],
-                            [[_e(a.role), _e(a.who), _e(a.decision), _e(a.when), _e(a.comment)] for a in approvals]))
+        parts.append(
+            _table(
+                ["Role", "Who", "Decision", "When", "Comment"],
+                [[_e(a.role), _e(a.who), _e(a.decision), _e(a.when), _e(a.comment)] for a in approvals],
+            )
+        )
     elif rows:
-        parts.append("<p>No approvals were supplied to this report; <code>verify</code> counts the signed "
-                     "approvals against the roster.</p>")
+        parts.append(
+            "<p>No approvals were supplied to this report; <code>verify</code> counts the signed "
+            "approvals against the roster.</p>"
+        )
     return "".join(parts)
 
 
@@ -218,14 +278,21 @@ def render(verdict: Verdict, context: ReportContext | None = None) -> str:
     """The complete HTML document."""
     commands = "\n".join(common.verify_commands(verdict, context))
     title = f"compliance-gate {verdict.verdict.value}: {verdict.source.commit or verdict.source.root}"
-    body = "".join([
-        _banner(verdict, context), _checks(verdict), _findings(verdict), _waivers(verdict),
-        _reconciliation(verdict), _audit(verdict), _signoffs(verdict, context),
-        f"<h2>Verify</h2><pre>{_e(commands)}</pre>",
-        f'<p class="muted">Generated by compliance-gate {_e(verdict.gate_version)}.</p>',
-    ])
+    body = "".join(
+        [
+            _banner(verdict, context),
+            _checks(verdict),
+            _findings(verdict),
+            _waivers(verdict),
+            _reconciliation(verdict),
+            _audit(verdict),
+            _signoffs(verdict, context),
+            f"<h2>Verify</h2><pre>{_e(commands)}</pre>",
+            f'<p class="muted">Generated by compliance-gate {_e(verdict.gate_version)}.</p>',
+        ]
+    )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{_e(title)}</title><style>{_CSS}</style></head>"

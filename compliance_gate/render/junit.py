@@ -33,18 +33,29 @@ def render(verdict: Verdict, context: ReportContext | None = None) -> str:
     checks = sorted(verdict.checks, key=lambda r: r.check)
     counts = {s: sum(1 for r in checks if r.status is s) for s in Status}
     total_time = f"{sum(r.duration_s for r in checks):.3f}"
-    attrs = {"name": "compliance-gate", "tests": str(len(checks)), "failures": str(counts[Status.FAILED]),
-             "errors": str(counts[Status.ERROR]), "skipped": str(counts[Status.SKIPPED]), "time": total_time}
+    attrs = {
+        "name": "compliance-gate",
+        "tests": str(len(checks)),
+        "failures": str(counts[Status.FAILED]),
+        "errors": str(counts[Status.ERROR]),
+        "skipped": str(counts[Status.SKIPPED]),
+        "time": total_time,
+    }
     root = ET.Element("testsuites", attrs)
     suite = ET.SubElement(root, "testsuite", {**attrs, "timestamp": verdict.started.isoformat()})
     props = ET.SubElement(suite, "properties")
-    for name, value in (("verdict", verdict.verdict.value), ("policy", verdict.policy.path),
-                        ("policy_digest", verdict.policy.digest), ("commit", verdict.source.commit or ""),
-                        ("gate_version", verdict.gate_version)):
+    for name, value in (
+        ("verdict", verdict.verdict.value),
+        ("policy", verdict.policy.path),
+        ("policy_digest", verdict.policy.digest),
+        ("commit", verdict.source.commit or ""),
+        ("gate_version", verdict.gate_version),
+    ):
         ET.SubElement(props, "property", {"name": name, "value": _clean(value)})
     for r in checks:
-        case = ET.SubElement(suite, "testcase", {"classname": "compliance-gate", "name": _clean(r.check),
-                                                 "time": f"{r.duration_s:.3f}"})
+        case = ET.SubElement(
+            suite, "testcase", {"classname": "compliance-gate", "name": _clean(r.check), "time": f"{r.duration_s:.3f}"}
+        )
         if r.status is Status.FAILED:
             blocking = sorted(r.blocking, key=common.finding_key)
             lines = [

@@ -101,20 +101,25 @@ def _findings(items: list[Located], max_findings: int, budget: int) -> list[str]
             break
         rows.append(row)
         used += len(row.encode()) + 1
-    title = f"### Findings ({len(items)})" if len(rows) == len(items) else (
-        f"### Findings (showing {len(rows)} of {len(items)}, most severe first)"
+    title = (
+        f"### Findings ({len(items)})"
+        if len(rows) == len(items)
+        else (f"### Findings (showing {len(rows)} of {len(items)}, most severe first)")
     )
     out = [title, "", *head, *rows, ""]
-    rest = items[len(rows):]
+    rest = items[len(rows) :]
     if rest:
-        out += [f"<details><summary>{len(rest)} more finding(s) not shown, by rule</summary>", "",
-                "| Check/rule | Count |", "|---|--:|"]
+        out += [
+            f"<details><summary>{len(rest)} more finding(s) not shown, by rule</summary>",
+            "",
+            "| Check/rule | Count |",
+            "|---|--:|",
+        ]
         counts = common.rule_counts(rest)
         out += [f"| {escape(rule)} | {n} |" for rule, n in counts[:100]]
         if len(counts) > 100:
             out.append(f"| … {len(counts) - 100} more rule(s) | {sum(n for _, n in counts[100:])} |")
-        out += ["", "The full list is in the JSON verdict, the SARIF file and the HTML report.",
-                "</details>", ""]
+        out += ["", "The full list is in the JSON verdict, the SARIF file and the HTML report.", "</details>", ""]
     return out
 
 
@@ -122,14 +127,19 @@ def _reconciliation(verdict: Verdict) -> list[str]:
     bridged = [t for t in common.reconciliation_totals(verdict) if t.bridges]
     if not bridged:
         return []
-    out = ["### Reconciliation", "",
-           "| Currency | Compared with | Replayed events | Counterpart | Unexplained residual |",
-           "|---|---|--:|--:|--:|"]
+    out = [
+        "### Reconciliation",
+        "",
+        "| Currency | Compared with | Replayed events | Counterpart | Unexplained residual |",
+        "|---|---|--:|--:|--:|",
+    ]
     for t in bridged:
         for b in t.bridges:
             residual = common.money(b.residual, t.exponent)
-            out.append(f"| {escape(t.currency)} | {escape(b.counterpart)} | {common.money(b.replay, t.exponent)} "
-                       f"| {common.money(b.other, t.exponent)} | {f'**{residual}**' if b.residual else residual} |")
+            out.append(
+                f"| {escape(t.currency)} | {escape(b.counterpart)} | {common.money(b.replay, t.exponent)} "
+                f"| {common.money(b.other, t.exponent)} | {f'**{residual}**' if b.residual else residual} |"
+            )
     return [*out, ""]
 
 
@@ -137,8 +147,12 @@ def _tail(verdict: Verdict, context: ReportContext | None) -> list[str]:
     out: list[str] = _reconciliation(verdict)
     waived = sum(len(r.waived) for r in verdict.checks)
     if verdict.waivers or waived:
-        out += [f"### Waivers ({waived} finding(s) waived)", "",
-                "| Waiver | State | Matched | Expires | Approver | Reason |", "|---|---|--:|---|---|---|"]
+        out += [
+            f"### Waivers ({waived} finding(s) waived)",
+            "",
+            "| Waiver | State | Matched | Expires | Approver | Reason |",
+            "|---|---|--:|---|---|---|",
+        ]
         out += [
             f"| {escape(w.id)} | {escape(w.state)} | {w.matched} | {escape(w.expires or 'never')} "
             f"| {escape(w.approver)} | {escape(w.reason)} |"

@@ -25,24 +25,40 @@ from compliance_gate.render.common import Located, ReportContext
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RESULTS = 5000
 SECURITY_SEVERITY = {
-    Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0", Severity.INFO: "1.0",
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "1.0",
 }
 CHECK_HELP = {
-    "pii": ("Cardholder data or personal data in the repository.",
-            "Remove the value (use a network test card or a generated token), or waive it in the policy "
-            "with a reason, an approver and an expiry."),
-    "secrets": ("A credential committed to the repository.",
-                "Revoke and rotate the credential, load it from the secret store, then remove it; a value "
-                "that is not a secret can be audited into the detect-secrets baseline."),
-    "sast": ("A dangerous code pattern found by static analysis (bandit and the gate's payment rules).",
-             "Fix the code as the rule's documentation says, or mark a reviewed false positive with "
-             "`# nosec <rule>` where the policy allows it."),
-    "audit-log": ("The audit trail is incomplete, malformed, broken or holds sensitive data.",
-                  "Restore the missing or altered records from the source, fix the emitter, and re-run."),
-    "replay": ("Replaying the recorded payment events disagrees with the reporting system.",
-               "Investigate the payment ids named in the result and correct the projector or the data."),
-    "change-scope": ("The change touches paths that need additional sign-off.",
-                     "Collect the approvals of the roles listed in the verdict before deploying."),
+    "pii": (
+        "Cardholder data or personal data in the repository.",
+        "Remove the value (use a network test card or a generated token), or waive it in the policy "
+        "with a reason, an approver and an expiry.",
+    ),
+    "secrets": (
+        "A credential committed to the repository.",
+        "Revoke and rotate the credential, load it from the secret store, then remove it; a value "
+        "that is not a secret can be audited into the detect-secrets baseline.",
+    ),
+    "sast": (
+        "A dangerous code pattern found by static analysis (bandit and the gate's payment rules).",
+        "Fix the code as the rule's documentation says, or mark a reviewed false positive with "
+        "`# nosec <rule>` where the policy allows it.",
+    ),
+    "audit-log": (
+        "The audit trail is incomplete, malformed, broken or holds sensitive data.",
+        "Restore the missing or altered records from the source, fix the emitter, and re-run.",
+    ),
+    "replay": (
+        "Replaying the recorded payment events disagrees with the reporting system.",
+        "Investigate the payment ids named in the result and correct the projector or the data.",
+    ),
+    "change-scope": (
+        "The change touches paths that need additional sign-off.",
+        "Collect the approvals of the roles listed in the verdict before deploying.",
+    ),
 }
 
 
@@ -113,13 +129,15 @@ def _result(x: Located, index: int, fallback: str, root: str, context: ReportCon
             "compliance-gate/v1": f.fingerprint,
         }
     if x.waived_by is not None:
-        result["suppressions"] = [{"kind": "external", "status": "accepted",
-                                   "justification": f"{x.waived_by}: {x.waived_reason}"}]
+        result["suppressions"] = [
+            {"kind": "external", "status": "accepted", "justification": f"{x.waived_by}: {x.waived_reason}"}
+        ]
     return result
 
 
-def _run(verdict: Verdict, r: CheckResult, items: list[Located], max_results: int,
-         context: ReportContext | None) -> dict[str, Any]:
+def _run(
+    verdict: Verdict, r: CheckResult, items: list[Located], max_results: int, context: ReportContext | None
+) -> dict[str, Any]:
     by_rule: dict[str, list[Located]] = {}
     for x in items:
         by_rule.setdefault(x.finding.rule, []).append(x)
@@ -133,8 +151,12 @@ def _run(verdict: Verdict, r: CheckResult, items: list[Located], max_results: in
     if r.status is Status.ERROR:
         notifications.append({"level": "error", "message": {"text": r.error or "the check could not evaluate"}})
     if len(items) > len(shown):
-        notifications.append({"level": "warning", "message": {
-            "text": f"{len(items) - len(shown)} of {len(items)} results left out (cap {max_results})"}})
+        notifications.append(
+            {
+                "level": "warning",
+                "message": {"text": f"{len(items) - len(shown)} of {len(items)} results left out (cap {max_results})"},
+            }
+        )
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -145,24 +167,33 @@ def _run(verdict: Verdict, r: CheckResult, items: list[Located], max_results: in
             "extensions": [{"name": name, "version": version} for name, version in sorted(r.engines.items())],
         },
         "automationDetails": {"id": f"compliance-gate/{r.check}/"},
-        "invocations": [{"executionSuccessful": r.status is not Status.ERROR,
-                         "toolExecutionNotifications": notifications}],
+        "invocations": [
+            {"executionSuccessful": r.status is not Status.ERROR, "toolExecutionNotifications": notifications}
+        ],
         "results": [_result(x, index[x.finding.rule], fallback, verdict.source.root, context) for x in shown],
         "columnKind": "unicodeCodePoints",
-        "properties": {"status": r.status.value, "total_results": len(items),
-                       "omitted_results": len(items) - len(shown)},
+        "properties": {
+            "status": r.status.value,
+            "total_results": len(items),
+            "omitted_results": len(items) - len(shown),
+        },
     }
     if PurePosixPath(verdict.source.root).is_absolute():
         run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": "file://" + quote(verdict.source.root.rstrip("/")) + "/"}}
     if verdict.source.commit:
-        run["versionControlProvenance"] = [{"repositoryUri": "file://" + quote(verdict.source.root),
-                                            "revisionId": verdict.source.commit,
-                                            **({"branch": verdict.source.ref} if verdict.source.ref else {})}]
+        run["versionControlProvenance"] = [
+            {
+                "repositoryUri": "file://" + quote(verdict.source.root),
+                "revisionId": verdict.source.commit,
+                **({"branch": verdict.source.ref} if verdict.source.ref else {}),
+            }
+        ]
     return run
 
 
-def to_sarif(verdict: Verdict, context: ReportContext | None = None, *,
-             max_results: int = MAX_RESULTS) -> dict[str, Any]:
+def to_sarif(
+    verdict: Verdict, context: ReportContext | None = None, *, max_results: int = MAX_RESULTS
+) -> dict[str, Any]:
     """The SARIF log as a JSON-able dict."""
     items = common.located(verdict, include_waived=True)
     runs = []

@@ -53,5 +53,7 @@ def totals_chart(totals: list[CurrencyTotals], max_bars: int = 60) -> str:
     return (
         f'<svg role="img" width="{WIDTH}" height="{height}" '
         f'viewBox="0 0 {WIDTH} {height}" aria-label="Reconciliation totals per currency">'
-        + axis + "".join(parts) + "</svg>"
+        + axis
+        + "".join(parts)
+        + "</svg>"
     )

@@ -43,8 +43,10 @@ def read_json_sql(path: Path, fields: EventFields) -> str:
     names = ", ".join(f"{ident(getattr(fields, f))} AS {ident(f)}" for f in CANONICAL)
     amount = ident(fields.amount)
     ok = f"NOT coalesce(length({amount}) > 15 OR contains({amount}, 'e') OR contains({amount}, 'E'), false)"
-    src = (f"read_json({literal(str(path))}, format='newline_delimited', records=true, auto_detect=false, "
-           f"compression='{compression(path)}', columns={{{columns}}})")
+    src = (
+        f"read_json({literal(str(path))}, format='newline_delimited', records=true, auto_detect=false, "
+        f"compression='{compression(path)}', columns={{{columns}}})"
+    )
     return f"SELECT row_number() OVER () AS line, {ok} AS ok, {names} FROM {src}"
 
 

@@ -21,17 +21,44 @@ from typing import IO, Any
 
 import orjson
 
-FLAGGED = ("report_behind", "report_ahead", "contradiction", "missing_in_report", "missing_in_events",
-           "missing_in_settlement", "amount_under", "amount_over", "currency_mismatch", "precision_error",
-           "duplicate_key", "double_charge", "illegal_transition", "unmapped_event_type", "money_invariant",
-           "duplicate_conflict", "geo_currency", "geo_residency")
+FLAGGED = (
+    "report_behind",
+    "report_ahead",
+    "contradiction",
+    "missing_in_report",
+    "missing_in_events",
+    "missing_in_settlement",
+    "amount_under",
+    "amount_over",
+    "currency_mismatch",
+    "precision_error",
+    "duplicate_key",
+    "double_charge",
+    "illegal_transition",
+    "unmapped_event_type",
+    "money_invariant",
+    "duplicate_conflict",
+    "geo_currency",
+    "geo_residency",
+)
 COUNTED = ("redelivery", "stale", "in_flight")
-CURRENCIES = (("USD", 2, "US", "us-east-1"), ("EUR", 2, "DE", "eu-central-1"), ("JPY", 0, "JP", "ap-northeast-1"),
-              ("GBP", 2, "GB", "eu-west-2"))
+CURRENCIES = (
+    ("USD", 2, "US", "us-east-1"),
+    ("EUR", 2, "DE", "eu-central-1"),
+    ("JPY", 0, "JP", "ap-northeast-1"),
+    ("GBP", 2, "GB", "eu-west-2"),
+)
 BASE = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
-GEO_RULES = {"regions": {"EU": ["DE", "FR"]}, "currencies": {"US": ["USD"], "EU": ["EUR"], "JP": ["JPY"],
-             "GB": ["GBP"]}, "residency": {"EU": ["eu-central-1", "eu-west-1"], "US": ["us-east-1"],
-             "JP": ["ap-northeast-1"], "GB": ["eu-west-2"]}}
+GEO_RULES = {
+    "regions": {"EU": ["DE", "FR"]},
+    "currencies": {"US": ["USD"], "EU": ["EUR"], "JP": ["JPY"], "GB": ["GBP"]},
+    "residency": {
+        "EU": ["eu-central-1", "eu-west-1"],
+        "US": ["us-east-1"],
+        "JP": ["ap-northeast-1"],
+        "GB": ["eu-west-2"],
+    },
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +85,14 @@ def _ts(sec: float) -> str:
 
 
 def generate(
-    out_dir: Path, payments: int = 1000, seed: int = 7, faults: Mapping[str, int] | None = None,
-    report_format: str = "csv", compress: bool = False, partitions: int = 4, block: int = 20000,
+    out_dir: Path,
+    payments: int = 1000,
+    seed: int = 7,
+    faults: Mapping[str, int] | None = None,
+    report_format: str = "csv",
+    compress: bool = False,
+    partitions: int = 4,
+    block: int = 20000,
     pan: str | None = None,
 ) -> Generated:
     """Write the three inputs under `out_dir`; `pan` (if given) is put in every event's card field."""
@@ -95,8 +128,9 @@ def generate(
         w = csv.writer(sf)
         w.writerow(("payment_id", "status", "amount", "currency"))
         w.writerows(sorted(settle_rows))
-    return Generated(ev_path, rep_path, st_path, _ts(as_of_s), {k: frozenset(v) for k, v in expected.items()},
-                     counted, written)
+    return Generated(
+        ev_path, rep_path, st_path, _ts(as_of_s), {k: frozenset(v) for k, v in expected.items()}, counted, written
+    )
 
 
 def _assign(rng: random.Random, payments: int, faults: Mapping[str, int]) -> dict[int, str]:
@@ -118,17 +152,33 @@ def _assign(rng: random.Random, payments: int, faults: Mapping[str, int]) -> dic
     return picks
 
 
-def _payment(i: int, kind: str, rng: random.Random, as_of_s: int, expected: dict[str, set[str]],
-             counted: dict[str, int], report: list[tuple[str, str, str, str]],
-             settle: list[tuple[str, str, str, str]], picks: Mapping[int, str]) -> Iterator[dict[str, Any]]:
+def _payment(
+    i: int,
+    kind: str,
+    rng: random.Random,
+    as_of_s: int,
+    expected: dict[str, set[str]],
+    counted: dict[str, int],
+    report: list[tuple[str, str, str, str]],
+    settle: list[tuple[str, str, str, str]],
+    picks: Mapping[int, str],
+) -> Iterator[dict[str, Any]]:
     p = pid(i)
     cur, exp, country, region = CURRENCIES[i % len(CURRENCIES)]
     amount = rng.randrange(100, 500000)
     roll = rng.random()
     flow = "success" if roll < 0.8 else "failed" if roll < 0.9 else "canceled" if roll < 0.95 else "pending"
-    forced = {"report_behind": "success", "missing_in_settlement": "success", "double_charge_first": "success",
-              "report_ahead": "pending", "contradiction": "failed", "illegal_transition": "failed",
-              "money_invariant": "success", "in_flight": "success", "stale": "success"}
+    forced = {
+        "report_behind": "success",
+        "missing_in_settlement": "success",
+        "double_charge_first": "success",
+        "report_ahead": "pending",
+        "contradiction": "failed",
+        "illegal_transition": "failed",
+        "money_invariant": "success",
+        "in_flight": "success",
+        "stale": "success",
+    }
     flow = "success" if kind.startswith("double_charge") else forced.get(kind, flow)
     t = 0.0 if kind != "in_flight" else as_of_s - 120 - 2 * i
     t += 2 * i
@@ -185,12 +235,28 @@ def _payment(i: int, kind: str, rng: random.Random, as_of_s: int, expected: dict
     _expect(i, p, kind, flow, status, amount, captured, cur, exp, expected, counted, report, settle)
 
 
-def _expect(i: int, p: str, kind: str, flow: str, status: str, amount: int, captured: int, cur: str, exp: int,
-            expected: dict[str, set[str]], counted: dict[str, int], report: list[tuple[str, str, str, str]],
-            settle: list[tuple[str, str, str, str]]) -> None:
+def _expect(
+    i: int,
+    p: str,
+    kind: str,
+    flow: str,
+    status: str,
+    amount: int,
+    captured: int,
+    cur: str,
+    exp: int,
+    expected: dict[str, set[str]],
+    counted: dict[str, int],
+    report: list[tuple[str, str, str, str]],
+    settle: list[tuple[str, str, str, str]],
+) -> None:
     shown_status, shown_amount, shown_cur = status, _fmt(amount, exp), cur
-    simple = {"report_behind": "pending", "report_ahead": "completed", "contradiction": "completed",
-              "in_flight": "pending"}
+    simple = {
+        "report_behind": "pending",
+        "report_ahead": "completed",
+        "contradiction": "completed",
+        "in_flight": "pending",
+    }
     if kind in simple:
         shown_status = simple[kind]
     if kind == "in_flight":
@@ -215,8 +281,9 @@ def _expect(i: int, p: str, kind: str, flow: str, status: str, amount: int, capt
         settle.append((p, "settled", _fmt(captured, exp), cur))
 
 
-def _write_block(fh: IO[str], lines: list[tuple[float, int, dict[str, Any]]], offsets: list[int],
-                 rng: random.Random, pan: str | None) -> int:
+def _write_block(
+    fh: IO[str], lines: list[tuple[float, int, dict[str, Any]]], offsets: list[int], rng: random.Random, pan: str | None
+) -> int:
     lines.sort(key=lambda x: x[0])
     out = []
     for _t, part, ev in lines:

@@ -88,10 +88,7 @@ def _compile(data: Any) -> StateMachine:
             idx(spec["on_failure"]) if "on_failure" in spec else -1,
             AMOUNT_KINDS.index(amount),
         )
-    reporting = {
-        str(k): frozenset(idx(s) for s in v)
-        for k, v in dict(data.get("reporting") or {}).items()
-    }
+    reporting = {str(k): frozenset(idx(s) for s in v) for k, v in dict(data.get("reporting") or {}).items()}
     if any(not v for v in reporting.values()):
         raise ValueError("every reporting status must name at least one state")
     return StateMachine(

@@ -85,11 +85,12 @@ def sql_canonical(amount: str, exponent: str, minor_units: bool, exponents: list
     (slower) expressions handle the rest.
     """
     if minor_units:
-        return (f"(length({amount}) <= 18 + starts_with({amount}, '-')::INTEGER "
-                f"AND {amount} = CAST(TRY_CAST({amount} AS BIGINT) AS VARCHAR))")
+        return (
+            f"(length({amount}) <= 18 + starts_with({amount}, '-')::INTEGER "
+            f"AND {amount} = CAST(TRY_CAST({amount} AS BIGINT) AS VARCHAR))"
+        )
     cases = " ".join(
-        f"WHEN {int(e)} THEN {amount} = CAST(TRY_CAST({amount} AS DECIMAL(18, {int(e)})) AS VARCHAR)"
-        for e in exponents
+        f"WHEN {int(e)} THEN {amount} = CAST(TRY_CAST({amount} AS DECIMAL(18, {int(e)})) AS VARCHAR)" for e in exponents
     )
     return f"coalesce(CASE {exponent} {cases} END, false)"
 

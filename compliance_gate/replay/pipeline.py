@@ -88,17 +88,29 @@ def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outc
     out.errors.extend(safe_text(g) for g in found.gaps)
     for c in found.conflicts:
         where = ", ".join(f"{out.events_display}:{n}" for n in c.lines)
-        out.breaks.append(Break("duplicate_conflict", "events", c.payment_ids[0], "", 0,
-                                f"event {c.event_id} recorded with different payloads at {where}",
-                                c.lines[0]))
+        out.breaks.append(
+            Break(
+                "duplicate_conflict",
+                "events",
+                c.payment_ids[0],
+                "",
+                0,
+                f"event {c.event_id} recorded with different payloads at {where}",
+                c.lines[0],
+            )
+        )
     lo, hi, rows = con.execute("SELECT min(ts), max(ts), count(*) FROM ev").fetchall()[0]
     time_range = [iso_from_us(t) if t is not None else None for t in (lo, hi)]
-    out.inputs.append(InputRecord(out.events_display, staged.sha256, "file", rows=int(rows),
-                                  details={"format": fmt, "time_range": time_range}))
+    out.inputs.append(
+        InputRecord(
+            out.events_display, staged.sha256, "file", rows=int(rows), details={"format": fmt, "time_range": time_range}
+        )
+    )
     for name in sides:
         out.inputs.append(record(con, name, sources[name]))
-        bad = con.execute(f"SELECT line, problem FROM {name} WHERE problem IS NOT NULL ORDER BY line "
-                          "LIMIT 20").fetchall()
+        bad = con.execute(
+            f"SELECT line, problem FROM {name} WHERE problem IS NOT NULL ORDER BY line LIMIT 20"
+        ).fetchall()
         n_bad = con.execute(f"SELECT count(*) FROM {name} WHERE problem IS NOT NULL").fetchall()[0][0]
         _bad_rows(out, opts, sources[name].display, bad, n_bad)
     setfold.fold_payments(con, out.machine, split=rows > opts.memory_limit_mb * SPLIT_ROWS_PER_MB)
@@ -120,8 +132,13 @@ def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outc
                 recon.bridges[side].add(cur, "duplicate_key", -int(amount))
             out.side_totals[side] = stream.side_totals(con, name)
     out.recon = recon
-    out.counters.update(redeliveries=found.redeliveries, events_rejected=found.bad_count,
-                        geo_unknown=geo.unknown, as_of_us=as_of, cutoff_us=cutoff)
+    out.counters.update(
+        redeliveries=found.redeliveries,
+        events_rejected=found.bad_count,
+        geo_unknown=geo.unknown,
+        as_of_us=as_of,
+        cutoff_us=cutoff,
+    )
     out.event_refs = _event_refs(con, out)
 
 
@@ -161,8 +178,9 @@ def _fold_and_reconcile(con: Any, out: Outcome, recon: Reconciler, projected: di
         if projected is not None:
             f.state = projected.get(pid, f.state)
         for category, line, detail in f.issues:
-            out.breaks.append(Break(category, "events", pid, currencies[f.currency] if f.currency >= 0 else "",
-                                    0, detail, line))
+            out.breaks.append(
+                Break(category, "events", pid, currencies[f.currency] if f.currency >= 0 else "", 0, detail, line)
+            )
         currency = currencies[f.currency] if f.currency >= 0 else (report.currency if report else "") or ""
         recon.payment(pid, f, currency, row[2], report, settlement, (row[3], row[4], row[5]))
         if f.state in out.machine.settled:
@@ -177,8 +195,11 @@ def _double_charges(con: Any, out: Outcome, settled: list[str]) -> None:
     for pids, n in setfold.double_charges(con, out.machine, settled):
         shown = ", ".join(pids)
         for pid in pids[1:]:
-            out.breaks.append(Break("double_charge", "events", pid, "", 0,
-                                    f"{n} succeeded payments share one idempotency key: {shown}"))
+            out.breaks.append(
+                Break(
+                    "double_charge", "events", pid, "", 0, f"{n} succeeded payments share one idempotency key: {shown}"
+                )
+            )
 
 
 def _event_refs(con: Any, out: Outcome) -> dict[str, list[tuple[str, int]]]:
@@ -186,13 +207,15 @@ def _event_refs(con: Any, out: Outcome) -> dict[str, list[tuple[str, int]]]:
     pids = sorted({b.payment_id for b in out.breaks})
     if not pids:
         return {}
-    rows = con.execute("""SELECT payment_id, list(event_id ORDER BY o1, o2, line), list(line ORDER BY o1, o2, line)
-        FROM evs WHERE payment_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY payment_id""", [pids]).fetchall()
+    rows = con.execute(
+        """SELECT payment_id, list(event_id ORDER BY o1, o2, line), list(line ORDER BY o1, o2, line)
+        FROM evs WHERE payment_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY payment_id""",
+        [pids],
+    ).fetchall()
     return {p: [(safe_text(e), n) for e, n in zip(eids, lines, strict=True)] for p, eids, lines in rows}
 
 
-def _bad_rows(out: Outcome, opts: ReplayOptions, display: str, rows: Sequence[tuple[int, str]],
-              total: int) -> None:
+def _bad_rows(out: Outcome, opts: ReplayOptions, display: str, rows: Sequence[tuple[int, str]], total: int) -> None:
     for line, problem in rows:
         if opts.bad_input == "finding":
             out.breaks.append(Break("bad_input", "input", display, "", 0, safe_text(problem), line))
@@ -216,4 +239,3 @@ def _as_of(opts: ReplayOptions, max_ts: int | None) -> int:
             raise InputError("checks.replay.reported.as_of: add a time zone (Z or an offset)")
         return int(when.timestamp() * 1_000_000)
     return int(max_ts or 0)
-

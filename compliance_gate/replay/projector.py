@@ -58,8 +58,9 @@ with open(src, encoding="utf-8") as fin, open(dst, "w", encoding="utf-8") as fou
 """
 
 
-def project_all(con: Any, opts: ReplayOptions, root: Path, machine: StateMachine, as_of_us: int,
-                errors: list[str]) -> dict[str, int]:
+def project_all(
+    con: Any, opts: ReplayOptions, root: Path, machine: StateMachine, as_of_us: int, errors: list[str]
+) -> dict[str, int]:
     """payment id -> state index from the projector; problems are appended to `errors`."""
     now = dt.datetime.fromtimestamp(as_of_us / 1_000_000, dt.UTC).isoformat()
     with tempfile.TemporaryDirectory(prefix="cg-projector-") as tmp:
@@ -69,7 +70,11 @@ def project_all(con: Any, opts: ReplayOptions, root: Path, machine: StateMachine
         env.update(TZ="UTC", PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
         proc = subprocess.run(
             [sys.executable, "-c", RUNNER, str(root), opts.projector, str(src), str(dst), now],
-            cwd=root, env=env, capture_output=True, text=True, check=False,
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode != 0:
             lines = proc.stderr.strip().splitlines()
@@ -94,17 +99,28 @@ def _write_inputs(con: Any, path: Path) -> tuple[dict[int, int], list[str]]:
             rows = list(group)
             ids.append(pid)
             first[number] = rows[0][-1]
-            events = [{"event_id": eid, "type": etype, "occurred_at": iso_from_us(ts), "amount": amount,
-                       "currency": currency, "partition": part, "offset": off, "success": success,
-                       "idempotency_key": idem}
-                      for _, eid, etype, ts, amount, currency, part, off, success, idem, _ in rows]
+            events = [
+                {
+                    "event_id": eid,
+                    "type": etype,
+                    "occurred_at": iso_from_us(ts),
+                    "amount": amount,
+                    "currency": currency,
+                    "partition": part,
+                    "offset": off,
+                    "success": success,
+                    "idempotency_key": idem,
+                }
+                for _, eid, etype, ts, amount, currency, part, off, success, idem, _ in rows
+            ]
             fh.write(orjson.dumps({"p": number, "events": events}) + b"\n")
     cur.close()
     return first, ids
 
 
-def _read_outputs(path: Path, machine: StateMachine, opts: ReplayOptions, first_line: dict[int, int],
-                  errors: list[str]) -> dict[int, int]:
+def _read_outputs(
+    path: Path, machine: StateMachine, opts: ReplayOptions, first_line: dict[int, int], errors: list[str]
+) -> dict[int, int]:
     out: dict[int, int] = {}
     raised = 0
     with open(path, "rb") as fh:
@@ -115,13 +131,17 @@ def _read_outputs(path: Path, machine: StateMachine, opts: ReplayOptions, first_
             if "error" in item:
                 raised += 1
                 if raised <= 20:
-                    errors.append(f"projector {opts.projector} raised {safe_text(item['error'])} for the payment "
-                                  f"whose first event is at {where}")
+                    errors.append(
+                        f"projector {opts.projector} raised {safe_text(item['error'])} for the payment "
+                        f"whose first event is at {where}"
+                    )
                 continue
             state = item["state"]
             if state not in machine.states:
-                errors.append(f"projector {opts.projector} returned an unknown state {safe_text(state)!r} "
-                              f"for the payment at {where}")
+                errors.append(
+                    f"projector {opts.projector} returned an unknown state {safe_text(state)!r} "
+                    f"for the payment at {where}"
+                )
                 continue
             out[pidx] = machine.index(state)
     if raised > 20:

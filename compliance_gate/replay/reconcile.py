@@ -87,8 +87,14 @@ class Reconciler:
         s[1] += money[0]
 
     def payment(
-        self, pid: str, f: Folded, currency: str, last_ts: int, report: Side | None,
-        settlement: Side | None, geo: tuple[str | None, str | None, str | None],
+        self,
+        pid: str,
+        f: Folded,
+        currency: str,
+        last_ts: int,
+        report: Side | None,
+        settlement: Side | None,
+        geo: tuple[str | None, str | None, str | None],
     ) -> None:
         """Reconcile a payment that has events (`f`) with its report and settlement rows."""
         state = self.m.states[f.state] if f.state >= 0 else "(none)"
@@ -111,8 +117,17 @@ class Reconciler:
             self.bridges[side].add(cur, bucket, d)
 
     def _compare(
-        self, pid: str, f: Folded, state: str, currency: str, row: Side | None, side: str, mine: int,
-        replay: Any, out: list[Break], deltas: list[tuple[str, str, str, int]],
+        self,
+        pid: str,
+        f: Folded,
+        state: str,
+        currency: str,
+        row: Side | None,
+        side: str,
+        mine: int,
+        replay: Any,
+        out: list[Break],
+        deltas: list[tuple[str, str, str, int]],
     ) -> None:
         def brk(category: str, amount: int, detail: str, other: Any = None) -> None:
             out.append(Break(category, side, pid, currency, abs(amount), detail, f.last_line, replay, other))
@@ -174,6 +189,17 @@ class Reconciler:
         """A report or settlement row with no recorded events."""
         other = (row.status, row.amount, row.currency, row.line)
         cur = row.currency or ""
-        self.breaks.append(Break("missing_in_events", side, pid, cur, abs(row.amount or 0),
-                                 f"in the {side} as {row.status}, no recorded events", None, None, other))
+        self.breaks.append(
+            Break(
+                "missing_in_events",
+                side,
+                pid,
+                cur,
+                abs(row.amount or 0),
+                f"in the {side} as {row.status}, no recorded events",
+                None,
+                None,
+                other,
+            )
+        )
         self.bridges[side].add(cur, "missing_in_events", -(row.amount or 0))

@@ -104,12 +104,21 @@ def break_record(b: Break, out: Outcome, sev: Mapping[str, Severity]) -> dict[st
         rec["events_more"] = len(refs) - MAX_EVENT_REFS
     if b.replay is not None:
         state, amount, captured, refunded, currency = b.replay
-        rec["replay"] = {"state": state, "amount": amount, "captured": captured, "refunded": refunded,
-                         "currency": currency}
+        rec["replay"] = {
+            "state": state,
+            "amount": amount,
+            "captured": captured,
+            "refunded": refunded,
+            "currency": currency,
+        }
     if b.other is not None:
         status, amount, currency, line = b.other
-        rec[b.side] = {"status": safe_text(status) if status is not None else None, "amount": amount,
-                       "currency": safe_text(currency) if currency is not None else None, "line": line}
+        rec[b.side] = {
+            "status": safe_text(status) if status is not None else None,
+            "amount": amount,
+            "currency": safe_text(currency) if currency is not None else None,
+            "line": line,
+        }
     return rec
 
 
@@ -130,8 +139,13 @@ def metrics(out: Outcome, opts: ReplayOptions, sev: Mapping[str, Severity]) -> t
         entry: dict[str, Any] = {
             "exponent": exps.get(cur),
             "replay": {
-                "payments": payments, "amount": amount, "captured": captured, "refunded": refunded,
-                "disputed": disputed, "gross": captured + refunded + disputed, "net": captured - refunded - disputed,
+                "payments": payments,
+                "amount": amount,
+                "captured": captured,
+                "refunded": refunded,
+                "disputed": disputed,
+                "gross": captured + refunded + disputed,
+                "net": captured - refunded - disputed,
                 "by_status": {
                     s: {"count": recon.by_state[(cur, s)][0], "amount": recon.by_state[(cur, s)][1]} for s in states
                 },
@@ -141,15 +155,22 @@ def metrics(out: Outcome, opts: ReplayOptions, sev: Mapping[str, Severity]) -> t
         for side, rows in sorted(out.side_totals.items()):
             mine = [r for r in rows if r[0] == cur]
             entry[side] = {
-                "rows": sum(r[2] for r in mine), "net": sum(r[3] for r in mine), "gross": sum(r[4] for r in mine),
+                "rows": sum(r[2] for r in mine),
+                "net": sum(r[3] for r in mine),
+                "gross": sum(r[4] for r in mine),
                 "by_status": {r[1]: {"count": r[2], "amount": r[3]} for r in mine},
             }
             left = amount if side == "report" else captured
             explained = dict(sorted(recon.bridges[side].explained[cur].items()))
             diff = left - entry[side]["net"]
             residual = diff - sum(explained.values())
-            entry["bridge"][side] = {"replay": left, side: entry[side]["net"], "difference": diff,
-                                     "explained": explained, "residual": residual}
+            entry["bridge"][side] = {
+                "replay": left,
+                side: entry[side]["net"],
+                "difference": diff,
+                "explained": explained,
+                "residual": residual,
+            }
             if residual:
                 errors.append(f"{side} bridge for {cur} does not balance: {residual} minor units unexplained")
         per[cur] = entry
@@ -157,12 +178,16 @@ def metrics(out: Outcome, opts: ReplayOptions, sev: Mapping[str, Severity]) -> t
         "version": 1,
         "as_of": iso_from_us(out.counters["as_of_us"]),
         "in_flight_after": iso_from_us(out.counters["cutoff_us"]),
-        "events": {k: out.counters.get(k, 0) for k in
-                   ("payments", "redeliveries", "stale_ignored", "events_rejected", "geo_unknown")},
+        "events": {
+            k: out.counters.get(k, 0)
+            for k in ("payments", "redeliveries", "stale_ignored", "events_rejected", "geo_unknown")
+        },
         "categories": {c: dict(sorted(v.items())) for c, v in sorted(cats.items())},
         "in_flight": dict(sorted(recon.in_flight.items())),
-        "within_tolerance": {c: {"count": recon.within_tolerance_count[c], "amount": recon.within_tolerance[c]}
-                             for c in sorted(recon.within_tolerance_count)},
+        "within_tolerance": {
+            c: {"count": recon.within_tolerance_count[c], "amount": recon.within_tolerance[c]}
+            for c in sorted(recon.within_tolerance_count)
+        },
         "currencies": per,
         "breaks_total": len(out.breaks),
         "breaks": [break_record(b, out, sev) for b in out.breaks[: opts.max_breaks]],
@@ -173,8 +198,14 @@ def metrics(out: Outcome, opts: ReplayOptions, sev: Mapping[str, Severity]) -> t
 def tolerance_breaks(out: Outcome, opts: ReplayOptions) -> list[Break]:
     assert out.recon is not None
     return [
-        Break("tolerance_cap", "report", "(all)", cur, total,
-              f"within-tolerance differences sum to {total} minor units; cap {opts.tolerance_caps[cur]}")
+        Break(
+            "tolerance_cap",
+            "report",
+            "(all)",
+            cur,
+            total,
+            f"within-tolerance differences sum to {total} minor units; cap {opts.tolerance_caps[cur]}",
+        )
         for cur, total in sorted(out.recon.within_tolerance.items())
         if cur in opts.tolerance_caps and total > opts.tolerance_caps[cur]
     ]
@@ -188,4 +219,3 @@ def counts(out: Outcome) -> dict[str, int]:
     c["stale_ignored"] = out.counters.get("stale_ignored", 0)
     c["in_flight"] = sum(out.recon.in_flight.values())
     return dict(sorted(c.items()))
-

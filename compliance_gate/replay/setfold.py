@@ -44,19 +44,27 @@ def fold_payments(con: Any, machine: StateMachine, split: bool) -> None:
     reads, `regular`, and for a regular payment its folded state and money. `split`
     runs the steps one statement at a time (for inputs much larger than the memory limit)."""
     effects = effect_table(machine)
-    values_table(con, "eff", "code INTEGER, target INTEGER, kind INTEGER",
-                 [(code, target, kind) for code, (target, kind) in enumerate(effects)])
+    values_table(
+        con,
+        "eff",
+        "code INTEGER, target INTEGER, kind INTEGER",
+        [(code, target, kind) for code, (target, kind) in enumerate(effects)],
+    )
     n = len(machine.states)
     forward = [a * n + b for a in range(n) for b in machine.allowed[a] if machine.ranks[b] >= machine.ranks[a]]
-    step_ok = (f"target < 0 OR (prev IS NULL AND target = {machine.initial}) OR target = prev "
-               f"OR {_in(forward, f'prev * {n} + target')}")
-    regular = " AND ".join([
-        "unmapped = 0 AND steps_ok AND moves > 0 AND money_ok",
-        "n_req = 1 AND first_req = first_money AND n_auth <= 1",
-        "coalesce(first_cap > first_auth, true) AND coalesce(first_refund > last_cap, true)",
-        "cur_lo IS NOT DISTINCT FROM cur_hi",
-        "captured <= coalesce(auth_amount, amount) AND refunded + disputed <= captured",
-    ])
+    step_ok = (
+        f"target < 0 OR (prev IS NULL AND target = {machine.initial}) OR target = prev "
+        f"OR {_in(forward, f'prev * {n} + target')}"
+    )
+    regular = " AND ".join(
+        [
+            "unmapped = 0 AND steps_ok AND moves > 0 AND money_ok",
+            "n_req = 1 AND first_req = first_money AND n_auth <= 1",
+            "coalesce(first_cap > first_auth, true) AND coalesce(first_refund > last_cap, true)",
+            "cur_lo IS NOT DISTINCT FROM cur_hi",
+            "captured <= coalesce(auth_amount, amount) AND refunded + disputed <= captured",
+        ]
+    )
     parts = {
         "fold_steps": """
             SELECT *, lag(CASE WHEN target >= 0 THEN target END IGNORE NULLS) OVER win AS prev,
@@ -111,8 +119,12 @@ SIDE = ("status", "currency", "amount", "refunded", "precision", "line", "copies
 
 def classify(con: Any, machine: StateMachine, opts: ReplayOptions, set_based: bool) -> None:
     """Create `recon`: a row per payment id on any side, with what the reconciler reads and `clean`."""
-    values_table(con, "ok_status", "status VARCHAR, state INTEGER",
-                 [(status, state) for status, states in sorted(machine.reporting.items()) for state in sorted(states)])
+    values_table(
+        con,
+        "ok_status",
+        "status VARCHAR, state INTEGER",
+        [(status, state) for status, states in sorted(machine.reporting.items()) for state in sorted(states)],
+    )
     settled = _in(sorted(machine.settled), "p.state")
     clean = [
         "p.regular AND r.line IS NOT NULL AND r.copies = 1 AND r.amount_problem IS NULL AND o.status IS NOT NULL",
@@ -129,7 +141,8 @@ def classify(con: Any, machine: StateMachine, opts: ReplayOptions, set_based: bo
                  AND s.currency = coalesce(p.currency, r.currency) AND s.amount = p.captured END""")
     sides = ", ".join(
         f"{t}.{c} AS {t}_{c}" if c != "precision" else f"{t}.amount_problem IS NOT NULL AS {t}_precision"
-        for t in ("r", "s") for c in SIDE
+        for t in ("r", "s")
+        for c in SIDE
     )
     con.execute(f"""CREATE OR REPLACE TABLE recon AS
         SELECT payment_id, p.events, p.last_ts, p.idem, p.country, p.ip, p.region, {sides},
@@ -157,9 +170,12 @@ def screen_geo(con: Any, geo: GeoChecker) -> int:
             unknown += n
     if bad:
         columns = [list(c) for c in zip(*bad, strict=True)]
-        con.execute("""CREATE OR REPLACE TEMP TABLE geo_bad AS
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE geo_bad AS
             SELECT unnest(?::VARCHAR[]) AS country, unnest(?::VARCHAR[]) AS gip, unnest(?::VARCHAR[]) AS cur,
-                   unnest(?::VARCHAR[]) AS region""", columns)
+                   unnest(?::VARCHAR[]) AS region""",
+            columns,
+        )
         con.execute("""UPDATE recon SET clean = false FROM geo_bad g
             WHERE recon.clean AND recon.cur = g.cur AND recon.country IS NOT DISTINCT FROM g.country
               AND recon.region IS NOT DISTINCT FROM g.region
@@ -177,8 +193,11 @@ def clean_totals(con: Any) -> list[tuple[str, int, int, int, int, int, int]]:
 def double_charges(con: Any, machine: StateMachine, settled_elsewhere: list[str]) -> list[tuple[list[str], int]]:
     """Payment ids (sorted) of each idempotency key under which more than one payment settled:
     the clean settled payments and `settled_elsewhere` (those folded in Python)."""
-    rows = con.execute(f"""SELECT list(payment_id ORDER BY payment_id), sum(1) FROM recon p
+    rows = con.execute(
+        f"""SELECT list(payment_id ORDER BY payment_id), sum(1) FROM recon p
         WHERE idem IS NOT NULL AND ((clean AND {_in(sorted(machine.settled), "p.state")})
                                     OR payment_id IN (SELECT unnest(?::VARCHAR[])))
-        GROUP BY idem HAVING count(*) > 1 ORDER BY 1""", [settled_elsewhere]).fetchall()
+        GROUP BY idem HAVING count(*) > 1 ORDER BY 1""",
+        [settled_elsewhere],
+    ).fetchall()
     return [(list(pids), int(n)) for pids, n in rows]

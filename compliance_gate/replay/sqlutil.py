@@ -86,8 +86,10 @@ def csv_select(con: Any, path: Path, display: str, columns: Mapping[str, str]) -
         present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
     except Exception as exc:  # duckdb raises its own error classes for unreadable CSV
         raise InputError(f"{display}: cannot read as CSV ({str(exc).splitlines()[0]})") from None
-    cols = ", ".join(f"{ident(col)} AS {ident(name)}" if col and col in present else f"NULL AS {ident(name)}"
-                     for name, col in columns.items())
+    cols = ", ".join(
+        f"{ident(col)} AS {ident(name)}" if col and col in present else f"NULL AS {ident(name)}"
+        for name, col in columns.items()
+    )
     # line 1 is the header; quoted multi-line fields would shift this, so messages say "row"
     return f"SELECT row_number() OVER () + 1 AS line, true AS ok, {cols} FROM {src}"
 

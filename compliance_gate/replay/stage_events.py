@@ -73,8 +73,11 @@ def stage_events(con: Any, path: Path, opts: EventsInput, machine: StateMachine,
         fast = event_readers.read_json_sql(path, opts.fields) if native else ""
         if fast and _create(con, fast, normalise, path, quiet=True) and _lines_match(con, scan.result()):
             return Staged("read_json", scan.result().sha256)
-        raw = (event_readers.csv_sql(con, path, opts.fields) if fmt == "csv"
-               else event_readers.lines_json_sql(path, opts.fields, fmt == "kcat"))
+        raw = (
+            event_readers.csv_sql(con, path, opts.fields)
+            if fmt == "csv"
+            else event_readers.lines_json_sql(path, opts.fields, fmt == "kcat")
+        )
         _create(con, raw, normalise, path, quiet=False)
         return Staged("lines", scan.result().sha256)
 
@@ -134,13 +137,13 @@ def _normalise_sql(opts: EventsInput, exponents: list[int]) -> str:
         order_ok = "o1 IS NOT NULL"
     else:
         required.append(("offset", f.offset))
-        order = "coalesce(TRY_CAST(\"partition\" AS BIGINT), 0) AS o1, TRY_CAST(\"offset\" AS BIGINT) AS o2"
+        order = 'coalesce(TRY_CAST("partition" AS BIGINT), 0) AS o1, TRY_CAST("offset" AS BIGINT) AS o2'
         order_problem = (
             "WHEN TRY_CAST(\"offset\" AS BIGINT) IS NULL THEN 'offset is not an integer' "
-            "WHEN \"partition\" IS NOT NULL AND TRY_CAST(\"partition\" AS BIGINT) IS NULL "
+            'WHEN "partition" IS NOT NULL AND TRY_CAST("partition" AS BIGINT) IS NULL '
             "THEN 'partition is not an integer'"
         )
-        order_ok = "o2 IS NOT NULL AND (\"partition\" IS NULL OR TRY_CAST(\"partition\" AS BIGINT) IS NOT NULL)"
+        order_ok = 'o2 IS NOT NULL AND ("partition" IS NULL OR TRY_CAST("partition" AS BIGINT) IS NOT NULL)'
     missing = " ".join(
         f"WHEN {ident(n)} IS NULL OR trim({ident(n)}) = '' THEN 'missing field {n} (mapped from {src})'"
         for n, src in required
@@ -156,8 +159,10 @@ def _normalise_sql(opts: EventsInput, exponents: list[int]) -> str:
     amount_problem = money.sql_problem("amount", "e", opts.amounts_in_minor_units)
     minor = money.sql_minor("amount", "e", opts.amounts_in_minor_units)
     canonical = money.sql_canonical("amount", "e", opts.amounts_in_minor_units, exponents)
-    fine += (f" AND {order_ok} AND ends_with(occurred_at, 'Z') AND ts IS NOT NULL"
-             " AND (currency IS NULL OR e IS NOT NULL) AND (amount IS NULL OR (currency IS NOT NULL AND canon))")
+    fine += (
+        f" AND {order_ok} AND ends_with(occurred_at, 'Z') AND ts IS NOT NULL"
+        " AND (currency IS NULL OR e IS NOT NULL) AND (amount IS NULL OR (currency IS NOT NULL AND canon))"
+    )
     failed = "lower(coalesce(success, 'true')) IN ('false', '0', 'no', 'f', 'failed')"
     return f""",
         a AS (
@@ -182,4 +187,3 @@ def _normalise_sql(opts: EventsInput, exponents: list[int]) -> str:
                     WHEN canon THEN CAST(replace(amount, '.', '') AS BIGINT) ELSE {minor} END AS amount,
                amount AS amount_text, success, problem
         FROM b"""
-

@@ -51,11 +51,16 @@ def stage_table(con: Any, name: str, opts: TableInput, root: Path) -> Source:
         path = bundled.resolve(opts.path, root)
         if not path.is_file():
             raise InputError(f"{opts.path}: no such file (checks.replay {name})")
-        fmt = opts.format if opts.format != "auto" else (
-            "csv" if path.name.removesuffix(".gz").endswith(".csv") else "jsonl"
+        fmt = (
+            opts.format
+            if opts.format != "auto"
+            else ("csv" if path.name.removesuffix(".gz").endswith(".csv") else "jsonl")
         )
-        raw = (csv_select(con, path, opts.path, {f: getattr(opts.fields, f) for f in FIELDS}) if fmt == "csv"
-               else _json_raw(path, opts))
+        raw = (
+            csv_select(con, path, opts.path, {f: getattr(opts.fields, f) for f in FIELDS})
+            if fmt == "csv"
+            else _json_raw(path, opts)
+        )
         try:
             con.execute(f"CREATE OR REPLACE TABLE {name}_raw AS {raw}")
         except Exception as exc:  # duckdb's own error classes
@@ -154,8 +159,10 @@ def _normalise_sql(name: str, opts: TableInput, exponents: list[int]) -> str:
     problem = money.sql_problem("amount", "e", minor_units)
     refunded_problem = money.sql_problem("refunded", "e", minor_units)
     # rows that pass the cheap canonical tests cannot have a problem (see `money.sql_canonical`)
-    fine = ("ok AND payment_id >= '!' AND payment_id < chr(127) AND e IS NOT NULL AND canon "
-            "AND (refunded IS NULL OR refunded_canon)")
+    fine = (
+        "ok AND payment_id >= '!' AND payment_id < chr(127) AND e IS NOT NULL AND canon "
+        "AND (refunded IS NULL OR refunded_canon)"
+    )
     return f"""
         WITH a AS (SELECT r.*, c.e, {money.sql_canonical("amount", "c.e", minor_units, exponents)} AS canon,
                           {money.sql_canonical("refunded", "c.e", minor_units, exponents)} AS refunded_canon

@@ -25,8 +25,10 @@ ROWS = 20000
 
 
 def build_tables(con: Any, has_settlement: bool) -> None:
-    con.execute("CREATE OR REPLACE TABLE curs AS SELECT currency, row_number() OVER (ORDER BY currency) - 1 AS ci "
-                "FROM (SELECT DISTINCT currency FROM evs WHERE currency IS NOT NULL)")
+    con.execute(
+        "CREATE OR REPLACE TABLE curs AS SELECT currency, row_number() OVER (ORDER BY currency) - 1 AS ci "
+        "FROM (SELECT DISTINCT currency FROM evs WHERE currency IS NOT NULL)"
+    )
     if not has_settlement:
         con.execute(EMPTY_SIDE.format(name="st"))
     for name in ("rep", "st"):
@@ -58,8 +60,10 @@ def recon_rows(con: Any) -> Iterator[tuple[Any, ...]]:
     """Rows of the payments that were not clean: id, events (None: none), last_ts, country, ip, region, then
     status, currency, amount, refunded, precision problem, line and copies of each side."""
     cur = con.cursor()
-    cur.execute(f"SELECT payment_id, events, last_ts, country, ip, region, {SIDES} FROM recon "
-                "WHERE NOT clean ORDER BY payment_id")
+    cur.execute(
+        f"SELECT payment_id, events, last_ts, country, ip, region, {SIDES} FROM recon "
+        "WHERE NOT clean ORDER BY payment_id"
+    )
     yield from fetch_rows(cur, ROWS)
     cur.close()
 

@@ -62,9 +62,12 @@ def replay_transitions(options: ReplayOptions, root: Path) -> Iterator[Transitio
                 event_ids = {line: eid for _, eid, *_, line in rows}
                 folded = fold_payment([row[2:] for row in rows], machine, effects, record=True)
                 for src, dst, line in folded.transitions:
-                    yield Transition(safe_text(pid), safe_text(event_ids[line]),
-                                     machine.states[src] if src >= 0 else None, machine.states[dst],
-                                     f"{display}:{line}")
+                    yield Transition(
+                        safe_text(pid),
+                        safe_text(event_ids[line]),
+                        machine.states[src] if src >= 0 else None,
+                        machine.states[dst],
+                        f"{display}:{line}",
+                    )
         finally:
             con.close()
-

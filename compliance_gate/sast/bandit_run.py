@@ -33,8 +33,7 @@ NOSEC_ATTR = "_compliance_gate_nosec"
 
 
 class RecordingTester(b_tester.BanditTester):  # type: ignore[misc]
-    def __init__(self, testset: Any, debug: bool, nosec_lines: dict[int, Any], metrics: Any,
-                 errors: list[str]) -> None:
+    def __init__(self, testset: Any, debug: bool, nosec_lines: dict[int, Any], metrics: Any, errors: list[str]) -> None:
         super().__init__(testset, debug, nosec_lines, metrics)
         self.errors = errors
 

@@ -23,8 +23,16 @@ from compliance_gate.checks.interface import FileOutcome
 from compliance_gate.model import CheckOutput, Finding, Waived
 from compliance_gate.sast.options import LEVELS, SastOptions
 
-COUNT_KEYS = ("files", "findings", "errors", "below_threshold", "skipped_by_path", "nosec_suppressed",
-              "nosec_refused", "nosec_missing_reason")
+COUNT_KEYS = (
+    "files",
+    "findings",
+    "errors",
+    "below_threshold",
+    "skipped_by_path",
+    "nosec_suppressed",
+    "nosec_refused",
+    "nosec_missing_reason",
+)
 """Always present in the check's counts, so reports can rely on them."""
 _RANK = {"undefined": -1, **{lvl: i for i, lvl in enumerate(LEVELS)}}
 
@@ -90,5 +98,4 @@ def _selected_for_path(finding: Finding, options: SastOptions) -> bool:
 def _meets_floor(finding: Finding, options: SastOptions) -> bool:
     severity = finding.severity.value if finding.severity.value in _RANK else "undefined"
     confidence = str(finding.properties.get("confidence", "undefined"))
-    return (_RANK[severity] >= _RANK[options.min_severity]
-            and _RANK.get(confidence, -1) >= _RANK[options.min_confidence])
+    return _RANK[severity] >= _RANK[options.min_severity] and _RANK.get(confidence, -1) >= _RANK[options.min_confidence]

@@ -67,15 +67,18 @@ def _skip_reason(job: FileJob, reason: str) -> str:
             warnings.simplefilter("ignore")
             ast.parse(source, filename=job.path)
     except SyntaxError as exc:  # the usual reason; name the line, never the source text
-        return (f"{job.path}:{exc.lineno or 1}: bandit cannot parse this file ({exc.msg}); "
-                "fix the syntax or exclude the file from the sast check")
+        return (
+            f"{job.path}:{exc.lineno or 1}: bandit cannot parse this file ({exc.msg}); "
+            "fix the syntax or exclude the file from the sast check"
+        )
     except (OSError, ValueError) as exc:
         return f"{job.path}:1: bandit could not scan this file ({type(exc).__name__}: {reason})"
     return f"{job.path}:1: bandit could not scan this file ({reason})"
 
 
-def _findings(job: FileJob, issues: list[Any], source: bytes, fingerprints: Fingerprinter, nosec_attr: str
-              ) -> tuple[Finding, ...]:
+def _findings(
+    job: FileJob, issues: list[Any], source: bytes, fingerprints: Fingerprinter, nosec_attr: str
+) -> tuple[Finding, ...]:
     text = source.decode("utf-8", "replace")
     # Line numbers are the parser's: only \n, \r\n and \r end a line (not \f, as splitlines has it).
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -108,7 +111,7 @@ def _finding(job: FileJob, issue: Any, lines: list[str], nosec_attr: str) -> Fin
 
 
 def _nosec_state(issue: Any, lines: list[str], nosec_attr: str) -> str | None:
-    """"reason" / "bare" when a `# nosec` would make bandit drop this issue, else None."""
+    """ "reason" / "bare" when a `# nosec` would make bandit drop this issue, else None."""
     found = getattr(issue, nosec_attr, None)
     if found is None:
         return None

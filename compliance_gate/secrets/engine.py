@@ -133,9 +133,7 @@ def scan_lines(
         snippet = get_code_snippet(lines=content, line_number=number)
         found: list[tuple[Any, Any]] = []
         for plugin in per_line[i]:
-            for secret in _scan_line(
-                plugin=plugin, filename=filename, line=line, line_number=number, context=snippet
-            ):
+            for secret in _scan_line(plugin=plugin, filename=filename, line=line, line_number=number, context=snippet):
                 if not _is_filtered_out(
                     required_filter_parameters=["context"],
                     filename=secret.filename,

@@ -52,9 +52,11 @@ def resolve_base(repo: Any, ref: str) -> str:
     try:
         return str(repo.git.merge_base(ref, "HEAD")).strip()
     except git.GitCommandError:
-        hint = " (this is a shallow clone: fetch the history, e.g. actions/checkout fetch-depth: 0)" if (
-            _is_shallow(repo)
-        ) else ""
+        hint = (
+            " (this is a shallow clone: fetch the history, e.g. actions/checkout fetch-depth: 0)"
+            if (_is_shallow(repo))
+            else ""
+        )
         raise CheckFailure(f"history_since {ref}: no such revision or no common history with HEAD{hint}") from None
 
 
@@ -80,8 +82,19 @@ def check_complete(repo: Any, base: str) -> int:
 
 def changes(repo: Any, base: str, prefix: str, counts: Counter[str]) -> Iterator[Change]:
     """Added lines per commit and file in base..HEAD, oldest commit first, paths under `prefix`."""
-    args = [f"{base}..HEAD", "--reverse", "--format=%x00%H", "-p", "--cc", "-U1", "--no-color",
-            "--no-ext-diff", "--no-textconv", "--no-renames", "--submodule=short"]
+    args = [
+        f"{base}..HEAD",
+        "--reverse",
+        "--format=%x00%H",
+        "-p",
+        "--cc",
+        "-U1",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-renames",
+        "--submodule=short",
+    ]
     if prefix:
         args.append(f"--relative={prefix}")
     raw: bytes = repo.git.log(*args, stdout_as_string=False)
@@ -142,14 +155,22 @@ def _path(spec: bytes) -> str | None:
         return None
     text = spec.decode("utf-8", errors="replace").rstrip("\t")
     if text.startswith('"') and text.endswith('"'):
-        text = text[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1").decode(
-            "utf-8", errors="replace"
+        text = (
+            text[1:-1]
+            .encode("latin-1", "backslashreplace")
+            .decode("unicode_escape")
+            .encode("latin-1")
+            .decode("utf-8", errors="replace")
         )
     return text[2:] if text.startswith(("b/", "a/")) else text
 
 
 def write_jobs(
-    found: Sequence[Change], folder: Path, admit: Callable[[str], bool], max_bytes: int, counts: Counter[str],
+    found: Sequence[Change],
+    folder: Path,
+    admit: Callable[[str], bool],
+    max_bytes: int,
+    counts: Counter[str],
 ) -> list[SourceFile]:
     """Job files for the fan-out; the job's path is `COMMIT:PATH` (unique and readable).
 

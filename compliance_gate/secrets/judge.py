@@ -74,8 +74,10 @@ def _baseline(
         else:
             real = entry.is_secret is True
             counts["baseline-real-secret" if real else "baseline-unaudited-blocking"] += 1
-            note = "audited as a real secret in the baseline (is_secret: true)" if real else (
-                "listed in the baseline but not audited (unaudited: block)"
+            note = (
+                "audited as a real secret in the baseline (is_secret: true)"
+                if real
+                else ("listed in the baseline but not audited (unaudited: block)")
             )
             kept.append(replace(f, message=f"{f.message}; {note}", properties={**f.properties, "baseline": note}))
     stale = tuple(sorted(f"{k[0]} ({k[1]})" for k in baseline.entries if k not in used))

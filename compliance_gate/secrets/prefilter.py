@@ -97,7 +97,9 @@ def _gates(plugin: Any, filename: str) -> tuple[Gate, ...]:
 
     cls = type(plugin)
     if cls.analyze_line is not BasePlugin.analyze_line and cls not in (
-        KeywordDetector, Base64HighEntropyString, HexHighEntropyString
+        KeywordDetector,
+        Base64HighEntropyString,
+        HexHighEntropyString,
     ):
         return ()
     if cls is KeywordDetector:
@@ -257,6 +259,4 @@ def _plan_lines(index: LineIndex, gates: Sequence[Gate]) -> set[int]:
 def _any_matches(line: str, gates: Sequence[Gate]) -> bool:
     lower = line.lower()
     ascii_ = line.isascii()
-    return any(
-        all(_has_any(line, lower, ascii_, c) for c in gate.checks) and gate.regex.search(line) for gate in gates
-    )
+    return any(all(_has_any(line, lower, ascii_, c) for c in gate.checks) and gate.regex.search(line) for gate in gates)

@@ -23,13 +23,31 @@ from compliance_gate.secrets.options import SecretsOptions
 from compliance_gate.secrets.prefilter import Planner
 
 CHECK_ID = "secrets"
-CRITICAL = frozenset({
-    "PrivateKeyDetector", "AWSKeyDetector", "AzureStorageKeyDetector", "GitHubTokenDetector",
-    "GitLabTokenDetector", "StripeDetector", "SlackDetector", "TwilioKeyDetector", "SendGridDetector",
-    "OpenAIDetector", "PypiTokenDetector", "NpmDetector", "SquareOAuthDetector", "IbmCloudIamDetector",
-    "IbmCosHmacDetector", "SoftlayerDetector", "CloudantDetector", "ArtifactoryDetector",
-    "MailchimpDetector", "DiscordBotTokenDetector", "TelegramBotTokenDetector",
-})
+CRITICAL = frozenset(
+    {
+        "PrivateKeyDetector",
+        "AWSKeyDetector",
+        "AzureStorageKeyDetector",
+        "GitHubTokenDetector",
+        "GitLabTokenDetector",
+        "StripeDetector",
+        "SlackDetector",
+        "TwilioKeyDetector",
+        "SendGridDetector",
+        "OpenAIDetector",
+        "PypiTokenDetector",
+        "NpmDetector",
+        "SquareOAuthDetector",
+        "IbmCloudIamDetector",
+        "IbmCosHmacDetector",
+        "SoftlayerDetector",
+        "CloudantDetector",
+        "ArtifactoryDetector",
+        "MailchimpDetector",
+        "DiscordBotTokenDetector",
+        "TelegramBotTokenDetector",
+    }
+)
 """Private keys and provider credentials: critical by default (policy `severity:` can change it)."""
 MEDIUM = frozenset({"IPPublicDetector"})
 """A public IP address is an exposure hint, not a credential."""

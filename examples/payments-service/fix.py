@@ -20,8 +20,12 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-GIT_ENV = {"GIT_AUTHOR_NAME": "example", "GIT_AUTHOR_EMAIL": "example@example.com",
-           "GIT_COMMITTER_NAME": "example", "GIT_COMMITTER_EMAIL": "example@example.com"}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "example",
+    "GIT_AUTHOR_EMAIL": "example@example.com",
+    "GIT_COMMITTER_NAME": "example",
+    "GIT_COMMITTER_EMAIL": "example@example.com",
+}
 
 REFUND_FIXED = '''"""Refunds: partial or full, never more than was captured."""
 
@@ -58,8 +62,13 @@ def fix(dest: Path) -> None:
     with sqlite3.connect(dest / "recordings" / "report.sqlite") as db:
         db.execute("UPDATE payments SET status = 'succeeded' WHERE payment_id = 'pay_00000005'")
     subprocess.run(
-        [sys.executable, str(HERE / "audit" / "write_audit_log.py"), "--no-gap",
-         "--out", str(dest / "audit" / "payments-api.jsonl")],
+        [
+            sys.executable,
+            str(HERE / "audit" / "write_audit_log.py"),
+            "--no-gap",
+            "--out",
+            str(dest / "audit" / "payments-api.jsonl"),
+        ],
         check=True,
     )
     env = {**GIT_ENV, "PATH": "/usr/local/bin:/usr/bin:/bin"}

@@ -145,8 +145,12 @@ class Context:
 
     def evaluate(self, expr: str) -> Any:
         """The subset of the expression language action.yml uses, via a restricted eval."""
-        funcs = {"success": lambda: not self.failed, "failure": lambda: self.failed,
-                 "always": lambda: True, "cancelled": lambda: False}
+        funcs = {
+            "success": lambda: not self.failed,
+            "failure": lambda: self.failed,
+            "always": lambda: True,
+            "cancelled": lambda: False,
+        }
         py = REF.sub(lambda m: repr(self.lookup(m.group(1), m.group(2))), expr)
         py = py.replace("&&", " and ").replace("||", " or ")
         py = re.sub(r"!(?!=)", " not ", py)
@@ -182,9 +186,15 @@ def run_action(
     values.update(inputs)
     runner_temp = Path(tempfile.mkdtemp(prefix="runner-temp-", dir=workspace.parent))
     base_env = {
-        "PATH": os.environ["PATH"], "HOME": str(runner_temp), "LANG": "C.UTF-8", "CI": "true",
-        "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(workspace), "RUNNER_TEMP": str(runner_temp),
-        "GITHUB_ACTION_PATH": str(action_dir), "GIT_CONFIG_NOSYSTEM": "1",
+        "PATH": os.environ["PATH"],
+        "HOME": str(runner_temp),
+        "LANG": "C.UTF-8",
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(workspace),
+        "RUNNER_TEMP": str(runner_temp),
+        "GITHUB_ACTION_PATH": str(action_dir),
+        "GIT_CONFIG_NOSYSTEM": "1",
         **(env or {}),
     }
     gh = {"workspace": str(workspace), "action_path": str(action_dir), "event_name": "push", **(github or {})}
@@ -213,8 +223,14 @@ def run_action(
         script.write_text(step["run"])
         step_env = {**base_env, "GITHUB_OUTPUT": str(out_file), "GITHUB_STEP_SUMMARY": str(summary_file)}
         step_env.update({k: ctx.substitute(str(v)) for k, v in (step.get("env") or {}).items()})
-        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-                              cwd=workspace, env=step_env, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=workspace,
+            env=step_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         outputs = parse_output_file(out_file)
         ctx.steps[sid] = outputs
         commands += parse_commands(proc.stdout)

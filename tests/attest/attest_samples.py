@@ -32,8 +32,16 @@ def verdict(**changes: Any) -> Verdict:
         reasons=(),
         checks=(CheckResult("pii", Status.PASSED),),
         policy=PolicyRef("policies/default.yaml", POLICY_DIGEST, "default"),
-        source=Source(root="payments-api", mode="since", is_git=True, commit=COMMIT, ref="refs/heads/main",
-                      since="origin/main", since_commit="1" * 40, files=3),
+        source=Source(
+            root="payments-api",
+            mode="since",
+            is_git=True,
+            commit=COMMIT,
+            ref="refs/heads/main",
+            since="origin/main",
+            since_commit="1" * 40,
+            files=3,
+        ),
         gate_version="0.1.0",
         engines={"bandit": "1.9.4"},
         started=NOW - dt.timedelta(minutes=2),
@@ -44,14 +52,20 @@ def verdict(**changes: Any) -> Verdict:
     return dataclasses.replace(base, **changes)
 
 
-def sealed(key: keys.PrivateKey, v: Verdict | None = None, artifacts: tuple[str, ...] = (),
-           validity_hours: float = 24) -> bytes:
+def sealed(
+    key: keys.PrivateKey, v: Verdict | None = None, artifacts: tuple[str, ...] = (), validity_hours: float = 24
+) -> bytes:
     _, env = seal.seal_verdict(v or verdict(), key, validity_hours=validity_hours, artifacts=artifacts, now=NOW)
     return env.to_json()
 
 
-def signed_statement(key: keys.PrivateKey, predicate: Mapping[str, Any], *,
-                     predicate_type: str = VERDICT_PREDICATE, payload_type: str = PAYLOAD_TYPE) -> bytes:
+def signed_statement(
+    key: keys.PrivateKey,
+    predicate: Mapping[str, Any],
+    *,
+    predicate_type: str = VERDICT_PREDICATE,
+    payload_type: str = PAYLOAD_TYPE,
+) -> bytes:
     """An envelope built by hand, for conditions `seal` would never produce."""
     st = Statement((repo_subject("payments-api", COMMIT),), predicate_type, predicate)
     return dsse.sign(st.encode(), payload_type, [key]).to_json()
@@ -69,8 +83,9 @@ def expect(pub: keys.PublicKey, **changes: Any) -> Expectations:
 
 def approval(envelope: bytes, key: keys.PrivateKey, signer: str, role: str, decision: str = "approve") -> bytes:
     env = dsse.parse_envelope(envelope)
-    return signoff.make_approval(env, predicate_of(envelope), key, signer=signer, role=role,
-                                 decision=decision, now=NOW).to_json()
+    return signoff.make_approval(
+        env, predicate_of(envelope), key, signer=signer, role=role, decision=decision, now=NOW
+    ).to_json()
 
 
 def roster_file(folder: Path, people: Mapping[str, tuple[list[str], list[keys.PrivateKey]]]) -> Path:

@@ -69,8 +69,11 @@ def test_tampering_is_rejected_by_both(algorithm: str, field: str) -> None:
     """Changing any byte of payload, payloadType or signature fails our verifier and securesystemslib's."""
     key = keys.generate(algorithm)
     good = json.loads(sealed(key))
-    length = {"payload": len(base64.b64decode(good["payload"])), "payloadType": len(good["payloadType"]),
-              "sig": len(base64.b64decode(good["signatures"][0]["sig"]))}[field]
+    length = {
+        "payload": len(base64.b64decode(good["payload"])),
+        "payloadType": len(good["payloadType"]),
+        "sig": len(base64.b64decode(good["signatures"][0]["sig"])),
+    }[field]
     for i in sorted({0, 1, length // 2, length - 1}):
         doc = json.loads(json.dumps(good))
         if field == "payload":
@@ -110,8 +113,18 @@ def test_truncated_signature_is_rejected(ec_key: keys.PrivateKey) -> None:
         (lambda d: {**d, "payload": "A" + d["payload"].rstrip("=")[:4]}, "payload: not valid base64"),
         (lambda d: {**d, "signatures": [{"keyid": "", "sig": "MEUC\u00e9"}]}, "not valid base64"),
     ],
-    ids=["text", "list", "payload-type", "no-payloadType", "no-sigs", "no-sig", "keyid", "b64-char",
-         "b64-length", "b64-unicode"],
+    ids=[
+        "text",
+        "list",
+        "payload-type",
+        "no-payloadType",
+        "no-sigs",
+        "no-sig",
+        "keyid",
+        "b64-char",
+        "b64-length",
+        "b64-unicode",
+    ],
 )
 def test_malformed_envelopes(ec_key: keys.PrivateKey, mutate, message: str) -> None:  # type: ignore[no-untyped-def]
     """Each malformation is an `envelope` rejection naming what is wrong."""

@@ -73,8 +73,7 @@ def test_encrypted_key_needs_its_passphrase(tmp_path: Path) -> None:
 def test_unknown_key_types_are_refused(make) -> None:  # type: ignore[no-untyped-def]
     """RSA and curves other than P-256 are refused for signing and for verifying."""
     k = make()
-    priv = k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                           serialization.NoEncryption())
+    priv = k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     pub = k.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     with pytest.raises(keys.KeyProblem, match="unsupported key type"):
         keys.load_private_pem(priv, None, "k")

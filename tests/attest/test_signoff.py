@@ -19,11 +19,16 @@ SHA = hashlib.sha256(dsse.parse_envelope(ENVELOPE).payload).hexdigest()
 
 @pytest.fixture
 def roster(tmp_path: Path) -> Roster:
-    return load_roster(roster_file(tmp_path, {
-        "alice": (["compliance"], [ALICE]),
-        "bob": (["compliance", "legal"], [BOB]),
-        "carol": (["legal"], [CAROL]),
-    }))
+    return load_roster(
+        roster_file(
+            tmp_path,
+            {
+                "alice": (["compliance"], [ALICE]),
+                "bob": (["compliance", "legal"], [BOB]),
+                "carol": (["legal"], [CAROL]),
+            },
+        )
+    )
 
 
 def docs(*items: tuple[keys.PrivateKey, str, str, str]) -> list[tuple[str, bytes]]:
@@ -35,20 +40,45 @@ def docs(*items: tuple[keys.PrivateKey, str, str, str]) -> list[tuple[str, bytes
     [
         ([(ALICE, "alice", "compliance", "approve")], {"compliance": 1}, []),
         ([(ALICE, "alice", "compliance", "approve")], {"compliance": 1, "legal": 1}, ["legal needs 1, has 0"]),
-        ([(ALICE, "alice", "compliance", "approve"), (ALICE, "alice", "compliance", "approve")],
-         {"compliance": 2}, ["compliance needs 2, has 1"]),
-        ([(BOB, "bob", "compliance", "approve"), (BOB, "bob", "legal", "approve")],
-         {"compliance": 1, "legal": 1}, ["legal needs 1, has 0"]),
-        ([(BOB, "bob", "compliance", "approve"), (BOB, "bob", "legal", "approve"),
-          (ALICE, "alice", "compliance", "approve")], {"compliance": 1, "legal": 1}, []),
+        (
+            [(ALICE, "alice", "compliance", "approve"), (ALICE, "alice", "compliance", "approve")],
+            {"compliance": 2},
+            ["compliance needs 2, has 1"],
+        ),
+        (
+            [(BOB, "bob", "compliance", "approve"), (BOB, "bob", "legal", "approve")],
+            {"compliance": 1, "legal": 1},
+            ["legal needs 1, has 0"],
+        ),
+        (
+            [
+                (BOB, "bob", "compliance", "approve"),
+                (BOB, "bob", "legal", "approve"),
+                (ALICE, "alice", "compliance", "approve"),
+            ],
+            {"compliance": 1, "legal": 1},
+            [],
+        ),
         ([(ALICE, "alice", "legal", "approve")], {"legal": 1}, ["legal needs 1, has 0"]),
         ([(MALLORY, "alice", "compliance", "approve")], {"compliance": 1}, ["compliance needs 1, has 0"]),
         ([(ALICE, "bob", "compliance", "approve")], {"compliance": 1}, ["compliance needs 1, has 0"]),
-        ([(ALICE, "alice", "compliance", "approve"), (CAROL, "carol", "legal", "approve")],
-         {"compliance": 1, "legal": 1}, []),
+        (
+            [(ALICE, "alice", "compliance", "approve"), (CAROL, "carol", "legal", "approve")],
+            {"compliance": 1, "legal": 1},
+            [],
+        ),
     ],
-    ids=["one-role", "missing-role", "duplicate-person", "one-person-two-roles", "two-people-two-roles",
-         "role-not-in-roster", "unknown-signer", "claims-other-identity", "distinct-people"],
+    ids=[
+        "one-role",
+        "missing-role",
+        "duplicate-person",
+        "one-person-two-roles",
+        "two-people-two-roles",
+        "role-not-in-roster",
+        "unknown-signer",
+        "claims-other-identity",
+        "distinct-people",
+    ],
 )
 def test_counting(roster: Roster, approvals, required, short) -> None:  # type: ignore[no-untyped-def]
     """Counts come from the roster; a person fills one slot; unknown or mis-claiming signers do not count."""

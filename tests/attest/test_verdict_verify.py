@@ -82,8 +82,13 @@ CASES: list[Case] = [
     ("commit", _no_commit),
     ("subject", _artifact),
     ("scope", lambda k, t: (sealed(k, verdict(complete=False)), {})),
-    ("scope", lambda k, t: (sealed(k, dataclasses.replace(verdict(), source=dataclasses.replace(
-        verdict().source, dirty=True))), {})),
+    (
+        "scope",
+        lambda k, t: (
+            sealed(k, dataclasses.replace(verdict(), source=dataclasses.replace(verdict().source, dirty=True))),
+            {},
+        ),
+    ),
     ("policy", lambda k, t: (sealed(k), {"policy_digest": "sha256:" + "cd" * 32})),
     ("freshness", lambda k, t: (sealed(k), {"now": NOW + dt.timedelta(hours=25)})),
     ("freshness", lambda k, t: (sealed(k), {"max_age": dt.timedelta(minutes=30)})),
@@ -123,6 +128,12 @@ def test_required_signoffs_from_verdict_are_enforced(ec_key: keys.PrivateKey, tm
     from compliance_gate.attest.roster import load_roster
 
     data = sealed(ec_key, verdict(required_signoffs={"compliance": 1}))
-    ok = verify_verdict(data, expect(ec_key.public, roster=load_roster(roster),
-                                     approvals=(("a.json", approval(data, alice, "alice", "compliance")),)))
+    ok = verify_verdict(
+        data,
+        expect(
+            ec_key.public,
+            roster=load_roster(roster),
+            approvals=(("a.json", approval(data, alice, "alice", "compliance")),),
+        ),
+    )
     assert ok.signoffs == {"compliance": ("alice",)}

@@ -15,19 +15,37 @@ from compliance_gate.auditlog.canonical import record_hash
 def state_change(i: int) -> dict[str, Any]:
     """Keyword arguments of one payment state-change event."""
     return {
-        "category": "payment.state_change", "actor": "service:payments-api", "outcome": "success",
-        "target": f"payment:pay_{i}", "payment_id": f"pay_{i}", "source_event_id": f"evt_{i}",
-        "from_status": "authorized", "to_status": "succeeded", "amount": str(1000 + i), "currency": "EUR",
+        "category": "payment.state_change",
+        "actor": "service:payments-api",
+        "outcome": "success",
+        "target": f"payment:pay_{i}",
+        "payment_id": f"pay_{i}",
+        "source_event_id": f"evt_{i}",
+        "from_status": "authorized",
+        "to_status": "succeeded",
+        "amount": str(1000 + i),
+        "currency": "EUR",
     }
 
 
-def write_log(path: Path, n: int = 8, *, stream: str = "payments-api", key: bytes | None = None,
-              start: bool = True, stop: bool = True, extra: dict[str, Any] | None = None) -> Path:
+def write_log(
+    path: Path,
+    n: int = 8,
+    *,
+    stream: str = "payments-api",
+    key: bytes | None = None,
+    start: bool = True,
+    stop: bool = True,
+    extra: dict[str, Any] | None = None,
+) -> Path:
     """A log of `n` state changes framed by log.start / log.stop, written through structlog."""
     with path.open("a") as fh:
         chain = AuditChain(stream, origin="10.0.4.7", key=key)
-        log = structlog.wrap_logger(structlog.WriteLogger(fh), wrapper_class=structlog.BoundLogger, processors=[
-            structlog.processors.add_log_level, chain, structlog.processors.JSONRenderer()])
+        log = structlog.wrap_logger(
+            structlog.WriteLogger(fh),
+            wrapper_class=structlog.BoundLogger,
+            processors=[structlog.processors.add_log_level, chain, structlog.processors.JSONRenderer()],
+        )
         if start:
             log_started(log)
         for i in range(n):

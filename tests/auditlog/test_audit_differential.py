@@ -38,16 +38,36 @@ def _iban() -> str:
 
 
 LEAKS: list[tuple[str, Any]] = [
-    ("note", f"card {PAN} declined"), ("note", f"card {SPACED}"), ("note", "card 453201******0366"),
-    ("note", f"iban {_iban()}"), ("note", "ssn 536-22-8174"), ("ssn", "536228174"),
-    ("note", "mail alice.smith@corp-mail.io"), ("note", "AKIA" + "ABCDEFGHIJKLMNOP"),
-    ("jwt", "eyJ" + "a" * 10 + ".eyJ" + "b" * 10 + "." + "c" * 10), ("k", "-----BEGIN RSA PRIVATE KEY-----"),
-    ("password", SECRET), ("api_key", "****"), ("stripe_client_secret", SECRET), ("cvv", "123"),
-    ("card", {"pin_block": "x", "n": [{"track2": "y"}]}), ("gpio_pin", 4), ("amount_float", 12.5),
-    ("big", 2**60), ("Ünïcode_key", "x"), ("esc", 'quote " and \\u00e9 \u00e9'), ("ts", 1732179208123),
-    ("nested", [[{"password": SECRET}]]), ("note", "gh" + "p_" + "A" * 36), ("seq_like", 123456789),
-    ("note", "xox" + "b-1234567890abc"), ("token", "sk" + "_live_" + "a" * 20), ("pan_num", int(PAN)),
-    ("note", "tel 415-555-2671"), ("note", f"glued x{PAN}"), ("hash_note", "4" * 64),
+    ("note", f"card {PAN} declined"),
+    ("note", f"card {SPACED}"),
+    ("note", "card 453201******0366"),
+    ("note", f"iban {_iban()}"),
+    ("note", "ssn 536-22-8174"),
+    ("ssn", "536228174"),
+    ("note", "mail alice.smith@corp-mail.io"),
+    ("note", "AKIA" + "ABCDEFGHIJKLMNOP"),
+    ("jwt", "eyJ" + "a" * 10 + ".eyJ" + "b" * 10 + "." + "c" * 10),
+    ("k", "-----BEGIN RSA PRIVATE KEY-----"),
+    ("password", SECRET),
+    ("api_key", "****"),
+    ("stripe_client_secret", SECRET),
+    ("cvv", "123"),
+    ("card", {"pin_block": "x", "n": [{"track2": "y"}]}),
+    ("gpio_pin", 4),
+    ("amount_float", 12.5),
+    ("big", 2**60),
+    ("Ünïcode_key", "x"),
+    ("esc", 'quote " and \\u00e9 \u00e9'),
+    ("ts", 1732179208123),
+    ("nested", [[{"password": SECRET}]]),
+    ("note", "gh" + "p_" + "A" * 36),
+    ("seq_like", 123456789),
+    ("note", "xox" + "b-1234567890abc"),
+    ("token", "sk" + "_live_" + "a" * 20),
+    ("pan_num", int(PAN)),
+    ("note", "tel 415-555-2671"),
+    ("note", f"glued x{PAN}"),
+    ("hash_note", "4" * 64),
 ]
 
 
@@ -69,15 +89,32 @@ def _hash(rec: dict[str, Any], alg: str, key: bytes | None) -> str:
 def _records(rng: random.Random, n: int, stream: str) -> list[dict[str, Any]]:
     records = []
     for i in range(n):
-        cat = "log.start" if i == 0 else "log.stop" if i == n - 1 else rng.choice(
-            ["payment.state_change", "chd.access", "admin.action"])
+        cat = (
+            "log.start"
+            if i == 0
+            else "log.stop"
+            if i == n - 1
+            else rng.choice(["payment.state_change", "chd.access", "admin.action"])
+        )
         rec: dict[str, Any] = {
-            "event": "changed", "level": "info", "category": cat, "actor": f"user:u{i % 7}", "outcome": "success",
-            "origin": f"10.0.{i % 256}.1", "target": f"payment:pay_{i}",
-            "timestamp": f"2026-11-21T08:{i // 60 % 60:02d}:{i % 60:02d}.{i % 1000:03d}000Z"}
+            "event": "changed",
+            "level": "info",
+            "category": cat,
+            "actor": f"user:u{i % 7}",
+            "outcome": "success",
+            "origin": f"10.0.{i % 256}.1",
+            "target": f"payment:pay_{i}",
+            "timestamp": f"2026-11-21T08:{i // 60 % 60:02d}:{i % 60:02d}.{i % 1000:03d}000Z",
+        }
         if cat == "payment.state_change":
-            rec.update(payment_id=f"pay_{i % 40}", source_event_id=f"evt_{i % 50}", from_status="authorized",
-                       to_status="succeeded", amount=str(100 + i), currency="EUR")
+            rec.update(
+                payment_id=f"pay_{i % 40}",
+                source_event_id=f"evt_{i % 50}",
+                from_status="authorized",
+                to_status="succeeded",
+                amount=str(100 + i),
+                currency="EUR",
+            )
         if rng.random() < 0.15:
             key, value = rng.choice(LEAKS)
             rec[key] = copy.deepcopy(value)
@@ -92,8 +129,22 @@ def _tamper(rng: random.Random, records: list[dict[str, Any]]) -> None:
         if len(records) < 5:
             return
         i = rng.randrange(1, len(records) - 2)
-        kind = rng.choice(["edit", "delete", "swap", "move", "move_back", "duplicate", "fork", "alg", "hmac",
-                           "unchain", "reseal", "truncate"])
+        kind = rng.choice(
+            [
+                "edit",
+                "delete",
+                "swap",
+                "move",
+                "move_back",
+                "duplicate",
+                "fork",
+                "alg",
+                "hmac",
+                "unchain",
+                "reseal",
+                "truncate",
+            ]
+        )
         if kind == "edit":
             records[i]["outcome"] = "failure"
         elif kind == "delete":
@@ -130,8 +181,18 @@ def _write(rng: random.Random, path: Path, streams: list[list[dict[str, Any]]]) 
         compact = rng.random() < 0.5
         for rec in records:
             lines.append(orjson.dumps(rec).decode() if compact else json.dumps(rec))
-    junk = ["{broken " + PAN, "[1, 2]", "   ", "", "x" * 700, '"just a string"', '{"password": "' + SECRET + '"}',
-            "\t", '{"a": 1}\r', "AKIA" + "QWERTYUIOPASDFGH" + " in prose"]
+    junk = [
+        "{broken " + PAN,
+        "[1, 2]",
+        "   ",
+        "",
+        "x" * 700,
+        '"just a string"',
+        '{"password": "' + SECRET + '"}',
+        "\t",
+        '{"a": 1}\r',
+        "AKIA" + "QWERTYUIOPASDFGH" + " in prose",
+    ]
     for _ in range(rng.randrange(3, 9)):
         lines.insert(rng.randrange(len(lines) + 1), rng.choice(junk))
     path.write_text("\n".join(lines) + rng.choice(["\n", ""]))
@@ -143,18 +204,35 @@ def _config(rng: random.Random, streams: list[list[dict[str, Any]]], **extra: An
         chained = [r for r in records if isinstance(r.get("seq"), int) and "hash" in r and "stream" in r]
         if chained and rng.random() < 0.7:
             pick = rng.choice(chained)
-            pins[str(pick["stream"])] = {pick["seq"]: pick["hash"] if rng.random() < 0.6 else "0" * 64,
-                                         10**6: "f" * 64}
+            pins[str(pick["stream"])] = {pick["seq"]: pick["hash"] if rng.random() < 0.6 else "0" * 64, 10**6: "f" * 64}
     keyed = rng.random() < 0.3
-    return VerifyConfig(schema=RecordSchema(policies_dir() / "schemas/audit-record.schema.json"),
-                        key=KEY if keyed or rng.random() < 0.3 else None, require_keyed=keyed, pins=pins,
-                        pii_options=ScanOptions(), collect_state_changes=True, max_line_bytes=600,
-                        window=rng.choice([1, 8, 1024]), one_stream_per_file=rng.random() < 0.8, **extra)
+    return VerifyConfig(
+        schema=RecordSchema(policies_dir() / "schemas/audit-record.schema.json"),
+        key=KEY if keyed or rng.random() < 0.3 else None,
+        require_keyed=keyed,
+        pins=pins,
+        pii_options=ScanOptions(),
+        collect_state_changes=True,
+        max_line_bytes=600,
+        window=rng.choice([1, 8, 1024]),
+        one_stream_per_file=rng.random() < 0.8,
+        **extra,
+    )
 
 
 def _summary(report: Any) -> Any:
-    problems = sorted((p.rule, p.path, p.line, p.message, hashlib.sha256(p.content.encode()).hexdigest(),
-                       p.excerpt, json.dumps(dict(p.properties), sort_keys=True)) for p in report.problems)
+    problems = sorted(
+        (
+            p.rule,
+            p.path,
+            p.line,
+            p.message,
+            hashlib.sha256(p.content.encode()).hexdigest(),
+            p.excerpt,
+            json.dumps(dict(p.properties), sort_keys=True),
+        )
+        for p in report.problems
+    )
     streams = {name: (repr(v.stats), [repr(b) for b in v.breaks]) for name, v in report.streams.items()}
     states = {k: dataclasses.astuple(v) for k, v in report.state_changes.items()}
     return problems, streams, states, [dataclasses.astuple(f) for f in report.files], report.records
@@ -180,8 +258,12 @@ def _case(tmp_path: Path, seed: int) -> tuple[list[tuple[str, Path]], VerifyConf
             path.write_bytes(gzip.compress(path.read_bytes()))
         files.append((f"log{i}.jsonl", path))
     config = dataclasses.replace(
-        _config(rng, streams), max_line_bytes=rng.choice([600, 1 << 20]), secrets=rng.random() < 0.8,
-        require_start_stop=rng.random() < 0.8, collect_state_changes=rng.random() < 0.7)
+        _config(rng, streams),
+        max_line_bytes=rng.choice([600, 1 << 20]),
+        secrets=rng.random() < 0.8,
+        require_start_stop=rng.random() < 0.8,
+        collect_state_changes=rng.random() < 0.7,
+    )
     return files, config
 
 

@@ -80,8 +80,9 @@ CASES: list[tuple[str, Callable[[Records], None], bytes | None, set[str]]] = [
 
 
 @pytest.mark.parametrize(("name", "mutate", "key", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_tampering_is_classified(tmp_path: Path, name: str, mutate: Callable[[Records], None],
-                                 key: bytes | None, expected: set[str]) -> None:
+def test_tampering_is_classified(
+    tmp_path: Path, name: str, mutate: Callable[[Records], None], key: bytes | None, expected: set[str]
+) -> None:
     """Each tampering gives exactly its own rules (an unkeyed full re-seal needs a checkpoint)."""
     path = write_log(tmp_path / "a.jsonl", 10, key=key)
     records = read(path)

@@ -27,8 +27,10 @@ TRANSITIONS = [
 
 def test_complete_log_has_no_problems() -> None:
     """One matching record per transition gives nothing."""
-    records = {t.event_id: StateRecord(t.payment_id, t.from_state, t.to_state, f"audit.jsonl:{i}")
-               for i, t in enumerate(TRANSITIONS, 1)}
+    records = {
+        t.event_id: StateRecord(t.payment_id, t.from_state, t.to_state, f"audit.jsonl:{i}")
+        for i, t in enumerate(TRANSITIONS, 1)
+    }
     assert list(cross_check(TRANSITIONS, records)) == []
 
 

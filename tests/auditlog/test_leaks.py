@@ -25,7 +25,7 @@ def _scan(lines: list[str]) -> list[tuple[str, int]]:
 
 CORPUS = [
     ("pan in a field", f'{{"note": "card {PAN} declined"}}', "CG-PII-PAN"),
-    ("spaced pan", '{{"note": "{}"}}'.format(" ".join(PAN[i:i + 4] for i in range(0, 16, 4))), "CG-PII-PAN"),
+    ("spaced pan", '{{"note": "{}"}}'.format(" ".join(PAN[i : i + 4] for i in range(0, 16, 4))), "CG-PII-PAN"),
     ("cvv field", '{"cvv": "123"}', "CG-PII-SAD"),
     ("track field", f'{{"track2": ";{PAN[:6]}=2512?"}}', "CG-PII-SAD"),
     ("nested pin block", '{"card": {"pin_block": "x"}}', "CG-PII-SAD"),

@@ -54,8 +54,11 @@ def test_resumed_stream_continues_the_chain(tmp_path: Path) -> None:
     last = read(path)[-1]
     with path.open("a") as fh:
         chain = AuditChain("payments-api", origin="h", next_seq=last["seq"] + 1, prev_hash=last["hash"])
-        log = structlog.wrap_logger(structlog.WriteLogger(fh), wrapper_class=structlog.BoundLogger,
-                                    processors=[chain, structlog.processors.JSONRenderer()])
+        log = structlog.wrap_logger(
+            structlog.WriteLogger(fh),
+            wrapper_class=structlog.BoundLogger,
+            processors=[chain, structlog.processors.JSONRenderer()],
+        )
         log.info("payment status changed", **state_change(7))
         log.info("audit log stopped", category="log.stop", actor="system:x", outcome="success", target="audit-log")
     report = verify_logs([("a.jsonl", path)], _config())

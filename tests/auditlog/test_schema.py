@@ -44,8 +44,7 @@ VIOLATIONS = [
 
 
 @pytest.mark.parametrize(("name", "mutate", "where", "text"), VIOLATIONS, ids=[v[0] for v in VIOLATIONS])
-def test_each_violation_names_file_line_and_path(tmp_path: Path, name: str, mutate: Any, where: str,
-                                                 text: str) -> None:
+def test_each_violation_names_file_line_and_path(tmp_path: Path, name: str, mutate: Any, where: str, text: str) -> None:
     """A schema violation is one CG-AUDIT-SCHEMA finding with the record's line and JSON path."""
     path = write_log(tmp_path / "a.jsonl", 3)
     records = read(path)
@@ -65,10 +64,20 @@ def test_structlog_renderer_keys_are_accepted() -> None:
 
 def read_one() -> dict[str, Any]:
     return {
-        "event": "admin changed role", "level": "warning", "timestamp": "2026-11-21T08:33:28.123456Z",
-        "category": "admin.action", "actor": "user:alice", "outcome": "success", "origin": "10.0.0.9",
-        "target": "role:refund-approver", "logger": "admin", "stream": "admin", "seq": 3,
-        "prev_hash": "0" * 64, "hash_alg": "sha256", "hash": "1" * 64,
+        "event": "admin changed role",
+        "level": "warning",
+        "timestamp": "2026-11-21T08:33:28.123456Z",
+        "category": "admin.action",
+        "actor": "user:alice",
+        "outcome": "success",
+        "origin": "10.0.0.9",
+        "target": "role:refund-approver",
+        "logger": "admin",
+        "stream": "admin",
+        "seq": 3,
+        "prev_hash": "0" * 64,
+        "hash_alg": "sha256",
+        "hash": "1" * 64,
     }
 
 

@@ -90,8 +90,9 @@ BAD = [
 
 
 @pytest.mark.parametrize(("name", "spoil", "rule", "line", "extra"), BAD, ids=[b[0] for b in BAD])
-def test_bad_input_is_a_located_finding(root: Path, name: str, spoil: Any, rule: str, line: int,
-                                        extra: dict[str, Any]) -> None:
+def test_bad_input_is_a_located_finding(
+    root: Path, name: str, spoil: Any, rule: str, line: int, extra: dict[str, Any]
+) -> None:
     """Each kind of bad input is a blocking finding with file and line; the check never passes."""
     spoil(root)
     res = result(root, **extra)
@@ -145,8 +146,16 @@ def test_run_with_a_hand_built_context(root: Path) -> None:
     del records[3]
     write(root / "audit" / "api.jsonl", records)
     pol = policy({"logs": ["audit/api.jsonl"]})
-    ctx = CheckContext("audit-log", AuditLogOptions(logs=("audit/api.jsonl",)), pol,
-                       open_workspace(root, PathRules()), (), Fingerprinter(), None, Severity.HIGH)  # type: ignore[arg-type]
+    ctx = CheckContext(
+        "audit-log",
+        AuditLogOptions(logs=("audit/api.jsonl",)),
+        pol,
+        open_workspace(root, PathRules()),
+        (),
+        Fingerprinter(),
+        None,
+        Severity.HIGH,
+    )  # type: ignore[arg-type]
     out = run(ctx)
     assert {f.rule for f in out.findings} == {"CG-AUDIT-GAP", "CG-AUDIT-UNVERIFIABLE"}
     assert all(len(f.fingerprint) == 32 for f in out.findings) and out.errors == ()
@@ -157,15 +166,25 @@ def _replayed_repo(tmp_path: Path) -> tuple[Path, list[Any]]:
     from compliance_gate.replay.transitions import replay_transitions
 
     events = [
-        {"event_id": f"{pid}-{i}", "payment_id": pid, "type": etype, "occurred_at": f"2026-01-01T00:00:{off:02d}Z",
-         "partition": 0, "offset": off, "currency": "USD", "amount": "10.00"}
+        {
+            "event_id": f"{pid}-{i}",
+            "payment_id": pid,
+            "type": etype,
+            "occurred_at": f"2026-01-01T00:00:{off:02d}Z",
+            "partition": 0,
+            "offset": off,
+            "currency": "USD",
+            "amount": "10.00",
+        }
         for pid, base in (("p1", 0), ("p2", 3))
         for i, (etype, off) in enumerate(
-            (("payment.created", base), ("payment.authorized", base + 1), ("payment.captured", base + 2)), 1)
+            (("payment.created", base), ("payment.authorized", base + 1), ("payment.captured", base + 2)), 1
+        )
     ]
     (tmp_path / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
-    (tmp_path / "report.csv").write_text("payment_id,status,amount,currency\np1,completed,10.00,USD\n"
-                                          "p2,completed,10.00,USD\n")
+    (tmp_path / "report.csv").write_text(
+        "payment_id,status,amount,currency\np1,completed,10.00,USD\np2,completed,10.00,USD\n"
+    )
     replay = parse_policy(json.dumps({"version": 1, "checks": {"replay": _replay_section()}}), "p.yaml")
     return tmp_path, list(replay_transitions(replay.checks["replay"].options, tmp_path))
 
@@ -184,17 +203,36 @@ def test_completeness_against_replayed_events(tmp_path: Path) -> None:
     assert len(transitions) == 6
     (root / "audit").mkdir()
     with (root / "audit" / "api.jsonl").open("w") as fh:
-        log = structlog.wrap_logger(structlog.WriteLogger(fh), wrapper_class=structlog.BoundLogger, processors=[
-            AuditChain("api", origin="h"), structlog.processors.JSONRenderer()])
+        log = structlog.wrap_logger(
+            structlog.WriteLogger(fh),
+            wrapper_class=structlog.BoundLogger,
+            processors=[AuditChain("api", origin="h"), structlog.processors.JSONRenderer()],
+        )
         log_started(log)
         for t in transitions[1:]:  # the first state change has no record
             to = "failed" if t.event_id == "p2-3" else t.to_state  # one record contradicts the replay
-            log.info("status", category="payment.state_change", actor="service:api", outcome="success",
-                     target=f"payment:{t.payment_id}", payment_id=t.payment_id, source_event_id=t.event_id,
-                     from_status=t.from_state, to_status=to)
-        log.info("status", category="payment.state_change", actor="service:api", outcome="success",
-                 target="payment:p9", payment_id="p9", source_event_id="p9-1", from_status=None,
-                 to_status="created")
+            log.info(
+                "status",
+                category="payment.state_change",
+                actor="service:api",
+                outcome="success",
+                target=f"payment:{t.payment_id}",
+                payment_id=t.payment_id,
+                source_event_id=t.event_id,
+                from_status=t.from_state,
+                to_status=to,
+            )
+        log.info(
+            "status",
+            category="payment.state_change",
+            actor="service:api",
+            outcome="success",
+            target="payment:p9",
+            payment_id="p9",
+            source_event_id="p9-1",
+            from_status=None,
+            to_status="created",
+        )
         log_stopped(log)
     section = {"audit-log": {"logs": ["audit/api.jsonl"]}, "replay": _replay_section()}
     pol = parse_policy(json.dumps({"version": 1, "checks": section}), "p.yaml")

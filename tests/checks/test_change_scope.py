@@ -27,13 +27,17 @@ signoff:
 @pytest.fixture
 def released(repo: Path) -> Path:
     """A repository with a base commit on `main` and a `release` branch checked out."""
-    commit(repo, {
-        "README.md": "hello\n",
-        "src/payments/charge.py": "x = 1\n",
-        "src/ledger/book.py": "y = 1\n",
-        "db/migrations/0001_init.sql": "create table t (id int);\n",
-        ".github/workflows/ci.yml": "on: push\n",
-    }, "base")
+    commit(
+        repo,
+        {
+            "README.md": "hello\n",
+            "src/payments/charge.py": "x = 1\n",
+            "src/ledger/book.py": "y = 1\n",
+            "db/migrations/0001_init.sql": "create table t (id int);\n",
+            ".github/workflows/ci.yml": "on: push\n",
+        },
+        "base",
+    )
     git(repo, "checkout", "-q", "-b", "release")
     return repo
 
@@ -50,11 +54,17 @@ def _scope(repo: Path, policy_text: str = RULES, **kwargs):  # type: ignore[no-u
     [
         ({"README.md": "changed\n"}, {}, set()),
         ({"src/payments/charge.py": "x = 2\n"}, {"compliance": 1}, {"payments-code"}),
-        ({"src/payments/refund.py": "new\n", "db/migrations/0002_add.sql": "alter table t;\n"},
-         {"compliance": 1, "dba": 1}, {"payments-code", "migrations"}),
+        (
+            {"src/payments/refund.py": "new\n", "db/migrations/0002_add.sql": "alter table t;\n"},
+            {"compliance": 1, "dba": 1},
+            {"payments-code", "migrations"},
+        ),
         ({".github/workflows/ci.yml": "on: [push, pull_request]\n"}, {"security": 1}, {"ci-config"}),
-        ({"src/ledger/book.py": "y = 2\n", "src/payments/charge.py": "x = 3\n"}, {"compliance": 2},
-         {"payments-code", "two-reviewers"}),
+        (
+            {"src/ledger/book.py": "y = 2\n", "src/payments/charge.py": "x = 3\n"},
+            {"compliance": 2},
+            {"payments-code", "two-reviewers"},
+        ),
     ],
     ids=["unrelated", "payments", "payments+migration", "ci", "highest-count-wins"],
 )
@@ -125,5 +135,8 @@ def test_unknown_option_is_a_policy_error() -> None:
     from compliance_gate.errors import PolicyError
 
     with pytest.raises(PolicyError, match=r"p.yaml:4 checks.change-scope.rules.0.requires: unknown key"):
-        parse_policy("version: 1\nchecks:\n  change-scope:\n    rules: [{name: a, paths: [x], require: {a: 1}, "
-                     "requires: {b: 1}}]\n", "p.yaml")
+        parse_policy(
+            "version: 1\nchecks:\n  change-scope:\n    rules: [{name: a, paths: [x], require: {a: 1}, "
+            "requires: {b: 1}}]\n",
+            "p.yaml",
+        )

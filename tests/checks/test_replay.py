@@ -56,7 +56,5 @@ def test_bundled_example_has_exactly_the_planted_break() -> None:
     policy = load_policy(example / "policies" / "compliance-gate.yaml")
     result = run_check("replay", policy, example, use_cache=False)
     assert result.status is Status.FAILED, result.error
-    assert [(f.rule, f.properties["payment_id"]) for f in result.findings] == [
-        ("CG-REC-REPORT-BEHIND", "pay_00000005")
-    ]
+    assert [(f.rule, f.properties["payment_id"]) for f in result.findings] == [("CG-REC-REPORT-BEHIND", "pay_00000005")]
     assert result.findings[0].properties["report"]["status"] == "pending"

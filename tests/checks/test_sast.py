@@ -34,7 +34,7 @@ def test_syntax_error_makes_the_check_error(repo: Path) -> None:
     result = scan(repo)
     assert result.status is Status.ERROR
     assert result.error is not None and result.error.startswith("pkg/broken.py:1: bandit cannot parse")
-    verdict = run(parse_policy('version: 1\nchecks:\n  sast: {}\n'), repo, use_cache=False)
+    verdict = run(parse_policy("version: 1\nchecks:\n  sast: {}\n"), repo, use_cache=False)
     assert verdict.verdict is Outcome.ERROR
 
 
@@ -46,8 +46,9 @@ def test_syntax_error_makes_the_check_error(repo: Path) -> None:
         ("require-reason", {("a.py", 3, "B602"), ("a.py", 4, "B602")}, {2}, Status.FAILED),
     ],
 )
-def test_nosec_policy_end_to_end(repo: Path, mode: str, findings: set[tuple[str, int, str]], waived: set[int],
-                                 status: Status) -> None:
+def test_nosec_policy_end_to_end(
+    repo: Path, mode: str, findings: set[tuple[str, int, str]], waived: set[int], status: Status
+) -> None:
     """`# nosec` is honoured, refused, or honoured only with a reason; waived ones are listed."""
     commit(repo, {"a.py": NOSEC_FILE})
     result = scan(repo, tests=["B602"], nosec=mode)
@@ -67,8 +68,7 @@ def test_assert_allowed_under_tests_only(repo: Path) -> None:
 
 def test_findings_carry_rule_cwe_severity_confidence_location(repo: Path) -> None:
     """A finding has the test id as rule, CWE, severity, confidence, line and column, and no snippet."""
-    commit(repo, {"pay.py": "import logging\nlog = logging.getLogger()\n\ndef f(pan):\n"
-                            "    log.info('pan %s', pan)\n"})
+    commit(repo, {"pay.py": "import logging\nlog = logging.getLogger()\n\ndef f(pan):\n    log.info('pan %s', pan)\n"})
     (finding,) = scan(repo).findings
     assert (finding.rule, finding.severity.value, finding.line, finding.column) == ("B903", "high", 5, 5)
     assert finding.properties["cwe"] == "CWE-532"
@@ -94,10 +94,9 @@ def test_no_sensitive_value_reaches_the_verdict(repo: Path) -> None:
     """A hardcoded password and a PAN in a log call are reported without the values anywhere."""
     password = "Vq7" + "-".join(["kx", "prod", "93z"]) + "Lm2"
     pan = luhn_pan("4", 16)
-    grouped = " ".join(pan[i:i + 4] for i in range(0, 16, 4))
-    commit(repo, {"svc.py": f'import logging\npassword = "{password}"\n'
-                            f'logging.warning("declined {grouped}")\n'})
-    verdict = run(parse_policy('version: 1\nchecks:\n  sast: {}\n'), repo, use_cache=False)
+    grouped = " ".join(pan[i : i + 4] for i in range(0, 16, 4))
+    commit(repo, {"svc.py": f'import logging\npassword = "{password}"\nlogging.warning("declined {grouped}")\n'})
+    verdict = run(parse_policy("version: 1\nchecks:\n  sast: {}\n"), repo, use_cache=False)
     rules = {f.rule for f in verdict.checks[0].findings}
     assert {"B105", "B903"} <= rules
     blob = json.dumps(serialize.verdict_to_dict(verdict))

@@ -41,12 +41,15 @@ def test_keyed_chain_needs_its_key(tmp_path: Path, keys: tuple[Path, Path], monk
     assert main(["audit-checkpoint", str(log), "--key", str(keys[0]), "--out", str(out)]) == 2
     assert not out.exists()
     monkeypatch.setenv("CHAIN_KEY", "k" * 20)
-    assert main(["audit-checkpoint", str(log), "--key", str(keys[0]), "--out", str(out),
-                 "--chain-key-env", "CHAIN_KEY"]) == 0
+    assert (
+        main(["audit-checkpoint", str(log), "--key", str(keys[0]), "--out", str(out), "--chain-key-env", "CHAIN_KEY"])
+        == 0
+    )
 
 
-def test_refuses_a_broken_log_and_an_existing_file(tmp_path: Path, keys: tuple[Path, Path],
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_refuses_a_broken_log_and_an_existing_file(
+    tmp_path: Path, keys: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     """An edited log is not blessed (exit 2, names file and line); --out is never overwritten silently."""
     log = write_log(tmp_path / "a.jsonl", 3)
     records = read(log)
@@ -56,5 +59,7 @@ def test_refuses_a_broken_log_and_an_existing_file(tmp_path: Path, keys: tuple[P
     assert main(["audit-checkpoint", str(log), "--key", str(keys[0]), "--out", str(out)]) == 2
     assert "a.jsonl:3 CG-AUDIT-EDITED" in capsys.readouterr().err and not out.exists()
     out.write_text("x")
-    assert main(["audit-checkpoint", str(write_log(tmp_path / "b.jsonl", 1)), "--key", str(keys[0]),
-                 "--out", str(out)]) == 2
+    assert (
+        main(["audit-checkpoint", str(write_log(tmp_path / "b.jsonl", 1)), "--key", str(keys[0]), "--out", str(out)])
+        == 2
+    )

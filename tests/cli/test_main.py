@@ -61,9 +61,7 @@ def test_json_format_prints_the_verdict(example: Path, capsys: pytest.CaptureFix
         (["run", "--format", "xml", "."], "--format 'xml': expected"),
     ],
 )
-def test_usage_errors_exit_2_with_one_line(
-    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_usage_errors_exit_2_with_one_line(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Unusable arguments exit 2 with one clear line and no traceback."""
     code, _, err = run_cli(capsys, *argv)
     assert code == 2

@@ -21,12 +21,33 @@ def test_replay_command_matches_the_check(tmp_path: Path, faults: dict[str, int]
     """The command exits 0 or 1 and its findings and metrics equal the check's."""
     g = gen.generate(tmp_path, payments=40, faults=faults)
     out_file = tmp_path / "out.json"
-    rc = main(["replay", "--events", str(g.events), "--reported", str(g.report), "--settlement", str(g.settlement),
-               "--as-of", g.as_of, "--root", str(tmp_path), "--out", str(out_file)])
+    rc = main(
+        [
+            "replay",
+            "--events",
+            str(g.events),
+            "--reported",
+            str(g.report),
+            "--settlement",
+            str(g.settlement),
+            "--as-of",
+            g.as_of,
+            "--root",
+            str(tmp_path),
+            "--out",
+            str(out_file),
+        ]
+    )
     assert rc == code
     report = json.loads(out_file.read_text())
-    check = run_check(tmp_path, {"events": {"path": str(g.events)}, "settlement": {"path": str(g.settlement)},
-                                 "reported": {"path": str(g.report), "as_of": g.as_of}})
+    check = run_check(
+        tmp_path,
+        {
+            "events": {"path": str(g.events)},
+            "settlement": {"path": str(g.settlement)},
+            "reported": {"path": str(g.report), "as_of": g.as_of},
+        },
+    )
     assert [f["fingerprint"] for f in report["findings"]] == [f.fingerprint for f in check.findings]
     assert report["metrics"] == json.loads(json.dumps(check.metrics))
 
@@ -34,8 +55,17 @@ def test_replay_command_matches_the_check(tmp_path: Path, faults: dict[str, int]
 def test_replay_command_sqlite_url_and_unreadable_input(tmp_path: Path) -> None:
     """A SQLite URL works as --reported; a broken events line exits 3 (could not evaluate)."""
     g = gen.generate(tmp_path, payments=20, faults={}, report_format="sqlite")
-    args = ["replay", "--events", str(g.events), "--reported", f"sqlite:///{g.report}", "--as-of", g.as_of,
-            "--out", str(tmp_path / "o.json")]
+    args = [
+        "replay",
+        "--events",
+        str(g.events),
+        "--reported",
+        f"sqlite:///{g.report}",
+        "--as-of",
+        g.as_of,
+        "--out",
+        str(tmp_path / "o.json"),
+    ]
     assert main(args) == 0
     with open(g.events, "a") as fh:
         fh.write("{broken\n")

@@ -46,18 +46,22 @@ def test_markdown_to_stdout_names_verdict_and_provenance(saved: Path, capsys: py
     assert "Unsigned verdict (verdict.json)" in out
 
 
-@pytest.mark.parametrize(("content", "args", "message"), [
-    (None, [], "cannot read the verdict"),
-    (b"not json", [], "not JSON"),
-    (b'{"schema": "compliance-gate/verdict/v1"}', [], "not a compliance-gate verdict"),
-    (b"[1, 2]", [], "not a compliance-gate verdict"),
-    (b"{}", ["--format", "pdf"], "--format 'pdf'"),
-    (b"{}", ["--format", "html,sarif"], "exactly one --format"),
-    (b'{"verdict": "PASS"}', ["--key", "k.pem"], "no signature to verify"),
-    (b'{"payloadType": "x", "payload": "%%%", "signatures": [{"sig": "AA=="}]}', [], "not valid base64"),
-])
-def test_bad_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None,
-                                      args: list[str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        (None, [], "cannot read the verdict"),
+        (b"not json", [], "not JSON"),
+        (b'{"schema": "compliance-gate/verdict/v1"}', [], "not a compliance-gate verdict"),
+        (b"[1, 2]", [], "not a compliance-gate verdict"),
+        (b"{}", ["--format", "pdf"], "--format 'pdf'"),
+        (b"{}", ["--format", "html,sarif"], "exactly one --format"),
+        (b'{"verdict": "PASS"}', ["--key", "k.pem"], "no signature to verify"),
+        (b'{"payloadType": "x", "payload": "%%%", "signatures": [{"sig": "AA=="}]}', [], "not valid base64"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None, args: list[str], message: str
+) -> None:
     """Unusable input exits 2 with one line naming the problem, never a traceback."""
     path = tmp_path / "v.json"
     if content is not None:
@@ -73,8 +77,9 @@ def _envelope(saved: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
     from compliance_gate.attest.statement import PAYLOAD_TYPE, VERDICT_PREDICATE, Statement, Subject
 
     predicate = json.loads(saved.read_text())
-    statement = Statement((Subject("repo", {"gitCommit": predicate["source"]["commit"]}),), VERDICT_PREDICATE,
-                          predicate)
+    statement = Statement(
+        (Subject("repo", {"gitCommit": predicate["source"]["commit"]}),), VERDICT_PREDICATE, predicate
+    )
     key, other = keys.generate(), keys.generate()
     env = tmp_path / "verdict.dsse.json"
     env.write_bytes(dsse.sign(statement.encode(), PAYLOAD_TYPE, [key]).to_json())
@@ -83,8 +88,9 @@ def _envelope(saved: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
     return env, good, bad
 
 
-def test_envelope_without_key_is_rendered_and_flagged(saved: Path, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_envelope_without_key_is_rendered_and_flagged(
+    saved: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """An envelope renders without verification, and the report says the signature was not checked."""
     env, _, _ = _envelope(saved, tmp_path)
     assert main(["report", str(env), "--format", "markdown"]) == 0

@@ -30,11 +30,25 @@ def release(repo: Path, tmp_path: Path) -> dict[str, Path | str]:
     (tmp_path / "policy.yaml").write_text(POLICY)
     assert main(["keygen", "--out", str(tmp_path / "gate")]) == 0
     out = tmp_path / "out"
-    code = main(["run", str(repo), "--since", "main", "--policy", str(tmp_path / "policy.yaml"),
-                 "--sign-key", str(tmp_path / "gate.key"), "--out", str(out), "--no-cache", "--format", "json"])
+    code = main(
+        [
+            "run",
+            str(repo),
+            "--since",
+            "main",
+            "--policy",
+            str(tmp_path / "policy.yaml"),
+            "--sign-key",
+            str(tmp_path / "gate.key"),
+            "--out",
+            str(out),
+            "--no-cache",
+            "--format",
+            "json",
+        ]
+    )
     assert code == 0
-    return {"tmp": tmp_path, "repo": repo, "head": head, "env": out / "verdict.dsse.json",
-            "pub": tmp_path / "gate.pub"}
+    return {"tmp": tmp_path, "repo": repo, "head": head, "env": out / "verdict.dsse.json", "pub": tmp_path / "gate.pub"}
 
 
 def _verify(r: dict[str, Path | str], *extra: str) -> int:
@@ -55,8 +69,9 @@ def test_keygen_prints_keyid_and_protects_the_key(tmp_path: Path, capsys: pytest
     assert main(["keygen", "--out", str(tmp_path / "k")]) == 2
 
 
-def test_signed_run_then_signoff_then_verify(release: dict[str, Path | str],
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_signed_run_then_signoff_then_verify(
+    release: dict[str, Path | str], capsys: pytest.CaptureFixture[str]
+) -> None:
     """The payments change needs a compliance sign-off; with it from the roster, verify exits 0."""
     tmp = Path(release["tmp"])
     assert json.loads(Path(release["env"]).read_text())["payloadType"] == "application/vnd.in-toto+json"
@@ -64,29 +79,77 @@ def test_signed_run_then_signoff_then_verify(release: dict[str, Path | str],
     assert "signoffs: sign-offs are required (compliance=1)" in _one_line_error(capsys)
     assert main(["keygen", "--out", str(tmp / "alice")]) == 0
     (tmp / "roster.yaml").write_text("version: 1\npeople:\n  alice:\n    roles: [compliance]\n    keys: [alice.pub]\n")
-    assert main(["sign-off", str(release["env"]), "--key", str(tmp / "alice.key"), "--as", "alice",
-                 "--role", "compliance", "--comment", "reviewed", "--out", str(tmp / "approvals" / "alice.json"),
-                 "--verdict-key", str(release["pub"])]) == 0
+    assert (
+        main(
+            [
+                "sign-off",
+                str(release["env"]),
+                "--key",
+                str(tmp / "alice.key"),
+                "--as",
+                "alice",
+                "--role",
+                "compliance",
+                "--comment",
+                "reviewed",
+                "--out",
+                str(tmp / "approvals" / "alice.json"),
+                "--verdict-key",
+                str(release["pub"]),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     args = ["--roster", str(tmp / "roster.yaml"), "--approvals", str(tmp / "approvals")]
     assert _verify(release, *args, "--max-age", "1h") == 0
     assert "verified: signed PASS for commit" in capsys.readouterr().out
     assert _verify(release, *args, "--require", "legal=1") == 4
     assert "signoffs: legal needs 1, has 0" in _one_line_error(capsys)
-    assert main(["sign-off", str(release["env"]), "--key", str(tmp / "alice.key"), "--as", "alice",
-                 "--role", "compliance", "--reject", "--out", str(tmp / "approvals" / "veto.json")]) == 0
+    assert (
+        main(
+            [
+                "sign-off",
+                str(release["env"]),
+                "--key",
+                str(tmp / "alice.key"),
+                "--as",
+                "alice",
+                "--role",
+                "compliance",
+                "--reject",
+                "--out",
+                str(tmp / "approvals" / "veto.json"),
+            ]
+        )
+        == 0
+    )
     assert _verify(release, *args) == 4
     assert "rejected by alice" in _one_line_error(capsys)
 
 
-def test_signing_key_from_the_environment(release: dict[str, Path | str], monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_signing_key_from_the_environment(
+    release: dict[str, Path | str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """With no --sign-key, the PEM in the policy's key_env variable signs the verdict."""
     tmp = Path(release["tmp"])
     monkeypatch.setenv("COMPLIANCE_GATE_SIGNING_KEY", (tmp / "gate.key").read_text())
     out = tmp / "out-env"
-    main(["run", str(release["repo"]), "--since", "main", "--policy", str(tmp / "policy.yaml"), "--out", str(out),
-          "--no-cache", "--format", "json"])
+    main(
+        [
+            "run",
+            str(release["repo"]),
+            "--since",
+            "main",
+            "--policy",
+            str(tmp / "policy.yaml"),
+            "--out",
+            str(out),
+            "--no-cache",
+            "--format",
+            "json",
+        ]
+    )
     release = {**release, "env": out / "verdict.dsse.json"}
     capsys.readouterr()
     assert _verify(release) == 4
@@ -97,10 +160,22 @@ def test_signing_key_from_the_environment(release: dict[str, Path | str], monkey
     ("mutate", "code", "message"),
     [
         (lambda r, t: {"env": _write(t / "bad.json", b"{]")}, 4, "envelope: "),
-        (lambda r, t: {"env": _edit(r["env"], t, lambda d: {**d, "payload": d["payload"][:-3] + "@@@"})}, 4,
-         "payload: not valid base64"),
-        (lambda r, t: {"env": _edit(r["env"], t, lambda d: {**d, "signatures": [
-            {**d["signatures"][0], "sig": d["signatures"][0]["sig"][:40]}]})}, 4, "signature: "),
+        (
+            lambda r, t: {"env": _edit(r["env"], t, lambda d: {**d, "payload": d["payload"][:-3] + "@@@"})},
+            4,
+            "payload: not valid base64",
+        ),
+        (
+            lambda r, t: {
+                "env": _edit(
+                    r["env"],
+                    t,
+                    lambda d: {**d, "signatures": [{**d["signatures"][0], "sig": d["signatures"][0]["sig"][:40]}]},
+                )
+            },
+            4,
+            "signature: ",
+        ),
         (lambda r, t: {"head": "f" * 40}, 4, "commit: the verdict is for commit"),
         (lambda r, t: {"head": "HEAD"}, 2, "--commit 'HEAD': give the full"),
         (lambda r, t: {"env": t / "missing.json"}, 2, "cannot read the envelope"),
@@ -109,36 +184,71 @@ def test_signing_key_from_the_environment(release: dict[str, Path | str], monkey
     ],
     ids=["not-json", "bad-base64", "truncated-sig", "other-commit", "short-commit", "missing", "rsa-key", "junk-key"],
 )
-def test_bad_input(release: dict[str, Path | str], capsys: pytest.CaptureFixture[str], mutate, code: int,  # type: ignore[no-untyped-def]
-                   message: str) -> None:
+def test_bad_input(
+    release: dict[str, Path | str],
+    capsys: pytest.CaptureFixture[str],
+    mutate,
+    code: int,  # type: ignore[no-untyped-def]
+    message: str,
+) -> None:
     """Each bad input gives its exit code and one line naming the problem, never a traceback."""
     capsys.readouterr()
     assert _verify({**release, **mutate(release, Path(release["tmp"]))}) == code
     assert message in _one_line_error(capsys)
 
 
-def test_encrypted_key_without_passphrase(release: dict[str, Path | str], capsys: pytest.CaptureFixture[str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_encrypted_key_without_passphrase(
+    release: dict[str, Path | str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """sign-off with an encrypted key and no passphrase exits 2 with one line."""
     tmp = Path(release["tmp"])
     monkeypatch.setenv("MY_PASS", "s3cret-passphrase")
     assert main(["keygen", "--out", str(tmp / "enc"), "--passphrase-env", "MY_PASS"]) == 0
     capsys.readouterr()
-    code = main(["sign-off", str(release["env"]), "--key", str(tmp / "enc.key"), "--as", "a", "--role", "legal",
-                 "--out", str(tmp / "a.json")])
+    code = main(
+        [
+            "sign-off",
+            str(release["env"]),
+            "--key",
+            str(tmp / "enc.key"),
+            "--as",
+            "a",
+            "--role",
+            "legal",
+            "--out",
+            str(tmp / "a.json"),
+        ]
+    )
     assert code == 2 and "encrypted; provide its passphrase" in _one_line_error(capsys)
     monkeypatch.setenv("COMPLIANCE_GATE_KEY_PASSPHRASE", "s3cret-passphrase")
-    assert main(["sign-off", str(release["env"]), "--key", str(tmp / "enc.key"), "--as", "a", "--role", "legal",
-                 "--out", str(tmp / "a.json")]) == 0
+    assert (
+        main(
+            [
+                "sign-off",
+                str(release["env"]),
+                "--key",
+                str(tmp / "enc.key"),
+                "--as",
+                "a",
+                "--role",
+                "legal",
+                "--out",
+                str(tmp / "a.json"),
+            ]
+        )
+        == 0
+    )
 
 
-def test_duplicate_roster_key_is_a_usage_error(release: dict[str, Path | str],
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_duplicate_roster_key_is_a_usage_error(
+    release: dict[str, Path | str], capsys: pytest.CaptureFixture[str]
+) -> None:
     """A roster listing one key for two people makes verify exit 2."""
     tmp = Path(release["tmp"])
     (tmp / "approvals").mkdir()
-    (tmp / "roster.yaml").write_text("version: 1\npeople:\n  a: {roles: [x], keys: [gate.pub]}\n"
-                                     "  b: {roles: [y], keys: [gate.pub]}\n")
+    (tmp / "roster.yaml").write_text(
+        "version: 1\npeople:\n  a: {roles: [x], keys: [gate.pub]}\n  b: {roles: [y], keys: [gate.pub]}\n"
+    )
     capsys.readouterr()
     assert _verify(release, "--roster", str(tmp / "roster.yaml"), "--approvals", str(tmp / "approvals")) == 2
     assert "duplicate key" in _one_line_error(capsys)
@@ -157,5 +267,8 @@ def _rsa_pub() -> bytes:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    return rsa.generate_private_key(65537, 2048).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return (
+        rsa.generate_private_key(65537, 2048)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )

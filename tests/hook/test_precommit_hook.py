@@ -42,9 +42,16 @@ def env(tmp_path: Path) -> dict[str, str]:
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     bindir = str(Path(sys.executable).parent)
-    return {**os.environ, **ENV, "HOME": str(tmp_path / "home"), "PRE_COMMIT_HOME": str(tmp_path / "pc"),
-            "PRE_COMMIT_COLOR": "never", "NO_COLOR": "1", "COMPLIANCE_GATE_SIGNING_KEY": "",
-            "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
+    return {
+        **os.environ,
+        **ENV,
+        "HOME": str(tmp_path / "home"),
+        "PRE_COMMIT_HOME": str(tmp_path / "pc"),
+        "PRE_COMMIT_COLOR": "never",
+        "NO_COLOR": "1",
+        "COMPLIANCE_GATE_SIGNING_KEY": "",
+        "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
+    }
 
 
 def repository(tmp_path: Path) -> Path:
@@ -73,8 +80,9 @@ def local_config(root: Path) -> None:
 
 
 def pre_commit(root: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args], cwd=root, env=env, capture_output=True, text=True, timeout=900
+    )
 
 
 @pytest.mark.slow
@@ -125,8 +133,10 @@ def test_installed_hook_blocks_git_commit(tmp_path: Path, env: dict[str, str]) -
     root = repository(tmp_path)
     local_config(root)
     assert pre_commit(root, env, "install").returncode == 0
-    stage(root, {".pre-commit-config.yaml": (root / ".pre-commit-config.yaml").read_text(),
-                 "app/pay.py": f"CARD = '{PAN}'\n"})
+    stage(
+        root,
+        {".pre-commit-config.yaml": (root / ".pre-commit-config.yaml").read_text(), "app/pay.py": f"CARD = '{PAN}'\n"},
+    )
     before = git(root, "rev-parse", "HEAD")
     done = subprocess.run(["git", "commit", "-q", "-m", "card"], cwd=root, env=env, capture_output=True, text=True)
     assert done.returncode != 0

@@ -12,8 +12,15 @@ from compliance_gate.render import github
 
 
 def hostile_verdict(verdict: Verdict) -> Verdict:
-    bad = Finding("pii", "CG-PII-PAN", Severity.HIGH, HOSTILE + "\r\n::set-output name=verdict::PASS",
-                  "a,b:c\n::error::x.py", 3, 2)
+    bad = Finding(
+        "pii",
+        "CG-PII-PAN",
+        Severity.HIGH,
+        HOSTILE + "\r\n::set-output name=verdict::PASS",
+        "a,b:c\n::error::x.py",
+        3,
+        2,
+    )
     return replace(verdict, checks=(replace(verdict.checks[0], findings=(bad,)),))
 
 
@@ -28,9 +35,15 @@ def test_scanned_text_cannot_start_a_workflow_command(verdict: Verdict) -> None:
     assert "%0D%0A::set-output" in first and "%250A" in first
 
 
-@pytest.mark.parametrize(("raw", "data", "prop"), [
-    ("100%", "100%25", "100%25"), ("a\nb", "a%0Ab", "a%0Ab"), ("a:b,c", "a:b,c", "a%3Ab%2Cc"), ("\r", "%0D", "%0D"),
-])
+@pytest.mark.parametrize(
+    ("raw", "data", "prop"),
+    [
+        ("100%", "100%25", "100%25"),
+        ("a\nb", "a%0Ab", "a%0Ab"),
+        ("a:b,c", "a:b,c", "a%3Ab%2Cc"),
+        ("\r", "%0D", "%0D"),
+    ],
+)
 def test_escaping_rules(raw: str, data: str, prop: str) -> None:
     """Message data escapes %, CR, LF; properties also escape : and ,."""
     assert github.escape_data(raw) == data

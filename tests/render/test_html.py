@@ -57,19 +57,39 @@ def test_hostile_text_is_escaped(verdict: Verdict) -> None:
     assert "<script>" not in doc
 
 
-@pytest.mark.parametrize("needle", [
-    "Verdict: FAIL", "c0ffee" * 10 + "abcd", "bandit 1.9.4", "detect-secrets 1.5.0", "9f" * 20,
-    "453971******0006", "W-3", "2024-12-31", "expired", "payments-lead", "security",
-    "compliance-gate verify verdict.dsse.json", "Audit-log chain", "intact", "Reconciliation",
-    "12,345.00", "9,975.00", "99,000", "git diff failed", "ab" * 32,
-])
+@pytest.mark.parametrize(
+    "needle",
+    [
+        "Verdict: FAIL",
+        "c0ffee" * 10 + "abcd",
+        "bandit 1.9.4",
+        "detect-secrets 1.5.0",
+        "9f" * 20,
+        "453971******0006",
+        "W-3",
+        "2024-12-31",
+        "expired",
+        "payments-lead",
+        "security",
+        "compliance-gate verify verdict.dsse.json",
+        "Audit-log chain",
+        "intact",
+        "Reconciliation",
+        "12,345.00",
+        "9,975.00",
+        "99,000",
+        "git diff failed",
+        "ab" * 32,
+    ],
+)
 def test_sections_present(verdict: Verdict, needle: str) -> None:
     """Verdict, policy digest, engines, masked excerpts, waivers, totals, audit, sign-offs, verify."""
     assert needle in "".join(parse(html.render(verdict)).text)
 
 
-@pytest.mark.parametrize(("metrics", "state"), [({"chain": "intact"}, "intact"), ({"chain": "broken"}, "broken"),
-                                                ({}, "not reported")])
+@pytest.mark.parametrize(
+    ("metrics", "state"), [({"chain": "intact"}, "intact"), ({"chain": "broken"}, "broken"), ({}, "not reported")]
+)
 def test_audit_chain_state_comes_from_the_check(verdict: Verdict, metrics: dict[str, str], state: str) -> None:
     """The audit-chain line shows what the audit-log check measured, never a guess."""
     audit = next(r for r in verdict.checks if r.check == "audit-log")
@@ -108,8 +128,9 @@ def test_no_replay_no_reconciliation_section(verdict: Verdict) -> None:
 
 def test_approvals_and_provenance(verdict: Verdict) -> None:
     """Supplied approvals are listed and counted; an unverified envelope is flagged."""
-    ctx = ReportContext(provenance="signature NOT verified",
-                        approvals=(Approval("security", "ann", "approve", "2025-03-02", "ok"),))
+    ctx = ReportContext(
+        provenance="signature NOT verified", approvals=(Approval("security", "ann", "approve", "2025-03-02", "ok"),)
+    )
     cells = parse(html.render(verdict, ctx)).text
     assert "signature NOT verified" in "".join(cells)
     assert "ann" in cells  # a cell of its own: "ann" alone is a substring of "Files scanned"
@@ -133,10 +154,21 @@ def test_renders_in_headless_chromium(verdict: Verdict, tmp_path: Path) -> None:
     shot = tmp_path / "report.png"
     assert CHROMIUM is not None
     subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
-         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,2400", f"--screenshot={shot}",
-         page.as_uri()],
-        check=True, capture_output=True, timeout=60,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-extensions",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1280,2400",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     assert shot.stat().st_size > 10_000
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

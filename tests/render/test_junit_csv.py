@@ -57,11 +57,21 @@ def test_findings_csv_has_every_finding(verdict: Verdict) -> None:
     assert waived["waived_by"] == "W-7" and waived["excerpt"].startswith("sk_***")
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+1+2", "'+1+2"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("-2+3", "'-2+3"), ("\tx", "'\tx"), ("-2500", "-2500"), ("-12.50", "-12.50"), ("plain", "plain"),
-    (None, ""), (12, "12"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
+        ("+1+2", "'+1+2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-2+3", "'-2+3"),
+        ("\tx", "'\tx"),
+        ("-2500", "-2500"),
+        ("-12.50", "-12.50"),
+        ("plain", "plain"),
+        (None, ""),
+        (12, "12"),
+    ],
+)
 def test_formula_injection_is_neutralised(value: object, expected: str) -> None:
     """Cells a spreadsheet would evaluate are prefixed with a quote; plain numbers stay numbers."""
     assert csv.cell(value) == expected
@@ -76,9 +86,16 @@ def test_breaks_csv_spreads_properties(verdict: Verdict) -> None:
     assert row["events"] == "evt_1 (data/events.jsonl:10); evt_2 (data/events.jsonl:1042)"
 
 
-@pytest.mark.parametrize(("amount", "exponent", "text"), [
-    (1003816, 2, "10,038.16"), (-2500, 2, "-25.00"), (493481, 0, "493,481"), (5, 3, "0.005"), (7, None, "7"),
-])
+@pytest.mark.parametrize(
+    ("amount", "exponent", "text"),
+    [
+        (1003816, 2, "10,038.16"),
+        (-2500, 2, "-25.00"),
+        (493481, 0, "493,481"),
+        (5, 3, "0.005"),
+        (7, None, "7"),
+    ],
+)
 def test_money_formatting(amount: int, exponent: int | None, text: str) -> None:
     """Minor units are shown as exact decimal amounts with the currency's exponent."""
     from compliance_gate.render.common import money

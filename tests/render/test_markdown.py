@@ -15,11 +15,14 @@ from compliance_gate.render.common import ReportContext
 GITHUB_LIMIT = 1024 * 1024
 
 
-@pytest.mark.parametrize(("outcome", "heading"), [
-    (Outcome.PASS, "## ✅ compliance-gate: PASS"),
-    (Outcome.FAIL, "## ❌ compliance-gate: FAIL"),
-    (Outcome.ERROR, "## ⚠️ compliance-gate: ERROR"),
-])
+@pytest.mark.parametrize(
+    ("outcome", "heading"),
+    [
+        (Outcome.PASS, "## ✅ compliance-gate: PASS"),
+        (Outcome.FAIL, "## ❌ compliance-gate: FAIL"),
+        (Outcome.ERROR, "## ⚠️ compliance-gate: ERROR"),
+    ],
+)
 def test_verdict_is_the_first_line(verdict: Verdict, outcome: Outcome, heading: str) -> None:
     """The first line names the outcome."""
     assert markdown.render(replace(verdict, verdict=outcome)).splitlines()[0] == heading
@@ -49,9 +52,13 @@ def test_ten_thousand_findings_stay_under_the_limit_and_are_counted() -> None:
 def test_byte_budget_holds_with_huge_messages() -> None:
     """Even with rows of maximal length and a large row cap, the byte budget holds."""
     v = sample_verdict(extra_findings=5_000)
-    long = replace(v, checks=tuple(
-        replace(r, findings=tuple(replace(f, message="x" * 5000, path="p/" * 200) for f in r.findings))
-        for r in v.checks))
+    long = replace(
+        v,
+        checks=tuple(
+            replace(r, findings=tuple(replace(f, message="x" * 5000, path="p/" * 200) for f in r.findings))
+            for r in v.checks
+        ),
+    )
     text = markdown.render(long, max_findings=100_000, max_bytes=200_000)
     assert len(text.encode()) <= 200_000
     assert "more finding(s) not shown" in text

@@ -52,7 +52,8 @@ def test_one_run_per_check_with_distinct_categories(verdict: Verdict) -> None:
     """Each check is its own run (tool name and automation id), engines listed as extensions."""
     runs = sarif.to_sarif(verdict)["runs"]
     assert [r["automationDetails"]["id"] for r in runs] == [
-        f"compliance-gate/{c}/" for c in sorted(r.check for r in verdict.checks)]
+        f"compliance-gate/{c}/" for c in sorted(r.check for r in verdict.checks)
+    ]
     sast = next(r for r in runs if r["automationDetails"]["id"] == "compliance-gate/sast/")
     assert sast["tool"]["extensions"] == [{"name": "bandit", "version": "1.9.4"}]
 
@@ -99,8 +100,9 @@ def test_path_prefix_for_a_scanned_subfolder(verdict: Verdict) -> None:
 
     doc = sarif.to_sarif(verdict, ReportContext(path_prefix="services/pay/"))
     validate(doc)
-    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for run in doc["runs"]
-            for r in run["results"]}
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for run in doc["runs"] for r in run["results"]
+    }
     assert "services/pay/src/settings.py" in uris
 
 

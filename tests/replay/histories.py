@@ -31,8 +31,11 @@ FLOWS = (
     ("payment.created", "payment.updated", "payment.processing"),
 )
 CURRENCIES = (("USD", 2, "US"), ("EUR", 2, "DE"), ("JPY", 0, "JP"), ("BHD", 3, "BH"))
-GEO = {"regions": {"EU": ["DE", "FR"]}, "currencies": {"US": ["USD"], "EU": ["EUR"], "JP": ["JPY"]},
-       "residency": {"US": ["r1"], "EU": ["r1", "r2"], "JP": ["r2"]}}
+GEO = {
+    "regions": {"EU": ["DE", "FR"]},
+    "currencies": {"US": ["USD"], "EU": ["EUR"], "JP": ["JPY"]},
+    "residency": {"US": ["r1"], "EU": ["r1", "r2"], "JP": ["r2"]},
+}
 MONEY_TYPES = ("payment.created", "payment.authorized", "payment.captured", "payment.succeeded")
 
 
@@ -88,8 +91,11 @@ def write(out: Path, payments: int, seed: int) -> None:
         mine: list[dict[str, object]] = []
         for j, etype in enumerate(_sequence(rng, types)):
             ev: dict[str, object] = {
-                "event_id": f"{pid}-{j}", "payment_id": pid, "type": etype,
-                "occurred_at": f"2026-01-01T00:{j:02d}:{i % 60:02d}Z", "region": "r1",
+                "event_id": f"{pid}-{j}",
+                "payment_id": pid,
+                "type": etype,
+                "occurred_at": f"2026-01-01T00:{j:02d}:{i % 60:02d}Z",
+                "region": "r1",
                 "currency": cur if rng.random() > 0.02 else rng.choice(CURRENCIES)[0],
                 "idempotency_key": f"k{i if rng.random() > 0.01 else i - 1}",
                 "country": country if rng.random() > 0.02 else rng.choice(["FR", "US", None]),
@@ -106,16 +112,34 @@ def write(out: Path, payments: int, seed: int) -> None:
             part = i % 3
             ev["partition"], ev["offset"] = part, offsets[part]
             offsets[part] += 1
-        folded = fold_payment([(codes.get(str(e["type"]), (-1, -1))[e.get("success") in ("false", "no")],
-                                int(str(e["amount"]).replace(".", "")) if "amount" in e else NO_AMOUNT, 0, 0)
-                               for e in mine], machine, effects)
+        folded = fold_payment(
+            [
+                (
+                    codes.get(str(e["type"]), (-1, -1))[e.get("success") in ("false", "no")],
+                    int(str(e["amount"]).replace(".", "")) if "amount" in e else NO_AMOUNT,
+                    0,
+                    0,
+                )
+                for e in mine
+            ],
+            machine,
+            effects,
+        )
         if folded.state >= 0 and rng.random() > 0.02:
-            status = (rng.choice(statuses.get(folded.state, ["pending"])) if rng.random() > 0.05
-                      else rng.choice([*machine.reporting, "weird"]))
+            status = (
+                rng.choice(statuses.get(folded.state, ["pending"]))
+                if rng.random() > 0.05
+                else rng.choice([*machine.reporting, "weird"])
+            )
             amount = folded.amount if rng.random() > 0.05 else folded.amount + rng.choice([-1, 1, 100])
             refunded = "" if rng.random() < 0.7 else _fmt(folded.refunded + (rng.random() < 0.1), exp)
-            row = [pid, status, _fmt(amount, exp) + ("1" if rng.random() < 0.01 else ""),
-                   cur if rng.random() > 0.02 else "EUR", refunded]
+            row = [
+                pid,
+                status,
+                _fmt(amount, exp) + ("1" if rng.random() < 0.01 else ""),
+                cur if rng.random() > 0.02 else "EUR",
+                refunded,
+            ]
             report.extend([row, row] if rng.random() < 0.01 else [row])
         if folded.state in machine.settled and folded.captured > 0 and rng.random() > 0.02:
             status = "settled" if rng.random() > 0.05 else rng.choice(["SETTLED", "pending", "\u017fettled"])

@@ -23,8 +23,14 @@ def options(data: dict[str, Any]) -> ReplayOptions:
 def run_check(root: Path, data: dict[str, Any]) -> CheckOutput:
     """Run `checks.replay.run` over `root` with the policy section `data`."""
     ctx = CheckContext(
-        check_id="replay", options=options(data), policy=None, workspace=Workspace(root, "tree", ()),  # type: ignore[arg-type]
-        files=(), fingerprints=Fingerprinter(), scan_files=None, fail_on=Severity.HIGH,  # type: ignore[arg-type]
+        check_id="replay",
+        options=options(data),
+        policy=None,
+        workspace=Workspace(root, "tree", ()),  # type: ignore[arg-type]
+        files=(),
+        fingerprints=Fingerprinter(),
+        scan_files=None,
+        fail_on=Severity.HIGH,  # type: ignore[arg-type]
     )
     return replay_check.run(ctx)
 
@@ -41,11 +47,20 @@ def dump(out: CheckOutput) -> bytes:
     """Everything the check returned, as canonical JSON bytes (for determinism and leak checks)."""
     data = {
         "findings": [
-            {"rule": f.rule, "severity": str(f.severity), "message": f.message, "path": f.path, "line": f.line,
-             "fingerprint": f.fingerprint, "properties": f.properties}
+            {
+                "rule": f.rule,
+                "severity": str(f.severity),
+                "message": f.message,
+                "path": f.path,
+                "line": f.line,
+                "fingerprint": f.fingerprint,
+                "properties": f.properties,
+            }
             for f in out.findings
         ],
-        "counts": out.counts, "metrics": out.metrics, "errors": out.errors,
+        "counts": out.counts,
+        "metrics": out.metrics,
+        "errors": out.errors,
         "inputs": [(i.path, i.sha256, i.rows, i.details) for i in out.inputs],
     }
     return json.dumps(data, sort_keys=True).encode()

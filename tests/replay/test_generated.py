@@ -39,7 +39,8 @@ def test_all_injected_faults_found_and_nothing_else(tmp_path: Path, report_forma
     g = gen.generate(tmp_path, payments=400, faults=ALL_FAULTS, report_format=report_format, compress=compress)
     report = (
         {"url": f"sqlite:///{g.report.name}", "query": "SELECT * FROM payments", "as_of": g.as_of}
-        if report_format == "sqlite" else None
+        if report_format == "sqlite"
+        else None
     )
     out = run_check(tmp_path, _section(g, report))
     assert out.errors == ()

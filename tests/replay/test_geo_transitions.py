@@ -30,18 +30,39 @@ def _mmdb(path: Path) -> Path:
 
 def _events(ip: str, currency: str, region: str) -> list[dict[str, object]]:
     base = {"payment_id": "p1", "currency": currency, "ip": ip, "region": region, "partition": 0}
-    return [{**base, "event_id": "e1", "type": "payment.created", "amount": "5.00", "offset": 0,
-             "occurred_at": "2026-01-01T00:00:00Z"},
-            {**base, "event_id": "e2", "type": "payment.captured", "amount": "5.00", "offset": 1,
-             "occurred_at": "2026-01-01T00:00:01+01:00"}]
+    return [
+        {
+            **base,
+            "event_id": "e1",
+            "type": "payment.created",
+            "amount": "5.00",
+            "offset": 0,
+            "occurred_at": "2026-01-01T00:00:00Z",
+        },
+        {
+            **base,
+            "event_id": "e2",
+            "type": "payment.captured",
+            "amount": "5.00",
+            "offset": 1,
+            "occurred_at": "2026-01-01T00:00:01+01:00",
+        },
+    ]
 
 
 def _run(tmp: Path, ip: str, currency: str, region: str) -> dict[str, set[str]]:
     _mmdb(tmp / "geo.mmdb")
     write_jsonl(tmp / "events.jsonl", _events(ip, currency, region))
     (tmp / "report.csv").write_text(f"payment_id,status,amount,currency\np1,completed,5.00,{currency}\n")
-    out = run_check(tmp, {"events": {"path": "events.jsonl"}, "reported": {"path": "report.csv"}, "grace_s": 0,
-                          "geo": {**gen.GEO_RULES, "mmdb": "geo.mmdb"}})
+    out = run_check(
+        tmp,
+        {
+            "events": {"path": "events.jsonl"},
+            "reported": {"path": "report.csv"},
+            "grace_s": 0,
+            "geo": {**gen.GEO_RULES, "mmdb": "geo.mmdb"},
+        },
+    )
     assert out.errors == ()
     assert "203.0.113" not in str(out.metrics) + str([f.message for f in out.findings])
     return found(out)

@@ -19,16 +19,27 @@ from compliance_gate.errors import InputError
 
 
 def ev(eid: str, pid: str, etype: str, off: int, amount: Any = "10.00", cur: str = "USD", **kw: Any) -> dict[str, Any]:
-    row = {"event_id": eid, "payment_id": pid, "type": etype, "occurred_at": f"2026-01-01T00:00:{off:02d}Z",
-           "partition": 0, "offset": off, "currency": cur, **kw}
+    row = {
+        "event_id": eid,
+        "payment_id": pid,
+        "type": etype,
+        "occurred_at": f"2026-01-01T00:00:{off:02d}Z",
+        "partition": 0,
+        "offset": off,
+        "currency": cur,
+        **kw,
+    }
     if amount is not None:
         row["amount"] = amount
     return row
 
 
 def success(pid: str = "p1", start: int = 0) -> list[dict[str, Any]]:
-    return [ev(f"{pid}-1", pid, "payment.created", start), ev(f"{pid}-2", pid, "payment.authorized", start + 1),
-            ev(f"{pid}-3", pid, "payment.captured", start + 2)]
+    return [
+        ev(f"{pid}-1", pid, "payment.created", start),
+        ev(f"{pid}-2", pid, "payment.authorized", start + 1),
+        ev(f"{pid}-3", pid, "payment.captured", start + 2),
+    ]
 
 
 def report(tmp: Path, rows: list[tuple[str, str, str, str]], name: str = "report.csv") -> Path:
@@ -96,8 +107,18 @@ def test_offset_gap_makes_the_input_incomplete(tmp_path: Path) -> None:
 
 BAD_LINES = [
     ("{not json", "not a valid JSON object"),
-    (json.dumps({"event_id": "x", "type": "payment.created", "occurred_at": "2026-01-01T00:00:00Z", "offset": 3,
-                 "partition": 0}), "missing field payment_id"),
+    (
+        json.dumps(
+            {
+                "event_id": "x",
+                "type": "payment.created",
+                "occurred_at": "2026-01-01T00:00:00Z",
+                "offset": 3,
+                "partition": 0,
+            }
+        ),
+        "missing field payment_id",
+    ),
     (json.dumps(ev("x", "p2", "payment.created", 3, amount="ten")), "is not a plain decimal number"),
     (json.dumps(ev("x", "p2", "payment.created", 3, amount="1.001")), "has more than 2 decimals"),
     (json.dumps(ev("x", "p2", "payment.created", 3, cur="XXY")), "unknown currency XXY"),
@@ -115,8 +136,9 @@ def test_malformed_event_rows_are_errors_with_line(tmp_path: Path, line: str, me
 
 def test_bad_input_as_finding(tmp_path: Path) -> None:
     """With bad_input: finding, an unreadable row is a CG-REPLAY-BAD-INPUT finding instead of an error."""
-    out = run_check(tmp_path, section(tmp_path, [*success(), "{oops"], [("p1", "completed", "10.00", "USD")],
-                                      bad_input="finding"))
+    out = run_check(
+        tmp_path, section(tmp_path, [*success(), "{oops"], [("p1", "completed", "10.00", "USD")], bad_input="finding")
+    )
     assert out.errors == ()
     assert [(f.rule, f.path, f.line) for f in out.findings] == [("CG-REPLAY-BAD-INPUT", "events.jsonl", 4)]
 
@@ -137,9 +159,18 @@ def test_exact_amounts_beyond_double_precision(tmp_path: Path) -> None:
 
 def test_kcat_export_with_string_payload(tmp_path: Path) -> None:
     """kcat -J records (payload as a JSON string) replay by the record's partition and offset."""
-    rows = [{"topic": "payment_events", "partition": 0, "offset": i, "tstype": "create", "ts": 1, "key": "p1",
-             "payload": json.dumps({k: v for k, v in e.items() if k not in ("partition", "offset")})}
-            for i, e in enumerate(success())]
+    rows = [
+        {
+            "topic": "payment_events",
+            "partition": 0,
+            "offset": i,
+            "tstype": "create",
+            "ts": 1,
+            "key": "p1",
+            "payload": json.dumps({k: v for k, v in e.items() if k not in ("partition", "offset")}),
+        }
+        for i, e in enumerate(success())
+    ]
     write_jsonl(tmp_path / "events.jsonl", rows[::-1])
     report(tmp_path, [("p1", "pending", "10.00", "USD")])
     out = run_check(tmp_path, {"events": {"path": "events.jsonl"}, "reported": {"path": "report.csv"}, "grace_s": 0})
@@ -155,8 +186,15 @@ def test_csv_events_with_field_mapping(tmp_path: Path) -> None:
         for e in success():
             w.writerow((e["event_id"], e["payment_id"], e["type"], e["occurred_at"], e["amount"], "USD", e["offset"]))
     report(tmp_path, [("p1", "completed", "10.00", "USD")])
-    fields = {"event_id": "id", "payment_id": "pay", "type": "kind", "occurred_at": "at", "amount": "amt",
-              "currency": "ccy", "offset": "off"}
+    fields = {
+        "event_id": "id",
+        "payment_id": "pay",
+        "type": "kind",
+        "occurred_at": "at",
+        "amount": "amt",
+        "currency": "ccy",
+        "offset": "off",
+    }
     sec = {"events": {"path": "events.csv", "fields": fields}, "reported": {"path": "report.csv"}, "grace_s": 0}
     out = run_check(tmp_path, sec)
     assert (out.findings, out.errors) == ((), ())
@@ -170,10 +208,19 @@ def test_sqlite_snapshot_with_duplicate_keys(tmp_path: Path) -> None:
     db.executemany("INSERT INTO pay VALUES (?, ?, ?, ?)", [("p1", "completed", 1000, "USD")] * 2)
     db.commit()
     db.close()
-    out = run_check(tmp_path, {"events": {"path": "events.jsonl"}, "reported": {
-        "url": "sqlite:///snap.sqlite", "query": "SELECT id, st, amount_cents, ccy FROM pay",
-        "amounts_in_minor_units": True,
-        "fields": {"payment_id": "id", "status": "st", "amount": "amount_cents", "currency": "ccy"}}, "grace_s": 0})
+    out = run_check(
+        tmp_path,
+        {
+            "events": {"path": "events.jsonl"},
+            "reported": {
+                "url": "sqlite:///snap.sqlite",
+                "query": "SELECT id, st, amount_cents, ccy FROM pay",
+                "amounts_in_minor_units": True,
+                "fields": {"payment_id": "id", "status": "st", "amount": "amount_cents", "currency": "ccy"},
+            },
+            "grace_s": 0,
+        },
+    )
     assert found(out) == {"duplicate_key": {"p1"}}
     assert out.inputs[1].kind == "query" and out.inputs[1].rows == 2
     assert all(b["residual"] == 0 for b in out.metrics["currencies"]["USD"]["bridge"].values())
@@ -199,6 +246,7 @@ def test_within_tolerance_is_counted_not_a_break(tmp_path: Path) -> None:
 
 def test_threshold_reports_category_at_info(tmp_path: Path) -> None:
     """A category within its threshold is reported at info severity."""
-    out = run_check(tmp_path, section(tmp_path, success(), [("p1", "pending", "10.00", "USD")],
-                                      thresholds={"report_behind": 1}))
+    out = run_check(
+        tmp_path, section(tmp_path, success(), [("p1", "pending", "10.00", "USD")], thresholds={"report_behind": 1})
+    )
     assert [(f.rule, str(f.severity)) for f in out.findings] == [("CG-REC-REPORT-BEHIND", "info")]

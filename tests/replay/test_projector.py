@@ -13,7 +13,7 @@ from replayutil import found, run_check
 
 from compliance_gate.replay import generate as gen
 
-PROJECTOR = '''
+PROJECTOR = """
 STATES = {"payment.created": "created", "payment.processing": "processing",
           "payment.requires_action": "requires_action", "payment.authorized": "authorized",
           "payment.captured": "{captured}", "payment.failed": "failed", "payment.canceled": "canceled"}
@@ -28,7 +28,7 @@ def project(events, now):
         if nxt and RANK[nxt] >= RANK[state]:
             state = nxt
     return state
-'''
+"""
 
 
 def _setup(tmp: Path, captured: str = "succeeded", extra: str = "pass") -> dict[str, object]:
@@ -37,8 +37,11 @@ def _setup(tmp: Path, captured: str = "succeeded", extra: str = "pass") -> dict[
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
     (pkg / "projection.py").write_text(PROJECTOR.replace("{captured}", captured).replace("{extra}", extra))
-    return {"events": {"path": "data/events.jsonl"}, "reported": {"path": "data/report.csv", "as_of": g.as_of},
-            "projector": "payments_service.projection:project"}
+    return {
+        "events": {"path": "data/events.jsonl"},
+        "reported": {"path": "data/report.csv", "as_of": g.as_of},
+        "projector": "payments_service.projection:project",
+    }
 
 
 def test_correct_projector_passes(tmp_path: Path) -> None:

@@ -30,20 +30,44 @@ MACHINE = load_machine(bundled.resolve("builtin:state-machines/payments.yaml", P
 
 
 def _event(i: int, **kw: Any) -> dict[str, Any]:
-    return {"event_id": f"e{i}", "payment_id": f"p{i % 3}", "type": "payment.created", "partition": 0, "offset": i,
-            "occurred_at": f"2026-01-01T00:00:{i % 60:02d}Z", "amount": "1.00", "currency": "USD", **kw}
+    return {
+        "event_id": f"e{i}",
+        "payment_id": f"p{i % 3}",
+        "type": "payment.created",
+        "partition": 0,
+        "offset": i,
+        "occurred_at": f"2026-01-01T00:00:{i % 60:02d}Z",
+        "amount": "1.00",
+        "currency": "USD",
+        **kw,
+    }
 
 
 # valid rows with values that the two readers could plausibly render differently
 ODD_BUT_VALID = [
-    _event(0), _event(1, event_id=12345, payment_id=678), _event(2, payment_id="p\u00e9\u00a0x", region="\u2603"),
-    _event(3, amount=12.5), _event(4, amount=100), _event(5, amount="12.3"), _event(6, amount="012.30"),
-    _event(7, amount="12.300"), _event(8, amount="1234", currency="JPY"), _event(9, amount="1.234", currency="BHD"),
-    _event(10, success=False), _event(11, success="no"), _event(12, idempotency_key={"a": [1, 2]}),
-    _event(13, occurred_at="2026-01-01T01:00:00.123+01:00"), _event(14, occurred_at="1767225601"),
-    _event(15, occurred_at=1767225601000), _event(16, partition=None), _event(17, country="de", ip="10.0.0.1"),
-    _event(18, type="payment.mystery", amount=None), _event(19, event_id="tab\tin\"quotes\\"),
-    _event(20, amount="-5.00"), _event(21, amount=0), _event(22, topic="t", amount="99999999999.99"),
+    _event(0),
+    _event(1, event_id=12345, payment_id=678),
+    _event(2, payment_id="p\u00e9\u00a0x", region="\u2603"),
+    _event(3, amount=12.5),
+    _event(4, amount=100),
+    _event(5, amount="12.3"),
+    _event(6, amount="012.30"),
+    _event(7, amount="12.300"),
+    _event(8, amount="1234", currency="JPY"),
+    _event(9, amount="1.234", currency="BHD"),
+    _event(10, success=False),
+    _event(11, success="no"),
+    _event(12, idempotency_key={"a": [1, 2]}),
+    _event(13, occurred_at="2026-01-01T01:00:00.123+01:00"),
+    _event(14, occurred_at="1767225601"),
+    _event(15, occurred_at=1767225601000),
+    _event(16, partition=None),
+    _event(17, country="de", ip="10.0.0.1"),
+    _event(18, type="payment.mystery", amount=None),
+    _event(19, event_id='tab\tin"quotes\\'),
+    _event(20, amount="-5.00"),
+    _event(21, amount=0),
+    _event(22, topic="t", amount="99999999999.99"),
     _event(23, payment_id=" p1"),
 ]
 
@@ -76,8 +100,9 @@ def test_read_json_and_line_reader_agree_on_odd_values(tmp_path: Path, gz: bool)
     assert all(r[-1] is None for r in rows)  # every row usable
 
 
-@pytest.mark.parametrize("opts", [{}, {"amounts_in_minor_units": True}, {"order_by": "sequence",
-                                                                          "fields": {"sequence": "offset"}}])
+@pytest.mark.parametrize(
+    "opts", [{}, {"amounts_in_minor_units": True}, {"order_by": "sequence", "fields": {"sequence": "offset"}}]
+)
 def test_read_json_and_line_reader_agree_on_generated_traffic(tmp_path: Path, opts: dict[str, Any]) -> None:
     """Generated traffic with faults, under each ordering and amount convention: the same rows."""
     g = gen.generate(tmp_path / "g", payments=200, faults={k: 1 for k in gen.FLAGGED})
@@ -100,8 +125,9 @@ BROKEN = [  # (lines, reader, the line the first error names)
 
 
 @pytest.mark.parametrize(("lines", "reader", "bad_line"), BROKEN)
-def test_broken_lines_keep_their_file_line_numbers(tmp_path: Path, lines: list[str], reader: str,
-                                                   bad_line: int) -> None:
+def test_broken_lines_keep_their_file_line_numbers(
+    tmp_path: Path, lines: list[str], reader: str, bad_line: int
+) -> None:
     """Blank, broken, non-object and incomplete lines: the line reader takes over and names the file line."""
     events = {f"{{ev{i}}}": json.dumps(_event(i)) for i in range(3)}
     text = "\n".join(events.get(ln, ln) for ln in lines) + "\n"
@@ -112,14 +138,17 @@ def test_broken_lines_keep_their_file_line_numbers(tmp_path: Path, lines: list[s
     assert out.errors and out.errors[0].startswith(f"events.jsonl:{bad_line}: "), out.errors
 
 
-@pytest.mark.parametrize(("body", "reader"), [
-    ("{ev0}\r\n{ev1}\r\n", "read_json"),
-    ("{ev0}\n{ev1}\r\n".replace("{ev0}", json.dumps(_event(0)).replace('"type"', '\r"type"')), "lines"),
-    ("{ev0}\n" + json.dumps(_event(1, event_id=1e-7)) + "\n", "lines"),  # read_json would write 1e-07
-    ("{ev0}\n" + json.dumps(_event(1, amount=1e-7)) + "\n", "lines"),
-    ("{ev0}\n" + json.dumps(_event(1, amount=777.25)).replace("777.25", "7.7725e2") + "\n", "read_json"),
-    ("{ev0}\n" + json.dumps(_event(1, amount="12345678901234.56")) + "\n", "lines"),
-])
+@pytest.mark.parametrize(
+    ("body", "reader"),
+    [
+        ("{ev0}\r\n{ev1}\r\n", "read_json"),
+        ("{ev0}\n{ev1}\r\n".replace("{ev0}", json.dumps(_event(0)).replace('"type"', '\r"type"')), "lines"),
+        ("{ev0}\n" + json.dumps(_event(1, event_id=1e-7)) + "\n", "lines"),  # read_json would write 1e-07
+        ("{ev0}\n" + json.dumps(_event(1, amount=1e-7)) + "\n", "lines"),
+        ("{ev0}\n" + json.dumps(_event(1, amount=777.25)).replace("777.25", "7.7725e2") + "\n", "read_json"),
+        ("{ev0}\n" + json.dumps(_event(1, amount="12345678901234.56")) + "\n", "lines"),
+    ],
+)
 def test_reader_choice(tmp_path: Path, body: str, reader: str) -> None:
     """CRLF stays on read_json; a lone CR, a number read_json renders in exponent form and an amount
     rendered long or with an exponent go to the line reader (an exponent in the file alone does not:
@@ -141,8 +170,10 @@ def test_dotted_field_mapping_uses_the_line_reader(tmp_path: Path) -> None:
 def _sql(expr: str, amount: str, exponent: int) -> Any:
     con = connect(Path(tempfile.gettempdir()), 64)
     try:  # the expressions are the module's own SQL; the values are bound
-        return con.execute(f"SELECT {expr} FROM (SELECT ?::VARCHAR AS amount, ?::INTEGER AS e)",  # noqa: S608
-                           [amount, exponent]).fetchall()[0]
+        return con.execute(
+            f"SELECT {expr} FROM (SELECT ?::VARCHAR AS amount, ?::INTEGER AS e)",  # noqa: S608
+            [amount, exponent],
+        ).fetchall()[0]
     finally:
         con.close()
 
@@ -160,8 +191,12 @@ def test_canonical_amount_shortcut_implies_the_general_rule(amount: str, exponen
     canonical = money.sql_canonical("amount", "e", minor_units, [0, 2, 3, 4])
     problem = money.sql_problem("amount", "e", minor_units)
     minor = money.sql_minor("amount", "e", minor_units)
-    row = _sql(f"{canonical}, {problem}, CASE WHEN {problem} IS NULL THEN {minor} END, "
-               "TRY_CAST(replace(amount, '.', '') AS BIGINT)", amount, exponent)
+    row = _sql(
+        f"{canonical}, {problem}, CASE WHEN {problem} IS NULL THEN {minor} END, "
+        "TRY_CAST(replace(amount, '.', '') AS BIGINT)",
+        amount,
+        exponent,
+    )
     if row[0]:
         assert row[1] is None and row[2] == row[3]
 

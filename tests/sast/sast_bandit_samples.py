@@ -45,7 +45,7 @@ SAMPLES: dict[str, str] = {
         "ctx = ssl._create_unverified_context()\n"
         's.bind(("0.0.0.0", 8080))\n'
         'os.chmod("/etc/app.conf", 0o777)\n'
-        'urllib.request.urlopen(url)\n'
+        "urllib.request.urlopen(url)\n"
     ),
     "web.py": (
         "import jinja2\nfrom flask import Flask\nfrom django.utils.safestring import mark_safe\n"

@@ -322,13 +322,13 @@ FOLDERS = ("clients", "webhooks", "ledger", "reporting", "tokens", "views", "cli
 BUGS = (
     ('def legacy_total(lines):\n    amount = float(lines[0]["amount"])  #!B901\n    return amount\n'),
     ("DEFAULT_FEE = 0.30  #!B901\n"),
-    ('def vat(amount):\n    return round(amount * 0.2, 2)  #!B902\n'),
+    ("def vat(amount):\n    return round(amount * 0.2, 2)  #!B902\n"),
     ('import logging\nlogging.getLogger("x").info("card %s", card_number)  #!B903\n'),
     ('def reject(cvv):\n    raise ValueError(f"bad cvv {cvv}")  #!B903\n'),
-    ('import random\ndef make_otp():\n    return str(random.randint(100000, 999999))  #!B904\n'),
-    ('def check(sig, expected_signature):\n    return sig == expected_signature  #!B905\n'),
-    ('import json\ndef legacy_webhook(request):  #!B906\n    return json.loads(request.body)\n'),
-    ('import requests\nsession = requests.Session()\nsession.verify = False  #!B907\n'),
+    ("import random\ndef make_otp():\n    return str(random.randint(100000, 999999))  #!B904\n"),
+    ("def check(sig, expected_signature):\n    return sig == expected_signature  #!B905\n"),
+    ("import json\ndef legacy_webhook(request):  #!B906\n    return json.loads(request.body)\n"),
+    ("import requests\nsession = requests.Session()\nsession.verify = False  #!B907\n"),
 )
 _MARK = re.compile(r"\s*#!(B9\d\d)$")
 
@@ -354,9 +354,14 @@ def generate(n_files: int, bug_rate: float = 0.1, seed: int = 4, parts: int = 1)
         provider = rng.choice(PROVIDERS)
         entity = rng.choice(ENTITIES)
         chunks = [TEMPLATES[(kind + k * 3) % len(TEMPLATES)] for k in range(parts)]
-        text = "\n\n".join(chunks).format(provider=provider, Provider=provider.title(),
-                                           PROVIDER=provider.upper(), entity=entity, Entity=entity.title(),
-                                           prefix=entity[:3])
+        text = "\n\n".join(chunks).format(
+            provider=provider,
+            Provider=provider.title(),
+            PROVIDER=provider.upper(),
+            entity=entity,
+            Entity=entity.title(),
+            prefix=entity[:3],
+        )
         if rng.random() < bug_rate:
             text += "\n\n" + rng.choice(BUGS)
         name = f"test_{entity}_{i}.py" if FOLDERS[kind] == "tests" else f"{entity}_{i}.py"

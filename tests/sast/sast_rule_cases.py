@@ -11,10 +11,12 @@ CASES: list[tuple[str, str, set[str]]] = [
     ("float-param", "def refund(order, amount: float):\n    return order\n", {"B901"}),
     ("dataclass-field", "class Payment:\n    amount: float\n", {"B901"}),
     ("balance-from-str", "balance = float(balance_str)\n", {"B901"}),
-    ("weak-total-accumulating-prices", "def f(items):\n    total = 0.0\n    for i in items:\n"
-     "        total += i.price\n    return total\n", {"B901"}),
-    ("weak-total-latency", "def f(samples):\n    total = 0.0\n    for s in samples:\n        total += s\n",
-     set()),
+    (
+        "weak-total-accumulating-prices",
+        "def f(items):\n    total = 0.0\n    for i in items:\n        total += i.price\n    return total\n",
+        {"B901"},
+    ),
+    ("weak-total-latency", "def f(samples):\n    total = 0.0\n    for s in samples:\n        total += s\n", set()),
     ("weak-annotation", "def update(completed: float, total: float = 100.0):\n    pass\n", set()),
     ("decimal-amount", 'amount = Decimal(request.POST["amount"])\n', set()),
     ("fee-rate", "fee_rate = 0.029\n", set()),
@@ -57,17 +59,17 @@ CASES: list[tuple[str, str, set[str]]] = [
     ("log-long-slice", 'logger.info("most of it %s", pan[:12])\n', {"B903"}),
     ("log-pan-service", 'logger.info("lookup %s", self.pan_service.lookup(order_id))\n', set()),
     # B904 insecure_random_for_secret
-    ("otp-choice", 'import random, string\notp = "".join(random.choice(string.digits) for _ in range(6))\n',
-     {"B904"}),
-    ("idempotency-header", 'import random\nheaders["Idempotency-Key"] = str(random.getrandbits(64))\n',
-     {"B904"}),
-    ("token-maker", 'import random\ndef generate_reset_token():\n    return "%030x" % random.randrange(16**30)\n',
-     {"B904"}),
+    ("otp-choice", 'import random, string\notp = "".join(random.choice(string.digits) for _ in range(6))\n', {"B904"}),
+    ("idempotency-header", 'import random\nheaders["Idempotency-Key"] = str(random.getrandbits(64))\n', {"B904"}),
+    (
+        "token-maker",
+        'import random\ndef generate_reset_token():\n    return "%030x" % random.randrange(16**30)\n',
+        {"B904"},
+    ),
     ("idempotency-kwarg", "import random\nPayment.create(idempotency_key=str(random.random()))\n", {"B904"}),
     ("from-import", "from random import randint\nverification_code = randint(100000, 999999)\n", {"B904"}),
     ("salt", "import random\nsalt = random.randbytes(16)\n", {"B904"}),
-    ("secrets-otp", 'import secrets, string\notp = "".join(secrets.choice(string.digits) for _ in range(6))\n',
-     set()),
+    ("secrets-otp", 'import secrets, string\notp = "".join(secrets.choice(string.digits) for _ in range(6))\n', set()),
     ("jitter", "import random\ndelay = random.uniform(0.1, 0.5)\n", set()),
     ("sample", "import random\nsample = random.sample(population, 10)\n", set()),
     ("secrets-token", "import secrets\ntoken = secrets.token_urlsafe(32)\n", set()),
@@ -83,8 +85,7 @@ CASES: list[tuple[str, str, set[str]]] = [
     ("compute-signature-call", "if compute_signature(body) == received:\n    pass\n", {"B905"}),
     ("lexer-token-literal", 'if token == "@":\n    pass\n', set()),
     ("secret-first-char", 'if secret[0] == "{":\n    pass\n', set()),
-    ("eq-method", "class Auth:\n    def __eq__(self, other):\n        return self.password == other.password\n",
-     set()),
+    ("eq-method", "class Auth:\n    def __eq__(self, other):\n        return self.password == other.password\n", set()),
     ("constant-marker", "if packet_type == PACKET_TYPE_SIGNATURE:\n    pass\n", set()),
     ("nonce", "if nonce == last_nonce:\n    pass\n", set()),
     ("is-token-flag", "ok = opt.is_token == path.is_token\n", set()),
@@ -96,30 +97,47 @@ CASES: list[tuple[str, str, set[str]]] = [
     ("len-sig", "if len(signature) == 64:\n    pass\n", set()),
     ("status", 'if status == "paid":\n    pass\n', set()),
     # B906 webhook_without_signature_check
-    ("route-webhook", '@app.post("/stripe/webhook")\ndef stripe_webhook(request):\n'
-     "    event = json.loads(request.body)\n    return event\n", {"B906"}),
-    ("construct-from", "def handle_webhook(request):\n"
-     "    event = stripe.Event.construct_from(json.loads(request.body), stripe.api_key)\n    return event\n",
-     {"B906"}),
-    ("class-view", "class AdyenWebhookView(View):\n    def post(self, request):\n"
-     "        return json.loads(request.body)\n", {"B906"}),
+    (
+        "route-webhook",
+        '@app.post("/stripe/webhook")\ndef stripe_webhook(request):\n'
+        "    event = json.loads(request.body)\n    return event\n",
+        {"B906"},
+    ),
+    (
+        "construct-from",
+        "def handle_webhook(request):\n"
+        "    event = stripe.Event.construct_from(json.loads(request.body), stripe.api_key)\n    return event\n",
+        {"B906"},
+    ),
+    (
+        "class-view",
+        "class AdyenWebhookView(View):\n    def post(self, request):\n        return json.loads(request.body)\n",
+        {"B906"},
+    ),
     ("async-handler", "async def paypal_webhook_handler(request):\n    return await request.json()\n", {"B906"}),
-    ("construct-event", "def stripe_webhook(request):\n    return stripe.Webhook.construct_event(\n"
-     '        request.body, request.headers["Stripe-Signature"], SECRET)\n', set()),
+    (
+        "construct-event",
+        "def stripe_webhook(request):\n    return stripe.Webhook.construct_event(\n"
+        '        request.body, request.headers["Stripe-Signature"], SECRET)\n',
+        set(),
+    ),
     ("verify-call", "def handle_webhook(request):\n    verify_signature(request)\n    return 1\n", set()),
     ("verify-decorator", "@verify_hmac\ndef webhook(request):\n    return 1\n", set()),
     ("create-webhook", "def create_webhook(url):\n    return client.webhooks.create(url=url)\n", set()),
     ("test-function", "def test_stripe_webhook(client):\n    client.post('/webhook')\n", set()),
-    ("manual-hmac", "def handle_webhook(request):\n    expected = hmac.new(KEY, request.body, 'sha256').hexdigest()\n"
-     "    if not hmac.compare_digest(expected, request.headers['X-Sig']):\n        abort(400)\n", set()),
+    (
+        "manual-hmac",
+        "def handle_webhook(request):\n    expected = hmac.new(KEY, request.body, 'sha256').hexdigest()\n"
+        "    if not hmac.compare_digest(expected, request.headers['X-Sig']):\n        abort(400)\n",
+        set(),
+    ),
     # B907 tls_verification_disabled
     ("session-verify", "session.verify = False\n", {"B907"}),
     ("aiohttp-ssl", "import aiohttp\nc = aiohttp.TCPConnector(ssl=False)\n", {"B907"}),
     ("cert-none-str", 'import urllib3\nhttp = urllib3.PoolManager(cert_reqs="CERT_NONE")\n', {"B907"}),
     ("check-hostname", "ctx.check_hostname = False\n", {"B907"}),
     ("verify-mode", "import ssl\nctx.verify_mode = ssl.CERT_NONE\n", {"B907"}),
-    ("global-unverified", "import ssl\nssl._create_default_https_context = ssl._create_unverified_context\n",
-     {"B907"}),
+    ("global-unverified", "import ssl\nssl._create_default_https_context = ssl._create_unverified_context\n", {"B907"}),
     ("session-post", "session.post(url, json=body, verify=False)\n", {"B907"}),
     ("stripe-global", "stripe.verify_ssl_certs = False\n", {"B907"}),
     ("env-var", 'import os\nos.environ["PYTHONHTTPSVERIFY"] = "0"\n', {"B907"}),

@@ -45,8 +45,7 @@ def bandit_cli(root: Path, *args: str) -> set[tuple[str, int, str]]:
 
 
 def bandit_skipped(root: Path) -> list[str]:
-    proc = subprocess.run([BANDIT, "-r", str(root), "-f", "json", "-q"], capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run([BANDIT, "-r", str(root), "-f", "json", "-q"], capture_output=True, text=True, check=False)
     return [e["filename"] for e in json.loads(proc.stdout)["errors"]]
 
 

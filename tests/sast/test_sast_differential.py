@@ -29,14 +29,16 @@ PROFILES = [
     ("tests", {"tests": ["B602", "B903", "B101", "B105"]}, ["-t", "B602,B903,B101,B105"]),
     ("skips", {"skips": ["B101", "B311", "B404", "B603"]}, ["-s", "B101,B311,B404,B603"]),
     ("blacklists-off", {"skips": ["B001"]}, ["-s", "B001"]),
-    ("levels", {"min_severity": "medium", "min_confidence": "high"},
-     ["--severity-level", "medium", "--confidence-level", "high"]),
+    (
+        "levels",
+        {"min_severity": "medium", "min_confidence": "high"},
+        ["--severity-level", "medium", "--confidence-level", "high"],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "options", "cli_args"), PROFILES, ids=[p[0] for p in PROFILES])
-def test_same_findings_as_bandit_cli(samples: Path, name: str, options: dict[str, Any],
-                                     cli_args: list[str]) -> None:
+def test_same_findings_as_bandit_cli(samples: Path, name: str, options: dict[str, Any], cli_args: list[str]) -> None:
     """For each profile the (file, line, test id) set equals the bandit CLI's with the same flags."""
     result = scan(samples, **options)
     expected = bandit_cli(samples, *cli_args)

@@ -45,9 +45,7 @@ def plugin_lines(rng: random.Random) -> dict[str, list[str]]:
         "AzureStorageKeyDetector": [f'conn = "AccountKey={rand(r, ALNUM + "+/", 86)}=="'],
         "BasicAuthDetector": [f'url = "https://admin:{rand(r, ALNUM, 12)}@db.example.com/x"'],
         "CloudantDetector": [f"cloudant_password = '{rand(r, HEX, 64)}'"],
-        "DiscordBotTokenDetector": [
-            f'bot = "M{rand(r, ALNUM, 23)}.{rand(r, ALNUM, 6)}.{rand(r, ALNUM, 27)}"'
-        ],
+        "DiscordBotTokenDetector": [f'bot = "M{rand(r, ALNUM, 23)}.{rand(r, ALNUM, 6)}.{rand(r, ALNUM, 27)}"'],
         "GitHubTokenDetector": [f'token = "ghp_{rand(r, ALNUM, 36)}"'],
         "GitLabTokenDetector": [f'gl = "glpat-{rand(r, ALNUM, 20)}"'],
         "HexHighEntropyString": [f'digest = "{rand(r, HEX, 40)}"'],
@@ -86,41 +84,50 @@ def filter_files(rng: random.Random) -> dict[str, str]:
         return rand(r, string.ascii_lowercase, 12)
 
     return {
-        "filters/pragmas.py": "\n".join([
-            f'a = "{hexs()}"  # pragma: allowlist secret',
-            f'b = "{hexs()}"  # pragma: allowlist secret -- test fixture digest',
-            "# pragma: allowlist nextline secret",
-            f'c = "{hexs()}"',
-            f'd = "{hexs()}"  # pragma: whitelist secret',
-            f'e = "{hexs()}"  # not a pragma',
-        ]) + "\n",
+        "filters/pragmas.py": "\n".join(
+            [
+                f'a = "{hexs()}"  # pragma: allowlist secret',
+                f'b = "{hexs()}"  # pragma: allowlist secret -- test fixture digest',
+                "# pragma: allowlist nextline secret",
+                f'c = "{hexs()}"',
+                f'd = "{hexs()}"  # pragma: whitelist secret',
+                f'e = "{hexs()}"  # not a pragma',
+            ]
+        )
+        + "\n",
         "filters/pragmas.yaml": f"a: {hexs()}  # pragma: allowlist secret\nb: '{hexs()}'\n",
-        "filters/heuristics.py": "\n".join([
-            'seq = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123"',
-            f'uuid = "{rand(r, HEX, 8)}-{rand(r, HEX, 4)}-{rand(r, HEX, 4)}-{rand(r, HEX, 4)}-{rand(r, HEX, 12)}"',
-            f'user_id = "{hexs()}"',
-            'password = "{password}"',
-            'password = "${DB_PASSWORD}"',
-            'password = "<password>"',
-            'password = "$password"',
-            'password = get_secret("db")',
-            'password = "**********"',
-            f'password = "{pw()}"',
-        ]) + "\n",
+        "filters/heuristics.py": "\n".join(
+            [
+                'seq = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123"',
+                f'uuid = "{rand(r, HEX, 8)}-{rand(r, HEX, 4)}-{rand(r, HEX, 4)}-{rand(r, HEX, 4)}-{rand(r, HEX, 12)}"',
+                f'user_id = "{hexs()}"',
+                'password = "{password}"',
+                'password = "${DB_PASSWORD}"',
+                'password = "<password>"',
+                'password = "$password"',
+                'password = get_secret("db")',
+                'password = "**********"',
+                f'password = "{pw()}"',
+            ]
+        )
+        + "\n",
         "package-lock.json": json.dumps({"integrity": f"sha512-{rand(r, B64, 64)}", "password": pw()}) + "\n",
         "yarn.lock": f'resolved "https://user:{pw()}@registry.example.com/x"\n',
         "static/site.css": f'.x {{ content: "{hexs()}"; }}\n',
         "docs/swagger.yaml": f"api_key: {hexs()}\n",
-        "config/app.yaml": "\n".join([
-            "db:",
-            f"  password: {pw()}",
-            f"  token: '{rand(r, B64, 40)}'",
-            "  note: >",
-            f"    folded {rand(r, B64, 10)}",
-            f"  binary: !!binary {base64.b64encode(rand(r, ALNUM, 30).encode()).decode()}",
-            f"anchors: &anchor {hexs()}",
-            "alias: *anchor",
-        ]) + "\n",
+        "config/app.yaml": "\n".join(
+            [
+                "db:",
+                f"  password: {pw()}",
+                f"  token: '{rand(r, B64, 40)}'",
+                "  note: >",
+                f"    folded {rand(r, B64, 10)}",
+                f"  binary: !!binary {base64.b64encode(rand(r, ALNUM, 30).encode()).decode()}",
+                f"anchors: &anchor {hexs()}",
+                "alias: *anchor",
+            ]
+        )
+        + "\n",
         "config/settings.ini": f"[main]\npassword = {pw()}\nkey = {hexs()}\n  continued {hexs()}\n",
         "config/app.cfg": f"[db]\nsecret: {pw()}\n",
         "config/.env": f"DATABASE_PASSWORD={pw()}\nAPI_TOKEN={rand(r, B64, 40)}\n",
@@ -159,11 +166,46 @@ def coverage_corpus(root: Path, seed: int = 7) -> dict[str, list[str]]:
 
 
 _WORDS = [
-    "payment", "order", "amount", "currency", "refund", "capture", "customer", "ledger", "balance",
-    "invoice", "session", "request", "response", "handler", "config", "value", "result", "item",
-    "index", "count", "total", "status", "event", "record", "batch", "queue", "worker", "retry",
-    "timeout", "logger", "cache", "store", "merchant", "charge", "settle", "payout", "fee", "rate",
-    "region", "user",
+    "payment",
+    "order",
+    "amount",
+    "currency",
+    "refund",
+    "capture",
+    "customer",
+    "ledger",
+    "balance",
+    "invoice",
+    "session",
+    "request",
+    "response",
+    "handler",
+    "config",
+    "value",
+    "result",
+    "item",
+    "index",
+    "count",
+    "total",
+    "status",
+    "event",
+    "record",
+    "batch",
+    "queue",
+    "worker",
+    "retry",
+    "timeout",
+    "logger",
+    "cache",
+    "store",
+    "merchant",
+    "charge",
+    "settle",
+    "payout",
+    "fee",
+    "rate",
+    "region",
+    "user",
 ]
 _KEYWORDS = ["account", "client", "service", "key", "token", "secret", "auth", "password", "api"]
 """Words the keyword detector and the prefilter care about: present, but not on every line."""
@@ -199,7 +241,7 @@ def _code_line(rng: random.Random) -> str:
     if k < 0.69:
         return f'    checksum = "{rand(rng, HEX, 12)}"'
     if k < 0.72:
-        return f"    version = \"{rng.randint(1, 9)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}\""
+        return f'    version = "{rng.randint(1, 9)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}"'
     if k < 0.8:
         return f"    {a}.{b}({', '.join(_ident(rng) for _ in range(rng.randint(0, 3)))})"
     if k < 0.85:

@@ -26,7 +26,10 @@ def engine_scan(root: Path, *flags: str) -> Hits:
     """`detect-secrets scan --no-verify --all-files .` in `root`: (file, line, type, hashed_secret)."""
     out = subprocess.run(
         [DETECT_SECRETS, "scan", "--no-verify", "--all-files", *flags, "."],
-        cwd=root, capture_output=True, text=True, check=True,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return {
         (name, entry["line_number"], entry["type"], entry["hashed_secret"])

@@ -125,8 +125,9 @@ def test_rewriting_keeps_audits(tmp_path: Path) -> None:
     write_tree(tmp_path)
     entries(tmp_path, fp=False)
     assert main(["baseline", str(tmp_path)]) == 0
-    audited = [e for e in json.loads((tmp_path / ".secrets.baseline").read_text())["results"]["app.py"]
-               if "is_secret" in e]
+    audited = [
+        e for e in json.loads((tmp_path / ".secrets.baseline").read_text())["results"]["app.py"] if "is_secret" in e
+    ]
     assert [e["is_secret"] for e in audited] == [False]
 
 
@@ -138,8 +139,12 @@ def test_rewriting_keeps_audits(tmp_path: Path) -> None:
         ('{"version": "2.0.0", "results": {}}', "newer than the supported"),
         ('{"version": "x", "results": {}}', "is not a detect-secrets version"),
         ('{"version": "1.5.0", "results": {"a.py": [{"type": "X", "hashed_secret": "zz"}]}}', "hashed_secret"),
-        ('{"version": "1.5.0", "results": {"a.py": [{"type": "X", "hashed_secret": "' + "a" * 40
-         + '", "is_secret": "no"}]}}', "is_secret"),
+        (
+            '{"version": "1.5.0", "results": {"a.py": [{"type": "X", "hashed_secret": "'
+            + "a" * 40
+            + '", "is_secret": "no"}]}}',
+            "is_secret",
+        ),
     ],
     ids=["json", "results", "newer", "version", "hash", "is-secret"],
 )
@@ -154,10 +159,15 @@ def test_bad_baselines_are_errors(tmp_path: Path, content: str, message: str) ->
 
 def test_old_format_is_read(tmp_path: Path) -> None:
     """A 0.x baseline (older engine) is read for its results; its settings are ignored."""
-    (tmp_path / "b.json").write_text(json.dumps({
-        "version": "0.14.3", "exclude": {"files": ".*"},
-        "results": {"a.py": [{"type": "Secret Keyword", "hashed_secret": "a" * 40, "is_secret": False}]},
-    }))
+    (tmp_path / "b.json").write_text(
+        json.dumps(
+            {
+                "version": "0.14.3",
+                "exclude": {"files": ".*"},
+                "results": {"a.py": [{"type": "Secret Keyword", "hashed_secret": "a" * 40, "is_secret": False}]},
+            }
+        )
+    )
     loaded = load(tmp_path / "b.json", "b.json")
     assert next(iter(loaded.entries.values())).is_secret is False
 

@@ -25,7 +25,7 @@ def token(seed: int) -> str:
 def leaked(repo: Path) -> tuple[Path, str, str]:
     """A repository where a token was committed after `base` and deleted again."""
     base = commit(repo, {"app.py": "x = 1\n"}, "base")
-    commit(repo, {"app.py": f'x = 1\nTOKEN = {token(1)}\n'}, "add token")
+    commit(repo, {"app.py": f"x = 1\nTOKEN = {token(1)}\n"}, "add token")
     commit(repo, {"app.py": "x = 1\n"}, "remove token")
     return repo, base, token(1)
 
@@ -71,7 +71,7 @@ def test_history_has_the_same_path_scope_as_the_tree(repo: Path) -> None:
 def test_secret_still_present_is_reported_once(repo: Path) -> None:
     """A secret in the tree and in the range's history is one finding (the file's)."""
     base = commit(repo, {"a.py": "x = 1\n"})
-    commit(repo, {"a.py": f'T = {token(2)}\n'})
+    commit(repo, {"a.py": f"T = {token(2)}\n"})
     out = secrets.run(context(repo, mode="since", since=base))
     assert len(out.findings) == 1 and "commit" not in out.findings[0].properties
 
@@ -79,7 +79,7 @@ def test_secret_still_present_is_reported_once(repo: Path) -> None:
 def test_nextline_pragma_holds_in_history(repo: Path) -> None:
     """The line before an added line comes from the diff context, so nextline pragmas work."""
     base = commit(repo, {"a.py": "# pragma: allowlist nextline secret\nx = 1\n"})
-    commit(repo, {"a.py": f'# pragma: allowlist nextline secret\nT = {token(3)}\n'})
+    commit(repo, {"a.py": f"# pragma: allowlist nextline secret\nT = {token(3)}\n"})
     commit(repo, {"a.py": "x = 2\n"})
     out = secrets.run(context(repo, mode="since", since=base))
     assert out.findings == ()
@@ -94,7 +94,7 @@ def test_evil_merge_lines_are_scanned(repo: Path) -> None:
     git(repo, "checkout", "-q", "main")
     commit(repo, {"a.py": "a = 2\n"})
     git(repo, "merge", "-q", "--no-commit", "side")
-    (repo / "a.py").write_text(f'a = 2\nT = {token(4)}\n')
+    (repo / "a.py").write_text(f"a = 2\nT = {token(4)}\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "merge")
     commit(repo, {"a.py": "a = 3\n"})

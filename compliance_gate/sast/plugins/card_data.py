@@ -16,11 +16,30 @@ from compliance_gate.sast.plugins._rule import rule
 CWE_LOG = 532  # Insertion of Sensitive Information into Log File
 CWE_ERROR = 209  # Generation of Error Message Containing Sensitive Information
 
-LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log",
-                         "msg", "capture_message"})
+LOG_METHODS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg", "capture_message"}
+)
 NOT_DATA_KEYWORDS = frozenset({"exc_info", "stack_info", "stacklevel", "level", "file", "sep", "end", "flush"})
-SAFE_CALLS = frozenset({"mask", "masked", "redact", "redacted", "hash", "sha256", "hmac", "tokenize", "len",
-                        "last4", "truncate", "obfuscate", "fingerprint", "bool", "type", "isinstance"})
+SAFE_CALLS = frozenset(
+    {
+        "mask",
+        "masked",
+        "redact",
+        "redacted",
+        "hash",
+        "sha256",
+        "hmac",
+        "tokenize",
+        "len",
+        "last4",
+        "truncate",
+        "obfuscate",
+        "fingerprint",
+        "bool",
+        "type",
+        "isinstance",
+    }
+)
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){12,18}(?![0-9A-Za-z])")
 _PAN_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6(?:011|4[4-9]|5)|35|3(?:0[0-5]|[689])|62)")
 

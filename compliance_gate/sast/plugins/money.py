@@ -58,8 +58,12 @@ def _assigned_strength(node: ast.AST, targets: list[ast.expr]) -> int:
     if scope is None:
         return 0
     for sub in ast.walk(scope):
-        if (isinstance(sub, ast.AugAssign) and isinstance(sub.target, ast.Name) and sub.target.id in names
-                and any(money_strength(last_words(n)) == 2 for n in names_in(sub.value))):
+        if (
+            isinstance(sub, ast.AugAssign)
+            and isinstance(sub.target, ast.Name)
+            and sub.target.id in names
+            and any(money_strength(last_words(n)) == 2 for n in names_in(sub.value))
+        ):
             return 1
     return 0
 
@@ -111,8 +115,9 @@ def money_held_in_float(context: Any) -> Any:
         for arg in args:
             strength = money_strength(last_words(ast.Name(arg.arg)))
             if strength == 2 and _is_float_annotation(arg.annotation):
-                return _issue("Money parameter annotated float; use Decimal or integer minor units.",
-                              strength, arg.lineno)
+                return _issue(
+                    "Money parameter annotated float; use Decimal or integer minor units.", strength, arg.lineno
+                )
     return None
 
 
@@ -131,19 +136,18 @@ def _check_call(context: Any, node: ast.Call) -> Any:
     if context.call_function_name_qual == "float" and len(node.args) == 1:
         strength = money_strength(last_words(node.args[0]))
         if strength:
-            return _issue("Money converted to a binary float; use Decimal or integer minor units.",
-                          strength + 1)
+            return _issue("Money converted to a binary float; use Decimal or integer minor units.", strength + 1)
     for kw in node.keywords:
         if kw.arg and _is_float_literal(kw.value):
             strength = money_strength(last_words(ast.Name(kw.arg)))
             if strength:
-                return _issue("Float literal passed as money; use Decimal or integer minor units.",
-                              strength, kw.value.lineno)
+                return _issue(
+                    "Float literal passed as money; use Decimal or integer minor units.", strength, kw.value.lineno
+                )
     return None
 
 
-ROUND_NAMES = frozenset({"round", "numpy.round", "numpy.around", "np.round", "np.around", "math.floor",
-                         "math.ceil"})
+ROUND_NAMES = frozenset({"round", "numpy.round", "numpy.around", "np.round", "np.around", "math.floor", "math.ceil"})
 
 
 @rule("B902", "Call")

@@ -12,8 +12,9 @@ from compliance_gate.sast.plugins._names import enclosing_function, is_token, la
 from compliance_gate.sast.plugins._rule import rule
 
 CWE_WEAK_PRNG = 338  # Use of Cryptographically Weak Pseudo-Random Number Generator
-RANDOM_FUNCS = frozenset({"random", "randint", "randrange", "choice", "choices", "sample", "getrandbits",
-                          "shuffle", "uniform", "randbytes"})
+RANDOM_FUNCS = frozenset(
+    {"random", "randint", "randrange", "choice", "choices", "sample", "getrandbits", "shuffle", "uniform", "randbytes"}
+)
 
 
 def _is_weak_random(qualname: str) -> bool:

@@ -12,17 +12,65 @@ from compliance_gate.sast.plugins._names import name_of
 from compliance_gate.sast.plugins._rule import rule
 
 CWE_CERT = 295  # Improper Certificate Validation
-VERIFY_FLAGS = frozenset({"verify", "ssl", "verify_ssl", "verify_ssl_certs", "verify_certs", "ssl_verify",
-                          "check_hostname", "validate_certs", "verify_tls", "tls_verify", "ssl_check_cert"})
+VERIFY_FLAGS = frozenset(
+    {
+        "verify",
+        "ssl",
+        "verify_ssl",
+        "verify_ssl_certs",
+        "verify_certs",
+        "ssl_verify",
+        "check_hostname",
+        "validate_certs",
+        "verify_tls",
+        "tls_verify",
+        "ssl_check_cert",
+    }
+)
 # bandit's B501 already reports verify=False on these; reporting them twice would only add noise.
 _B501_HTTP_VERBS = frozenset({"get", "options", "head", "post", "put", "patch", "delete"})
 _B501_HTTPX = _B501_HTTP_VERBS | {"request", "stream", "Client", "AsyncClient"}
 
 
-HTTP_CALLS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream",
-                        "Session", "Client", "AsyncClient", "urlopen", "fetch", "ClientSession", "mount"})
-CLIENT_HINTS = ("session", "client", "http", "api", "requests", "httpx", "aiohttp", "urllib", "stripe",
-                "adyen", "braintree", "gateway", "psp", "provider", "transport", "connector")
+HTTP_CALLS = frozenset(
+    {
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "head",
+        "options",
+        "request",
+        "send",
+        "stream",
+        "Session",
+        "Client",
+        "AsyncClient",
+        "urlopen",
+        "fetch",
+        "ClientSession",
+        "mount",
+    }
+)
+CLIENT_HINTS = (
+    "session",
+    "client",
+    "http",
+    "api",
+    "requests",
+    "httpx",
+    "aiohttp",
+    "urllib",
+    "stripe",
+    "adyen",
+    "braintree",
+    "gateway",
+    "psp",
+    "provider",
+    "transport",
+    "connector",
+)
 
 
 def _is_false(node: ast.AST) -> bool:

@@ -13,14 +13,59 @@ from compliance_gate.sast.plugins._names import name_of, parent, words
 from compliance_gate.sast.plugins._rule import rule
 
 CWE_SIGNATURE = 347  # Improper Verification of Cryptographic Signature
-ROUTE_DECORATORS = frozenset({"route", "post", "put", "api_route", "csrf_exempt", "require_post",
-                              "require_http_methods", "api_view", "view_config", "webhook"})
+ROUTE_DECORATORS = frozenset(
+    {
+        "route",
+        "post",
+        "put",
+        "api_route",
+        "csrf_exempt",
+        "require_post",
+        "require_http_methods",
+        "api_view",
+        "view_config",
+        "webhook",
+    }
+)
 HANDLER_FIRST = frozenset({"handle", "receive", "process", "on", "ingest", "consume"})
 HANDLER_LAST = frozenset({"handler", "view", "endpoint", "receiver", "callback", "listener", "hook"})
-CLIENT_FIRST = frozenset({"create", "register", "delete", "get", "list", "update", "remove", "add", "set", "build",
-                          "make", "send", "subscribe", "unsubscribe", "enable", "disable", "test", "mock",
-                          "fake", "sign", "verify", "validate", "parse", "format", "serialize", "load", "save",
-                          "fetch", "retry", "replay", "resend", "is", "has"})
+CLIENT_FIRST = frozenset(
+    {
+        "create",
+        "register",
+        "delete",
+        "get",
+        "list",
+        "update",
+        "remove",
+        "add",
+        "set",
+        "build",
+        "make",
+        "send",
+        "subscribe",
+        "unsubscribe",
+        "enable",
+        "disable",
+        "test",
+        "mock",
+        "fake",
+        "sign",
+        "verify",
+        "validate",
+        "parse",
+        "format",
+        "serialize",
+        "load",
+        "save",
+        "fetch",
+        "retry",
+        "replay",
+        "resend",
+        "is",
+        "has",
+    }
+)
 CLASS_METHODS = frozenset({"post", "put", "dispatch", "handle", "__call__"})
 _VERIFIES = re.compile(
     r"verif|compare_digest|construct_event|hmac|check_sig|signature_valid|valid_signature|validate_sig"
@@ -51,8 +96,7 @@ def _is_handler(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 
 def _verifies(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    if any(_VERIFIES.search(n) or "signature" in n.lower() or "signed" in n.lower()
-           for n in _decorator_names(func)):
+    if any(_VERIFIES.search(n) or "signature" in n.lower() or "signed" in n.lower() for n in _decorator_names(func)):
         return True
     return any(isinstance(sub, ast.Call) and _VERIFIES.search(name_of(sub.func) or "") for sub in ast.walk(func))
 

@@ -60,21 +60,52 @@ def write(path: Path, gap: bool) -> int:
         info = warning = msg
 
     chain = AuditChain("payments-api", origin="10.20.0.14", clock=fixed_clock())
-    log = structlog.wrap_logger(Sink(), wrapper_class=structlog.BoundLogger, processors=[
-        structlog.processors.add_log_level, chain, structlog.processors.JSONRenderer()])
+    log = structlog.wrap_logger(
+        Sink(),
+        wrapper_class=structlog.BoundLogger,
+        processors=[structlog.processors.add_log_level, chain, structlog.processors.JSONRenderer()],
+    )
     log_started(log)
-    log.info("role granted", category="admin.action", actor="user:alice", outcome="success",
-             target="role:refund-approver", subject="user:bob")
-    log.warning("login failed", category="auth.failure", actor="user:mallory", outcome="failure",
-                target="service:payments-api")
-    log.info("card details viewed", category="chd.access", actor="user:bob", outcome="success",
-             target="payment:pay_0001", card="411111******1111")
+    log.info(
+        "role granted",
+        category="admin.action",
+        actor="user:alice",
+        outcome="success",
+        target="role:refund-approver",
+        subject="user:bob",
+    )
+    log.warning(
+        "login failed", category="auth.failure", actor="user:mallory", outcome="failure", target="service:payments-api"
+    )
+    log.info(
+        "card details viewed",
+        category="chd.access",
+        actor="user:bob",
+        outcome="success",
+        target="payment:pay_0001",
+        card="411111******1111",
+    )
     for payment_id, event_id, before, after in transitions():
-        log.info("payment status changed", category="payment.state_change", actor="service:payments-api",
-                 outcome="success", target=f"payment:{payment_id}", payment_id=payment_id,
-                 source_event_id=event_id, from_status=before, to_status=after)
-    log.info("refund approved", category="admin.action", actor="user:bob", outcome="success",
-             target="payment:pay_0001", amount="1250", currency="EUR")
+        log.info(
+            "payment status changed",
+            category="payment.state_change",
+            actor="service:payments-api",
+            outcome="success",
+            target=f"payment:{payment_id}",
+            payment_id=payment_id,
+            source_event_id=event_id,
+            from_status=before,
+            to_status=after,
+        )
+    log.info(
+        "refund approved",
+        category="admin.action",
+        actor="user:bob",
+        outcome="success",
+        target="payment:pay_0001",
+        amount="1250",
+        currency="EUR",
+    )
     log_stopped(log)
     if gap:
         index = next(i for i, line in enumerate(lines) if json.loads(line)["category"] == PLANTED_GAP)

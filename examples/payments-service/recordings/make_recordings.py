@@ -18,8 +18,9 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> None:
-    g = generate.generate(HERE, payments=12, seed=2026, faults={"report_behind": 1, "redelivery": 1},
-                          report_format="sqlite", partitions=4)
+    g = generate.generate(
+        HERE, payments=12, seed=2026, faults={"report_behind": 1, "redelivery": 1}, report_format="sqlite", partitions=4
+    )
     (HERE / "events.jsonl").replace(HERE / "payment_events.jsonl")
     planted = sorted(g.expected["report_behind"])
     print(f"wrote {g.events_written} events; snapshot as of {g.as_of}; planted report-behind: {planted}")
