@@ -71,6 +71,7 @@ def judge_plants(run: RepoRun, plants: list[Plant]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "key": p.key,
+                "core": p.core,
                 "problem": p.problem,
                 "where": f"{p.path}:{','.join(map(str, p.lines))}",
                 "blocks": bool(blocking),
@@ -81,12 +82,14 @@ def judge_plants(run: RepoRun, plants: list[Plant]) -> list[dict[str, Any]]:
 
 
 def print_plants(entry: Entry, run: RepoRun, rows: list[dict[str, Any]]) -> None:
-    print(f"\n## Planted problems in {entry.name} ({entry.package_dir}/), verdict {run.verdict}\n")
-    for row in rows:
-        state = "BLOCKS " if row["blocks"] else ("found  " if row["found"] else "MISSED ")
-        print(f"  {state} {row['key']:20} {row['where']:44} {', '.join(row['found']) or '-'}")
-    caught = sum(r["blocks"] for r in rows)
-    print(f"\nrecall: {caught} of {len(rows)} planted problems block")
+    print(f"\n## Planted problems in {entry.name} ({entry.package_dir}/), verdict {run.verdict}")
+    for core, title in ((True, "issue 13's list"), (False, "other shapes of the same problems")):
+        group = [r for r in rows if r["core"] is core]
+        print(f"\n{title}:")
+        for row in group:
+            state = "BLOCKS " if row["blocks"] else ("found  " if row["found"] else "MISSED ")
+            print(f"  {state} {row['key']:20} {row['where']:56} {', '.join(row['found']) or '-'}")
+        print(f"recall: {sum(r['blocks'] for r in group)} of {len(group)} block")
 
 
 # ---- main -----------------------------------------------------------------------------------
@@ -120,7 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per gate run")
     args = ap.parse_args(argv)
 
-    entries = load_manifest(args.manifest)
+    try:
+        entries = load_manifest(args.manifest)
+    except (CorpusError, OSError) as exc:
+        raise SystemExit(f"manifest: {exc}") from None
     chosen = [e for e in entries if e.name == args.plant] if args.plant else select(entries, args.repos)
     if args.plant and not chosen:
         raise SystemExit(f"--plant: no corpus repo named {args.plant!r}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -73,14 +74,17 @@ def load_manifest(path: Path) -> list[Entry]:
         where = f"{path}: repos[{i}]"
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
             raise CorpusError(f"{where}: each entry needs a `name`")
+        # pins must be quoted strings: unquoted YAML reads `version: 2.10` as the float 2.1
         if "pypi" in raw:
-            source, ident, pin, sha = "pypi", raw["pypi"], str(raw.get("version", "")), raw.get("sha256")
-            if not pin or not isinstance(sha, str) or len(sha) != 64:
-                raise CorpusError(f"{where} ({raw['name']}): a pypi entry needs `version` and a 64-hex `sha256`")
+            source, ident, pin, sha = "pypi", raw["pypi"], raw.get("version"), raw.get("sha256")
+            if not isinstance(pin, str) or not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{64}", sha):
+                raise CorpusError(
+                    f"{where} ({raw['name']}): a pypi entry needs a quoted `version` and a quoted 64-hex `sha256`"
+                )
         elif "github" in raw:
-            source, ident, pin, sha = "github", raw["github"], str(raw.get("commit", "")), None
-            if len(pin) != 40:
-                raise CorpusError(f"{where} ({raw['name']}): a github entry needs a full 40-hex `commit`")
+            source, ident, pin, sha = "github", raw["github"], raw.get("commit"), None
+            if not isinstance(pin, str) or not re.fullmatch(r"[0-9a-f]{40}", pin):
+                raise CorpusError(f"{where} ({raw['name']}): a github entry needs a quoted full 40-hex `commit`")
         else:
             raise CorpusError(f"{where} ({raw['name']}): needs `pypi:` or `github:`")
         entries.append(
@@ -138,7 +142,7 @@ def fetch_sdist(entry: Entry, dist: Path) -> Path:
         )
         got = [p for p in out.glob("*") if p.is_file()] if out.is_dir() else []
         if proc.returncode != 0 or len(got) != 1:
-            tail = " ".join(line for line in proc.stderr.splitlines() if "WARNING" not in line)[-300:]
+            tail = " ".join(" ".join(ln for ln in proc.stderr.splitlines() if "WARNING" not in ln).split())[-300:]
             raise CorpusError(f"pip could not download {entry.label} (sdist): {tail or 'no archive'}")
         if sha256_of(got[0]) != entry.sha256:
             raise CorpusError(f"{got[0].name}: sha256 differs from the manifest; refusing to use it")
