@@ -98,6 +98,8 @@ def print_plants(entry: Entry, run: RepoRun, rows: list[dict[str, Any]]) -> None
 def select(entries: list[Entry], names: str | None) -> list[Entry]:
     if not names:
         return [e for e in entries if not e.stress]
+    if names == "all":
+        return entries
     wanted = [n.strip() for n in names.split(",") if n.strip()]
     unknown = sorted(set(wanted) - {e.name for e in entries})
     if unknown:
@@ -109,7 +111,7 @@ def select(entries: list[Entry], names: str | None) -> list[Entry]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    ap.add_argument("--repos", help="comma-separated corpus names (default: every non-stress entry)")
+    ap.add_argument("--repos", help="comma-separated corpus names, or `all` (default: every non-stress entry)")
     ap.add_argument("--policy", default="default", help="policy file or bundled name (default: default)")
     ap.add_argument("--json", action="store_true", help="print a machine-readable summary instead of tables")
     ap.add_argument("--plant", nargs="?", const=DEFAULT_PLANT_REPO, metavar="REPO", help="recall run on REPO")
