@@ -1,6 +1,6 @@
 """The policy: loaded, validated and typed in this one place.
 
-`load_policy(path)` reads YAML, validates it against the published JSON Schema
+`load_policy(path, checks)` reads YAML, validates it against the published JSON Schema
 (`policies/schemas/policy.schema.json`, which YAML files reference for editor completion) and
 returns a frozen `Policy`. Every problem names the file, line and key path:
 
@@ -9,6 +9,10 @@ returns a frozen `Policy`. Every problem names the file, line and key path:
 Unknown keys are errors (a typo must not silently disable a control). `version:` must come
 first. The digest is the sha256 of the canonical JSON of the policy, so two files that mean the
 same thing have the same digest and any change of meaning changes it.
+
+The policy knows nothing of the checks themselves: the caller passes each check's `CheckSpec`
+(its options type and default threshold), so this layer sits below the checks and the registry.
+`compliance_gate.load_policy` binds the registry's checks.
 """
 
 from __future__ import annotations
@@ -20,15 +24,33 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from compliance_gate import bundled, typed, yamlmap
 from compliance_gate.errors import PolicyError
 from compliance_gate.model import Severity
-from compliance_gate.workspace import PathRules
 
 COMMON_CHECK_KEYS = frozenset({"enabled", "fail_on", "timeout_s", "paths", "severity"})
 DEFAULT_TIMEOUT_S = 900.0
+
+
+class CheckSpec(Protocol):
+    """What the policy needs to know of a check: its options type and its default threshold."""
+
+    @property
+    def options(self) -> type[Any]: ...
+
+    @property
+    def default_fail_on(self) -> Severity: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PathRules:
+    """The policy's `paths` section: which files any check sees, and the size limit."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_file_bytes: int = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +122,7 @@ def builtin_policy_path(name: str) -> Path:
     return bundled.policies_dir() / f"{name}.yaml"
 
 
-def load_policy(path: str | Path) -> Policy:
+def load_policy(path: str | Path, checks: Mapping[str, CheckSpec]) -> Policy:
     """Load and validate a policy file; raise `PolicyError` listing every problem."""
     p = Path(path)
     display = str(path)
@@ -110,10 +132,11 @@ def load_policy(path: str | Path) -> Policy:
         raise PolicyError([f"{display}: no such policy file (try `compliance-gate init`)"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError([f"{display}: cannot read policy ({exc})"]) from None
-    return parse_policy(text, display)
+    return parse_policy(text, checks, display)
 
 
-def parse_policy(text: str, display: str = "<policy>") -> Policy:
+def parse_policy(text: str, checks: Mapping[str, CheckSpec], display: str = "<policy>") -> Policy:
+    """Parse and validate policy text; `display` names it in problems (a path, or `file@commit`)."""
     try:
         data, lines = yamlmap.load(text)
     except yamlmap.YamlProblem as exc:
@@ -122,11 +145,11 @@ def parse_policy(text: str, display: str = "<policy>") -> Policy:
         raise PolicyError([f"{display}:1 the policy must be a mapping starting with `version: 1`"])
     if next(iter(data), None) != "version":
         raise PolicyError([f"{display}:1 version: must be the first key (add `version: 1`)"])
-    found = _schema_problems(data, lines) or _semantic_problems(data, lines)
+    found = _schema_problems(data, lines) or _semantic_problems(data, lines, checks)
     problems = [f"{display}:{line} {msg}" for line, msg in found]
     if problems:
         raise PolicyError(problems)
-    return _build(data, display)
+    return _build(data, display, checks)
 
 
 def canonical_digest(data: Any) -> str:
@@ -150,6 +173,21 @@ def _validator() -> Any:
     schema = {**json.loads((root / "policy.schema.json").read_text()), "$id": main_uri}
     registry: referencing.Registry[Any] = referencing.Registry(retrieve=retrieve)  # type: ignore[call-arg]
     return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+def default_section(check_id: str, spec: CheckSpec) -> CheckPolicy:
+    """The section of a check the policy does not mention: disabled, every option at its default."""
+    return CheckPolicy(
+        id=check_id,
+        enabled=False,
+        fail_on=spec.default_fail_on,
+        timeout_s=DEFAULT_TIMEOUT_S,
+        include=(),
+        exclude=(),
+        severity={},
+        options=typed.build(spec.options, {}),
+        digest=canonical_digest({}),
+    )
 
 
 def _schema_problems(data: Any, lines: dict[yamlmap.KeyPath, int]) -> list[tuple[int, str]]:
@@ -182,16 +220,20 @@ def _allowed_keys(err: Any) -> set[str]:
     return keys
 
 
-def _semantic_problems(data: dict[str, Any], lines: dict[yamlmap.KeyPath, int]) -> list[tuple[int, str]]:
-    """What the schema cannot say: waivers name known checks and have unique ids."""
-    from compliance_gate.checks import REGISTRY
-
+def _semantic_problems(
+    data: dict[str, Any], lines: dict[yamlmap.KeyPath, int], checks: Mapping[str, CheckSpec]
+) -> list[tuple[int, str]]:
+    """What the schema cannot say: sections and waivers name known checks, waiver ids are unique."""
     out: list[tuple[int, str]] = []
+    for check_id in data.get("checks") or ():
+        if check_id not in checks:
+            message = f"checks.{check_id}: this gate has no such check; known: {', '.join(checks)}"
+            out.append((yamlmap.line_of(lines, ("checks", check_id)), message))
     seen: set[str] = set()
     for i, waiver in enumerate(data.get("waivers") or ()):
-        if waiver["check"] not in REGISTRY:
+        if waiver["check"] not in checks:
             path: yamlmap.KeyPath = ("waivers", i, "check")
-            known = ", ".join(REGISTRY)
+            known = ", ".join(checks)
             message = f"waivers.{i}.check: unknown check {waiver['check']!r}; known: {known}"
             out.append((yamlmap.line_of(lines, path), message))
         if waiver["id"] in seen:
@@ -201,13 +243,11 @@ def _semantic_problems(data: dict[str, Any], lines: dict[yamlmap.KeyPath, int]) 
     return out
 
 
-def _build(data: dict[str, Any], display: str) -> Policy:
-    from compliance_gate.checks import REGISTRY
-
+def _build(data: dict[str, Any], display: str, specs: Mapping[str, CheckSpec]) -> Policy:
     checks: dict[str, CheckPolicy] = {}
     for check_id, section in (data.get("checks") or {}).items():
         section = section or {}
-        spec = REGISTRY[check_id]
+        spec = specs[check_id]
         specific = {k: v for k, v in section.items() if k not in COMMON_CHECK_KEYS}
         paths = section.get("paths") or {}
         checks[check_id] = CheckPolicy(

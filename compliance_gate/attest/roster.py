@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from compliance_gate import yamlmap
-from compliance_gate.attest.keys import KeyProblem, PublicKey, load_public_file, load_public_pem
 from compliance_gate.errors import UsageError
+from compliance_gate.signing.keys import KeyProblem, PublicKey, load_public_file, load_public_pem
 
 ROLE = re.compile(r"^[a-z][a-z0-9_-]*$")
 PERSON_KEYS = frozenset({"roles", "keys", "name"})

@@ -22,8 +22,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from compliance_gate.attest import dsse
-from compliance_gate.attest.keys import PrivateKey
 from compliance_gate.attest.roster import ROLE, Roster
 from compliance_gate.attest.statement import (
     PAYLOAD_TYPE,
@@ -34,6 +32,8 @@ from compliance_gate.attest.statement import (
     parse_statement,
 )
 from compliance_gate.errors import UsageError
+from compliance_gate.signing import dsse
+from compliance_gate.signing.keys import PrivateKey
 
 DECISIONS = ("approve", "reject")
 MAX_COMMENT = 2000

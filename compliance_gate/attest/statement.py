@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compliance_gate.attest.dsse import Rejected
 from compliance_gate.errors import UsageError
+from compliance_gate.signing.dsse import Rejected
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"

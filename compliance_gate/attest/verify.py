@@ -28,9 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from compliance_gate.attest import dsse, signoff
-from compliance_gate.attest.dsse import Rejected
-from compliance_gate.attest.keys import PublicKey
+from compliance_gate.attest import signoff
 from compliance_gate.attest.roster import Roster
 from compliance_gate.attest.statement import (
     PAYLOAD_TYPE,
@@ -40,6 +38,9 @@ from compliance_gate.attest.statement import (
     digests,
     parse_statement,
 )
+from compliance_gate.signing import dsse
+from compliance_gate.signing.dsse import Rejected
+from compliance_gate.signing.keys import PublicKey
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
 

@@ -173,8 +173,8 @@ def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool =
                 computed = (
                     sha256(DOMAIN + body).hexdigest()
                     if alg == SHA256
-                    else hmac.digest(key, DOMAIN + body, "sha256").hex()
-                )  # type: ignore[arg-type]
+                    else hmac.digest(key, DOMAIN + body, "sha256").hex()  # type: ignore[arg-type]
+                )
         else:
             _alg_note(notes, alg, config, stream, number)
         if computed == stored and stream == r_stream and seq == r_seq + 1 and prev == r_stored:

@@ -21,6 +21,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from compliance_gate.errors import VerificationError
+from compliance_gate.signing import dsse
+
 CHECKPOINT_TYPE = "https://compliance-gate.invalid/audit-checkpoint/v1"
 PAYLOAD_TYPE = "application/vnd.compliance-gate.audit-checkpoint+json"
 _HEX = re.compile(r"[0-9a-f]{64}")
@@ -39,9 +42,7 @@ class Head:
 
 
 def sign_checkpoint(heads: Sequence[Head], key: Any, log: str, created: dt.datetime | None = None) -> bytes:
-    """The envelope JSON for `heads`, signed with `key` (an `attest.keys.PrivateKey`)."""
-    from compliance_gate.attest import dsse
-
+    """The envelope JSON for `heads`, signed with `key` (a `signing.keys.PrivateKey`)."""
     when = (created or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     payload = {
         "_type": CHECKPOINT_TYPE,
@@ -54,10 +55,7 @@ def sign_checkpoint(heads: Sequence[Head], key: Any, log: str, created: dt.datet
 
 
 def read_checkpoint(data: bytes, source: str, keys: Sequence[Any]) -> list[Head]:
-    """Verify the envelope with the pinned `keys` (`attest.keys.PublicKey`) and return its heads."""
-    from compliance_gate.attest import dsse
-    from compliance_gate.errors import VerificationError
-
+    """Verify the envelope with the pinned `keys` (`signing.keys.PublicKey`) and return its heads."""
     try:
         envelope = dsse.parse_envelope(data, source)
         verified = dsse.verify_envelope(envelope, keys)

@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compliance_gate.auditlog.rules import PII_RULES
-from compliance_gate.pii.hit import Hit
+from compliance_gate.pii.hit import SAD, Hit, ScanOptions
+from compliance_gate.pii.scan import scan_text
 from compliance_gate.redact import mask_secret
 
 CHUNK_LINES = 4096
@@ -83,9 +84,6 @@ def scan_lines(lines: Sequence[bytes], numbers: Sequence[int], pii_options: Any 
 
 
 def _pii(text: str, numbers: Sequence[int], opts: Any) -> Iterator[Hit]:
-    from compliance_gate.pii import scan_text
-    from compliance_gate.pii.hit import ScanOptions
-
     detectors = tuple(d for d in opts.detectors if d != "sensitive-field")
     if detectors:
         for hit in scan_text(text, ScanOptions(detectors, tuple(opts.email_allow_domains))):
@@ -207,9 +205,6 @@ class KeyCheck:
         if sad or named or key in self._not_sad:
             return sad, named
         if self.want_sad:
-            from compliance_gate.pii import scan_text
-            from compliance_gate.pii.hit import SAD, ScanOptions
-
             sample = '{"' + key.replace('"', "") + '": "x"}'
             sad = any(h.rule == SAD for h in scan_text(sample, ScanOptions(("sensitive-field",))))
         named = self.secrets and any(word in _lower(key) for word in SECRET_WORDS)

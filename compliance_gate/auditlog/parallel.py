@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from compliance_gate.auditlog.analyse import Block
 from compliance_gate.auditlog.reader import LogReader
-from compliance_gate.fanout import WorkerPool
+from compliance_gate.scanning.fanout import WorkerPool
 
 RANGE_BYTES = 4 << 20
 MIN_PARALLEL_BYTES = 24 << 20

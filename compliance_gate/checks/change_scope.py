@@ -41,10 +41,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from compliance_gate import pathglob
-from compliance_gate.attest import changes as scope_git
+from compliance_gate.changescope import changes as scope_git
 from compliance_gate.checks.interface import Check, CheckContext
+from compliance_gate.errors import PolicyError
 from compliance_gate.fingerprint import stamp
 from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity
+from compliance_gate.policy import Policy
 
 MAX_SAMPLE = 20
 
@@ -87,7 +89,7 @@ def run(ctx: CheckContext[ChangeScopeOptions]) -> CheckOutput:
     if policy_rel is not None and policy_rel in changes.paths:
         rules.append(ScopeRule("policy-file", (policy_rel,), ctx.options.policy_file_require))
         if changes.base is not None:
-            base, note = scope_git.base_policy(top, changes.base, policy_rel)
+            base, note = _base_policy(ctx, top, changes.base, policy_rel)
             notes += [note] if note else []
             if base is not None:
                 floor = dict(base.signoff.required)
@@ -111,6 +113,19 @@ def run(ctx: CheckContext[ChangeScopeOptions]) -> CheckOutput:
         inputs=(InputRecord(changes.label, hashlib.sha256(listing).hexdigest(), "git", len(changes.paths)),),
         required_signoffs=dict(sorted(required.items())),
     )
+
+
+def _base_policy(
+    ctx: CheckContext[ChangeScopeOptions], top: Path, base: str, rel: str
+) -> tuple[Policy | None, str | None]:
+    """The policy file as it was at `base`, or None with a note saying why it is not used."""
+    text = scope_git.file_at(top, base, rel)
+    if text is None:
+        return None, f"{rel} did not exist at {base[:12]}; its first version needs the policy-file sign-off"
+    try:
+        return ctx.parse_policy(text, f"{rel}@{base[:12]}"), None
+    except PolicyError as exc:
+        return None, f"{rel}@{base[:12]} no longer parses ({exc}); only the current rules apply"
 
 
 def _match(

@@ -18,7 +18,7 @@ recorded events do.
 
 What blocks
 -----------
-Findings (rule ids in `compliance_gate/replay/categories.py`): CG-REC-MISSING-IN-REPORT,
+Findings (rule ids in `compliance_gate/replay/reconcile/categories.py`): CG-REC-MISSING-IN-REPORT,
 -MISSING-IN-EVENTS, -MISSING-IN-SETTLEMENT, -REPORT-BEHIND, -REPORT-AHEAD, -CONTRADICTION,
 -AMOUNT-UNDER, -AMOUNT-OVER, -CURRENCY-MISMATCH, -PRECISION, -DUPLICATE-KEY, -DOUBLE-CHARGE,
 -TOLERANCE-CAP; CG-REPLAY-ILLEGAL-TRANSITION, -UNMAPPED-TYPE, -MONEY-INVARIANT,
@@ -68,7 +68,7 @@ from importlib.metadata import PackageNotFoundError, version
 from compliance_gate.checks.interface import Check, CheckContext
 from compliance_gate.model import CheckOutput, Severity
 from compliance_gate.replay.options import ReplayOptions
-from compliance_gate.replay.results import evaluate
+from compliance_gate.replay.report.results import evaluate
 
 
 def engines() -> Mapping[str, str]:

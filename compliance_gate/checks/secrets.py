@@ -52,20 +52,21 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from compliance_gate import bundled, pathglob
-from compliance_gate.checks.interface import Check, CheckContext, FileOutcome
+from compliance_gate.checks.interface import Check, CheckContext
 from compliance_gate.errors import GateError
 from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity
+from compliance_gate.scanning.collect import collect
+from compliance_gate.scanning.workspace import in_scope
 from compliance_gate.secrets import baseline as baselines
 from compliance_gate.secrets import history
 from compliance_gate.secrets.config import check_engine, engine_config, engine_version
 from compliance_gate.secrets.judge import judge
 from compliance_gate.secrets.options import SecretsOptions
-from compliance_gate.workspace import in_scope
+from compliance_gate.secrets.worker import scan_batch, scan_history_batch
 
 BATCH_BYTES = 256 * 1024
 """Smaller than the fan-out's default: YAML files cost far more per byte, so balance matters."""
@@ -78,16 +79,14 @@ def engines() -> dict[str, str]:
 
 
 def run(ctx: CheckContext[SecretsOptions]) -> CheckOutput:
-    from compliance_gate.secrets.worker import scan_batch  # the worker imports `checks`: no cycle at import
-
     opts = ctx.options
     check_engine()
     engine_config(opts)  # validates plugin names and regexes before any work starts
     versions = engines()
-    errors: list[str] = []
-    counts: Counter[str] = Counter()
-    outcomes = ctx.scan_files(scan_batch, ctx.files, opts, engines=versions, batch_bytes=BATCH_BYTES)
-    findings = _collect(outcomes, errors, counts)
+    scanned = collect(ctx.scan_files(scan_batch, ctx.files, opts, engines=versions, batch_bytes=BATCH_BYTES))
+    errors = list(scanned.errors)
+    counts = scanned.counts
+    findings = list(scanned.findings)
     metrics: dict[str, Any] = {}
     findings += _history(ctx, versions, {baselines.finding_key(f) for f in findings}, errors, counts, metrics)
     inputs: list[InputRecord] = []
@@ -110,14 +109,14 @@ def run(ctx: CheckContext[SecretsOptions]) -> CheckOutput:
     )
 
 
-def _collect(outcomes: Iterable[FileOutcome], errors: list[str], counts: Counter[str]) -> list[Finding]:
-    out: list[Finding] = []
-    for o in outcomes:
-        if o.error:
-            errors.append(f"{o.path}: {o.error}")
-        counts.update(o.counts)
-        out += o.findings
-    return out
+def current_findings(ctx: CheckContext[SecretsOptions]) -> tuple[list[Finding], list[str]]:
+    """The engine's unsuppressed findings in the work tree, with their hashed secrets, and the
+    files that could not be scanned: what `compliance-gate baseline` writes down."""
+    check_engine()
+    engine_config(ctx.options)
+    scanned = collect(ctx.scan_files(scan_batch, ctx.files, ctx.options, engines=engines()))
+    findings = [f for f in scanned.findings if not f.properties.get("suppressed")]
+    return findings, [*ctx.workspace.problems, *scanned.errors]
 
 
 def _history(
@@ -128,8 +127,6 @@ def _history(
     counts: Counter[str],
     metrics: dict[str, Any],
 ) -> list[Finding]:
-    from compliance_gate.secrets.worker import scan_history_batch
-
     opts, ws = ctx.options, ctx.workspace
     if not opts.history or ws.git is None or ws.mode in ("staged", "files"):
         return []
@@ -154,9 +151,10 @@ def _history(
             ctx.policy.paths.max_file_bytes,
             counts,
         )
-        hcounts: Counter[str] = Counter()
-        found = _collect(ctx.scan_files(scan_history_batch, jobs, opts, engines=versions), errors, hcounts)
-    counts["history-lines"] += hcounts.get("lines", 0)
+        scanned = collect(ctx.scan_files(scan_history_batch, jobs, opts, engines=versions))
+        errors.extend(scanned.errors)
+        found = scanned.findings
+    counts["history-lines"] += scanned.counts.get("lines", 0)
     counts["history-files"] += len(jobs)
     out: list[Finding] = []
     seen = set(in_tree)

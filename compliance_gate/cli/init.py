@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from compliance_gate.cli.run import DEFAULT_POLICY_IN_REPO
+from compliance_gate.engine import load_policy
 from compliance_gate.errors import UsageError
-from compliance_gate.policy import builtin_policy_path, load_policy
+from compliance_gate.policy import builtin_policy_path
 
 SCHEMA_COMMENT_PREFIX = "# yaml-language-server: $schema="
 

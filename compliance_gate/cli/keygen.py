@@ -6,8 +6,8 @@ import argparse
 import os
 from typing import Any
 
-from compliance_gate.attest import keys
 from compliance_gate.errors import UsageError
+from compliance_gate.signing import keys
 
 
 def add_parser(sub: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from compliance_gate.policy import load_policy
+from compliance_gate.engine import load_policy
 
 
 def add_parser(sub: Any) -> None:

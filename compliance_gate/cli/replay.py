@@ -13,12 +13,14 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from compliance_gate.checks.replay import engines
+from compliance_gate.engine import load_policy
+from compliance_gate.fingerprint import Fingerprinter
 from compliance_gate.model import Severity
-
-if TYPE_CHECKING:
-    from compliance_gate.replay.options import ReplayOptions
+from compliance_gate.replay.options import ReplayOptions
+from compliance_gate.replay.report.results import evaluate
 
 
 def add_parser(sub: Any) -> None:
@@ -43,10 +45,6 @@ def add_parser(sub: Any) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    from compliance_gate.checks.replay import engines
-    from compliance_gate.fingerprint import Fingerprinter
-    from compliance_gate.replay.results import evaluate
-
     opts = _base_options(args)
     reported = (
         replace(opts.reported, path="", url=args.reported, query=args.query or opts.reported.query)
@@ -103,11 +101,7 @@ def execute(args: argparse.Namespace) -> int:
 
 
 def _base_options(args: argparse.Namespace) -> ReplayOptions:
-    from compliance_gate.replay.options import ReplayOptions
-
     if not args.policy:
         return ReplayOptions()
-    from compliance_gate.policy import load_policy
-
     section = load_policy(args.policy).checks.get("replay")
     return section.options if section is not None else ReplayOptions()

@@ -13,15 +13,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from compliance_gate.attest import seal
-from compliance_gate.cache import state_dir
-from compliance_gate.engine import RunOptions
+from compliance_gate.engine import RunOptions, load_policy
 from compliance_gate.engine import run as run_gate
 from compliance_gate.errors import UsageError
 from compliance_gate.model import Outcome, Verdict
-from compliance_gate.policy import Policy, builtin_policy_path, load_policy
+from compliance_gate.policy import Policy, builtin_policy_path
 from compliance_gate.render import console as console_render
 from compliance_gate.render import json as json_render
 from compliance_gate.render.formats import parse_formats, write_reports
+from compliance_gate.scanning.cache import state_dir
 
 DEFAULT_POLICY_IN_REPO = Path("policies") / "compliance-gate.yaml"
 EXIT_BY_OUTCOME = {Outcome.PASS: 0, Outcome.FAIL: 1, Outcome.ERROR: 3}

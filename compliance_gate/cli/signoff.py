@@ -7,10 +7,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from compliance_gate.attest import dsse, keys, signoff
+from compliance_gate.attest import signoff
 from compliance_gate.attest.seal import PASSPHRASE_ENV, key_passphrase
 from compliance_gate.attest.statement import PAYLOAD_TYPE, VERDICT_PREDICATE, parse_statement
 from compliance_gate.errors import UsageError
+from compliance_gate.signing import dsse, keys
 
 
 def add_parser(sub: Any) -> None:

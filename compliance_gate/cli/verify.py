@@ -12,11 +12,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from compliance_gate.attest import dsse, keys, signoff
+from compliance_gate.attest import signoff
 from compliance_gate.attest.roster import ROLE, load_roster
 from compliance_gate.attest.statement import file_subject
 from compliance_gate.attest.verify import Expectations, verify_verdict
 from compliance_gate.errors import UsageError
+from compliance_gate.signing import dsse, keys
 
 COMMIT = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")
 AGE = re.compile(r"(\d+)([smhd]?)")

@@ -20,16 +20,17 @@ from typing import Any
 from compliance_gate import bundled
 from compliance_gate.errors import InputError
 from compliance_gate.model import InputRecord
-from compliance_gate.replay import integrity, projector, setfold, stream
-from compliance_gate.replay.fold import fold_payment
-from compliance_gate.replay.geo import GeoChecker
-from compliance_gate.replay.machine import StateMachine, load_machine
+from compliance_gate.replay.fold import projector, setfold, stream
+from compliance_gate.replay.fold.machine import StateMachine, load_machine
+from compliance_gate.replay.fold.payment import fold_payment
 from compliance_gate.replay.options import ReplayOptions, TableInput
-from compliance_gate.replay.reconcile import Break, Reconciler, Side
+from compliance_gate.replay.read import integrity
+from compliance_gate.replay.read.stage_events import detect_format, effect_table, stage_events
+from compliance_gate.replay.read.stage_tables import Source, record, stage_table
+from compliance_gate.replay.reconcile.geo import GeoChecker
+from compliance_gate.replay.reconcile.reconciler import Break, Reconciler, Side
 from compliance_gate.replay.safety import safe_text
 from compliance_gate.replay.sqlutil import connect, iso_from_us
-from compliance_gate.replay.stage_events import detect_format, effect_table, stage_events
-from compliance_gate.replay.stage_tables import Source, record, stage_table
 
 # above about 2,000 events per MB of memory limit, the set-based fold runs step by step
 SPLIT_ROWS_PER_MB = 2000

@@ -17,10 +17,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from compliance_gate.checks.interface import FileJob, FileOutcome
 from compliance_gate.fingerprint import Fingerprinter, stamp
 from compliance_gate.model import Finding, Severity
 from compliance_gate.sast.options import SastOptions
+from compliance_gate.scanning.jobs import FileJob, FileOutcome
 
 CHECK_ID = "sast"
 SEVERITY = {"UNDEFINED": Severity.INFO, "LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH}
@@ -37,6 +37,7 @@ VALUE_IN_TEXT = frozenset({"B105", "B106", "B107"})
 
 
 def scan_batch(jobs: Sequence[FileJob], options: SastOptions, key: bytes) -> list[FileOutcome]:
+    # deferred: bandit (bandit_run subclasses its manager at import; only workers need it)
     from compliance_gate.sast.bandit_run import NOSEC_ATTR, run_bandit
 
     mgr = run_bandit([j.abspath for j in jobs], options.profile())

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance_gate.errors import CheckFailure
-from compliance_gate.workspace import SourceFile
+from compliance_gate.scanning.workspace import SourceFile
 
 _HUNK = re.compile(rb"^(@@+) (.*?) @@+")
 

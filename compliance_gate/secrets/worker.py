@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from compliance_gate.checks.interface import FileJob, FileOutcome
 from compliance_gate.fingerprint import Fingerprinter, stamp
 from compliance_gate.model import Finding, Severity
 from compliance_gate.redact import mask_secret
+from compliance_gate.scanning.jobs import FileJob, FileOutcome
 from compliance_gate.secrets.config import configured, engine_config
 from compliance_gate.secrets.engine import FileScan, Hit, decode, dedupe, scan_lines, scan_text, skip_reason
 from compliance_gate.secrets.history import read_job

@@ -11,9 +11,9 @@ import pytest
 from action_harness import ActionRun, parse_commands, run_action
 from gitutil import commit, git, init_repo
 
-from compliance_gate.attest import keys
 from compliance_gate.cli import main
 from compliance_gate.pii.cards import luhn_complete
+from compliance_gate.signing import keys
 
 ACTION_DIR = Path(__file__).resolve().parents[2]
 REUSE = {"CG_ACTION_TEST_PYTHON": sys.executable}

@@ -6,9 +6,8 @@ from pathlib import Path
 
 from gitutil import commit
 
-from compliance_gate.engine import run_check
+from compliance_gate.engine import parse_policy, run_check
 from compliance_gate.model import Status
-from compliance_gate.policy import parse_policy
 from compliance_gate.replay import generate as gen
 
 POLICY = """version: 1
@@ -50,7 +49,7 @@ def test_missing_events_file_is_an_error(repo: Path) -> None:
 
 def test_bundled_example_has_exactly_the_planted_break() -> None:
     """The example service's recordings, through its own projector, show only the planted pending-while-completed."""
-    from compliance_gate.policy import load_policy
+    from compliance_gate.engine import load_policy
 
     example = Path(__file__).parents[2] / "examples" / "payments-service"
     policy = load_policy(example / "policies" / "compliance-gate.yaml")

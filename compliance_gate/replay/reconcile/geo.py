@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from compliance_gate import bundled
 from compliance_gate.errors import InputError
 from compliance_gate.replay.options import GeoRules
 
@@ -30,8 +31,6 @@ class GeoChecker:
                 self._region_of.setdefault(c.upper(), []).append(region)
         if rules.mmdb:
             import maxminddb
-
-            from compliance_gate import bundled
 
             path = bundled.resolve(rules.mmdb, root)
             try:

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compliance_gate.attest.keys import PrivateKey, PublicKey
 from compliance_gate.errors import UsageError, VerificationError
+from compliance_gate.signing.keys import PrivateKey, PublicKey
 
 MAX_ENVELOPE_BYTES = 256 * 1024 * 1024  # a 50k-finding verdict is ~17 MB
 MAX_SIGNATURES = 16

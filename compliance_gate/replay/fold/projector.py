@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from compliance_gate.replay.machine import StateMachine
+from compliance_gate.replay.fold.machine import StateMachine
 from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.replay.safety import safe_text
 from compliance_gate.replay.sqlutil import fetch_rows, iso_from_us

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import orjson
 
-from compliance_gate.checks.interface import FileOutcome
+from compliance_gate.scanning.jobs import FileOutcome
 from compliance_gate.serialize import finding_from_dict, finding_to_dict
 
 CACHE_DIR = ".compliance-gate"

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from compliance_gate import pathglob
 from compliance_gate.errors import UsageError
+from compliance_gate.policy import PathRules
 
 if TYPE_CHECKING:
     from git import Repo  # imported lazily at run time: gitpython is slow to import
@@ -70,13 +71,6 @@ class Workspace:
         """Remove the staged snapshot, if any."""
         if self.snapshot is not None:
             shutil.rmtree(self.snapshot, ignore_errors=True)
-
-
-@dataclass(frozen=True, slots=True)
-class PathRules:
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    max_file_bytes: int = 5 * 1024 * 1024
 
 
 def open_workspace(

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from compliance_gate.replay.fold import AUTHORIZED, CAPTURED, DISPUTED, REFUNDED, REQUESTED
-from compliance_gate.replay.geo import GeoChecker
-from compliance_gate.replay.machine import StateMachine
+from compliance_gate.replay.fold.machine import StateMachine
+from compliance_gate.replay.fold.payment import AUTHORIZED, CAPTURED, DISPUTED, REFUNDED, REQUESTED
 from compliance_gate.replay.options import ReplayOptions
+from compliance_gate.replay.read.stage_events import effect_table
+from compliance_gate.replay.reconcile.geo import GeoChecker
 from compliance_gate.replay.sqlutil import literal, values_table
-from compliance_gate.replay.stage_events import effect_table
 
 
 def _in(values: list[int] | list[str], expr: str) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from operator import itemgetter
 from typing import Any
 
-from compliance_gate.replay.setfold import SIDE
+from compliance_gate.replay.fold.setfold import SIDE
 from compliance_gate.replay.sqlutil import fetch_rows
 
 EMPTY_SIDE = (

@@ -12,10 +12,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from compliance_gate.replay.fold import Folded
-from compliance_gate.replay.geo import GeoChecker
-from compliance_gate.replay.machine import StateMachine
+from compliance_gate.replay.fold.machine import StateMachine
+from compliance_gate.replay.fold.payment import Folded
 from compliance_gate.replay.options import ReplayOptions
+from compliance_gate.replay.reconcile.geo import GeoChecker
 
 
 @dataclass(frozen=True, slots=True)

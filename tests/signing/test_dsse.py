@@ -11,7 +11,7 @@ from securesystemslib.dsse import Envelope as SslibEnvelope
 from securesystemslib.exceptions import VerificationError as SslibVerificationError
 from securesystemslib.signer import SSlibKey
 
-from compliance_gate.attest import dsse, keys
+from compliance_gate.signing import dsse, keys
 
 
 def test_pae_matches_the_spec_example() -> None:

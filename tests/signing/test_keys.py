@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from securesystemslib.signer import SSlibKey
 
-from compliance_gate.attest import keys
+from compliance_gate.signing import keys
 
 
 @pytest.mark.parametrize("algorithm", keys.ALGORITHMS)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from compliance_gate.replay.machine import StateMachine
+from compliance_gate.replay.fold.machine import StateMachine
 
 NO_AMOUNT = -(2**63)
 REQUESTED, AUTHORIZED, CAPTURED, REFUNDED, DISPUTED = 1, 2, 3, 4, 5

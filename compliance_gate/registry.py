@@ -1,6 +1,8 @@
 """The registry of checks: a literal dict, so what runs is visible in one place.
 
-Each check is a small module exposing `CHECK`; nothing registers itself at import.
+Each check is a small module of `compliance_gate.checks` exposing `CHECK`; nothing registers
+itself at import. Adding a check: its module in `checks/`, one entry here, and its options
+schema under `policies/schemas/checks/`.
 """
 
 from __future__ import annotations

@@ -17,10 +17,10 @@ from typing import Any
 from compliance_gate.fingerprint import Fingerprinter, stamp
 from compliance_gate.model import CheckOutput, Finding, Severity
 from compliance_gate.replay import money
-from compliance_gate.replay.categories import CATEGORIES
 from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.replay.pipeline import Outcome, replay_and_reconcile
-from compliance_gate.replay.reconcile import Break
+from compliance_gate.replay.reconcile.categories import CATEGORIES
+from compliance_gate.replay.reconcile.reconciler import Break
 from compliance_gate.replay.safety import safe_text
 from compliance_gate.replay.sqlutil import iso_from_us
 

@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
-from compliance_gate.cache import ResultCache, cache_key
-from compliance_gate.checks.interface import BatchScanner, FileJob, FileOutcome
-from compliance_gate.workspace import SourceFile
+from compliance_gate.scanning.cache import ResultCache, cache_key
+from compliance_gate.scanning.jobs import BatchScanner, FileJob, FileOutcome
+from compliance_gate.scanning.workspace import SourceFile
 
 IN_PROCESS_BYTES = 512 * 1024
 """Below this much uncached content, worker start-up costs more than it saves (pre-commit)."""

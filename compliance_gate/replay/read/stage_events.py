@@ -25,9 +25,10 @@ from typing import Any
 import orjson
 
 from compliance_gate.errors import InputError
-from compliance_gate.replay import event_readers, money
-from compliance_gate.replay.machine import StateMachine
+from compliance_gate.replay import money
+from compliance_gate.replay.fold.machine import StateMachine
 from compliance_gate.replay.options import EventsInput
+from compliance_gate.replay.read import event_readers
 from compliance_gate.replay.sqlutil import FileScan, ident, scan_file, values_table
 
 REQUIRED = ("event_id", "payment_id", "type", "occurred_at")

@@ -10,13 +10,8 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from compliance_gate.errors import PolicyError
-from compliance_gate.policy import Policy, parse_policy
-
-if TYPE_CHECKING:
-    from compliance_gate.workspace import Workspace
+from compliance_gate.scanning.workspace import Workspace
 
 
 class GitProblem(Exception):
@@ -52,16 +47,12 @@ def changed_paths(ws: Workspace) -> Changes:
     return Changes(tuple(sorted(prefix + f.path for f in ws.files)), "files", "explicit files")
 
 
-def base_policy(top: Path, base: str, rel: str) -> tuple[Policy | None, str | None]:
-    """The policy file as it was at `base`, or None with a note saying why it is not used."""
+def file_at(top: Path, base: str, rel: str) -> str | None:
+    """The text of `rel` as it was at commit `base`, or None when it did not exist there."""
     try:
-        text = _git(top, "show", f"{base}:{rel}")
+        return _git(top, "show", f"{base}:{rel}")
     except GitProblem:
-        return None, f"{rel} did not exist at {base[:12]}; its first version needs the policy-file sign-off"
-    try:
-        return parse_policy(text, f"{rel}@{base[:12]}"), None
-    except PolicyError as exc:
-        return None, f"{rel}@{base[:12]} no longer parses ({exc}); only the current rules apply"
+        return None
 
 
 def _git(top: Path, *args: str) -> str:

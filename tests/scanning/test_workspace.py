@@ -9,7 +9,8 @@ import pytest
 from gitutil import commit, git, write
 
 from compliance_gate.errors import UsageError
-from compliance_gate.workspace import PathRules, open_workspace
+from compliance_gate.policy import PathRules
+from compliance_gate.scanning.workspace import open_workspace
 
 RULES = PathRules(exclude=("**/*.lock",), max_file_bytes=1000)
 
