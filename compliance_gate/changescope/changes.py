@@ -7,15 +7,13 @@ workflow is a change to it.
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from compliance_gate.gitrepo import GitProblem, GitRepo
 from compliance_gate.scanning.workspace import Workspace
 
-
-class GitProblem(Exception):
-    """git could not answer; the check reports it as an error (it cannot evaluate)."""
+__all__ = ["Changes", "GitProblem", "changed_paths", "file_at", "relative_path"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,21 +47,14 @@ def changed_paths(ws: Workspace) -> Changes:
 
 def file_at(top: Path, base: str, rel: str) -> str | None:
     """The text of `rel` as it was at commit `base`, or None when it did not exist there."""
-    try:
-        return _git(top, "show", f"{base}:{rel}")
-    except GitProblem:
-        return None
+    return GitRepo.at(top).show(base, rel)
 
 
 def _git(top: Path, *args: str) -> str:
     try:
-        proc = subprocess.run(["git", "-C", str(top), *args], capture_output=True, check=False, timeout=300)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise GitProblem(f"change-scope: git {args[0]} failed to run ({exc})") from None
-    if proc.returncode != 0:
-        first = (proc.stderr.decode(errors="replace").strip().splitlines() or ["no message"])[0]
-        raise GitProblem(f"change-scope: git {' '.join(args[:2])} failed: {first[:200]}")
-    return proc.stdout.decode("utf-8", errors="surrogateescape")
+        return GitRepo.at(top).run(*args)
+    except GitProblem as exc:
+        raise GitProblem(f"change-scope: {exc}") from None
 
 
 def _split(out: str) -> tuple[str, ...]:

@@ -58,6 +58,7 @@ from typing import Any
 from compliance_gate import bundled, pathglob
 from compliance_gate.checks.interface import Check, CheckContext
 from compliance_gate.errors import GateError
+from compliance_gate.gitrepo import GitRepo
 from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity
 from compliance_gate.scanning.collect import collect
 from compliance_gate.scanning.workspace import in_scope
@@ -130,7 +131,7 @@ def _history(
     opts, ws = ctx.options, ctx.workspace
     if not opts.history or ws.git is None or ws.mode in ("staged", "files"):
         return []
-    repo = history.open_repo(ws.git.toplevel)
+    repo = GitRepo.at(ws.git.toplevel)
     base = ws.git.since_commit or (history.resolve_base(repo, opts.history_since) if opts.history_since else None)
     if base is None:
         metrics["history"] = "not scanned: no release range (run --since REF or set history_since)"

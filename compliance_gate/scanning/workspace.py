@@ -26,14 +26,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from compliance_gate import pathglob
 from compliance_gate.errors import UsageError
+from compliance_gate.gitrepo import GitProblem, GitRepo
 from compliance_gate.policy import PathRules
-
-if TYPE_CHECKING:
-    from git import Repo  # imported lazily at run time: gitpython is slow to import
 
 BINARY_PROBE_BYTES = 8192
 ALWAYS_EXCLUDED_DIRS = frozenset({".git", ".compliance-gate"})
@@ -86,7 +83,7 @@ def open_workspace(
     if not top.is_dir():
         raise UsageError(f"{root}: not a directory; pass the repository to scan")
     top = top.resolve()
-    repo = _open_repo(top)
+    repo = GitRepo.discover(top)
     git = _git_info(repo, top) if repo is not None else None
     snapshot: Path | None = None
     prefix = _prefix(repo, top)
@@ -110,33 +107,18 @@ def open_workspace(
     return Workspace(top, mode, selected, dict(skipped), tuple(problems), git, snapshot)
 
 
-def _open_repo(top: Path) -> Repo | None:
-    import git
-
-    try:
-        return git.Repo(top, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return None
+def _git_info(repo: GitRepo, top: Path) -> GitInfo:
+    return GitInfo(repo.toplevel, repo.head_commit(), repo.head_ref(), repo.is_dirty(str(top)))
 
 
-def _git_info(repo: Repo, top: Path) -> GitInfo:
-    try:
-        commit: str | None = repo.head.commit.hexsha
-    except ValueError:  # an empty repository has no HEAD commit yet
-        commit = None
-    ref = None if repo.head.is_detached else repo.head.reference.path
-    dirty = repo.is_dirty(untracked_files=True, path=str(top))
-    return GitInfo(str(repo.working_tree_dir), commit, ref, dirty)
-
-
-def _prefix(repo: Repo | None, top: Path) -> str:
+def _prefix(repo: GitRepo | None, top: Path) -> str:
     """Where `top` sits inside the repository ('' at its top, 'examples/svc/' below it).
 
     git prints paths relative to the top of the work tree; we report them relative to `top`.
     """
     if repo is None:
         return ""
-    rel = top.relative_to(Path(str(repo.working_tree_dir)).resolve()).as_posix()
+    rel = top.relative_to(Path(repo.toplevel).resolve()).as_posix()
     return "" if rel == "." else rel + "/"
 
 
@@ -144,10 +126,10 @@ def _strip(out: str, prefix: str) -> list[str]:
     return sorted({p[len(prefix) :] for p in out.split("\0") if p and p.startswith(prefix)})
 
 
-def _list_tree(repo: Repo | None, top: Path, prefix: str) -> list[str]:
+def _list_tree(repo: GitRepo | None, top: Path, prefix: str) -> list[str]:
     if repo is None:
         return sorted(_walk(top))
-    out = repo.git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--", prefix or ".")
+    out = repo.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", prefix or ".")
     return _strip(out, prefix)
 
 
@@ -159,26 +141,22 @@ def _walk(top: Path) -> Iterable[str]:
             yield (rel / name).as_posix()
 
 
-def _list_since(repo: Repo, since: str, prefix: str) -> tuple[str, list[str]]:
-    import git
-
+def _list_since(repo: GitRepo, since: str, prefix: str) -> tuple[str, list[str]]:
     try:
-        base = repo.git.merge_base(since, "HEAD")
-    except git.GitCommandError:
-        shallow = repo.git.rev_parse("--is-shallow-repository") == "true"
-        hint = " (this is a shallow clone: fetch the history, e.g. actions/checkout fetch-depth: 0)" if shallow else ""
-        raise UsageError(f"--since {since}: no such revision or no common history with HEAD{hint}") from None
-    out = repo.git.diff("--name-only", "-z", "--diff-filter=d", base, "HEAD", "--", prefix or ".")
+        base = repo.merge_base(since)
+    except GitProblem as exc:
+        raise UsageError(f"--since {exc}") from None
+    out = repo.run("diff", "--name-only", "-z", "--diff-filter=d", base, "HEAD", "--", prefix or ".")
     return base, _strip(out, prefix)
 
 
-def _snapshot_staged(repo: Repo, prefix: str) -> tuple[Path, list[str]]:
-    out = repo.git.diff("--cached", "--name-only", "-z", "--diff-filter=d", "--", prefix or ".")
+def _snapshot_staged(repo: GitRepo, prefix: str) -> tuple[Path, list[str]]:
+    out = repo.run("diff", "--cached", "--name-only", "-z", "--diff-filter=d", "--", prefix or ".")
     paths = _strip(out, prefix)
     snap = Path(tempfile.mkdtemp(prefix="compliance-gate-staged-"))
     if paths:
         # checkout-index writes the index blobs (not the work tree) under the snapshot folder.
-        repo.git.checkout_index("--force", f"--prefix={snap}/", "--", *(prefix + p for p in paths))
+        repo.run("checkout-index", "--force", f"--prefix={snap}/", "--", *(prefix + p for p in paths))
     inner = snap / prefix
     inner.mkdir(parents=True, exist_ok=True)
     return inner, paths
