@@ -178,7 +178,7 @@ def _run_in(session: Session, started: dt.datetime) -> Verdict:
         verdict=outcome,
         reasons=reasons,
         checks=tuple(results),
-        policy=PolicyRef(policy.path, policy.digest, policy.name),
+        policy=PolicyRef(policy.path, policy.digest, policy.name, policy.legacy_digest),
         source=_source(workspace),
         gate_version=GATE_VERSION,
         engines={k: v for r in results for k, v in sorted(r.engines.items())},

@@ -140,6 +140,8 @@ class PolicyRef:
     path: str
     digest: str
     name: str = ""
+    legacy_digest: str = ""
+    """The policy's digest as versions before RFC 8785 computed it, only where it differs."""
 
 
 @dataclass(frozen=True, slots=True)

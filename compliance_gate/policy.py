@@ -7,8 +7,11 @@ returns a frozen `Policy`. Every problem names the file, line and key path:
     policies/payments.yaml:14 checks.sast.min_severity: 'hihg' is not one of ['low', ...]
 
 Unknown keys are errors (a typo must not silently disable a control). `version:` must come
-first. The digest is the sha256 of the canonical JSON of the policy, so two files that mean the
-same thing have the same digest and any change of meaning changes it.
+first. The digest is the sha256 of the policy's RFC 8785 canonical JSON
+(`compliance_gate.canonical`), so two files that mean the same thing have the same digest and any
+change of meaning changes it. Earlier versions hashed `json.dumps(sort_keys=True)`, which differs
+only for numbers written with a fraction or an exponent (`24.0`, `1e3`); where it differs, the
+older digest is kept as `legacy_digest` so that deploy jobs that pinned it keep verifying.
 
 The policy knows nothing of the checks themselves: the caller passes each check's `CheckSpec`
 (its options type and default threshold), so this layer sits below the checks and the registry.
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from compliance_gate import bundled, typed, yamlmap
+from compliance_gate.canonical import NotCanonical, sha256_digest
 from compliance_gate.errors import PolicyError
 from compliance_gate.model import Severity
 
@@ -115,6 +119,8 @@ class Policy:
     waivers: tuple[Waiver, ...]
     signoff: SignoffPolicy
     verdict: VerdictPolicy
+    legacy_digest: str = ""
+    """The pre-RFC 8785 digest, only where it differs from `digest` (see the module docstring)."""
 
 
 def builtin_policy_path(name: str) -> Path:
@@ -149,10 +155,19 @@ def parse_policy(text: str, checks: Mapping[str, CheckSpec], display: str = "<po
     problems = [f"{display}:{line} {msg}" for line, msg in found]
     if problems:
         raise PolicyError(problems)
-    return _build(data, display, checks)
+    try:
+        return _build(data, display, checks)
+    except NotCanonical as exc:
+        raise PolicyError([f"{display}:1 {exc}; write the number within +-2^53"]) from None
 
 
 def canonical_digest(data: Any) -> str:
+    """`sha256:` of the RFC 8785 canonical JSON of the parsed policy (or of one section)."""
+    return sha256_digest(data)
+
+
+def legacy_digest(data: Any) -> str:
+    """The digest as versions before RFC 8785 computed it (`json.dumps` with sorted keys)."""
     blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
 
@@ -261,9 +276,11 @@ def _build(data: dict[str, Any], display: str, specs: Mapping[str, CheckSpec]) -
             options=typed.build(spec.options, specific),
             digest=canonical_digest(section),
         )
+    digest = canonical_digest(data)
+    legacy = legacy_digest(data)
     return Policy(
         path=display,
-        digest=canonical_digest(data),
+        digest=digest,
         name=data.get("name", Path(display).stem),
         description=data.get("description", ""),
         paths=typed.build(PathRules, data.get("paths")),
@@ -273,4 +290,5 @@ def _build(data: dict[str, Any], display: str, specs: Mapping[str, CheckSpec]) -
         waivers=tuple(typed.build(Waiver, w) for w in data.get("waivers") or ()),
         signoff=typed.build(SignoffPolicy, data.get("signoff")),
         verdict=typed.build(VerdictPolicy, data.get("verdict")),
+        legacy_digest=legacy if legacy != digest else "",
     )

@@ -6,7 +6,8 @@ Keys are stable; adding a key is compatible, renaming or removing one is not. Th
       "schema": "compliance-gate/verdict/v1",
       "verdict": "PASS" | "FAIL" | "ERROR",
       "reasons": ["..."],
-      "policy": {"path", "digest", "name"},
+      "policy": {"path", "digest", "name", "legacy_digest" (only when the pre-RFC 8785 digest
+                 differs from `digest`: what a deploy job pinned before may still match)},
       "source": {"root", "mode", "is_git", "commit", "ref", "dirty", "since", "since_commit",
                  "files", "skipped": {reason: count}},
       "gate": {"version", "engines": {name: version}},
@@ -131,13 +132,20 @@ def _parse_time(s: str | None) -> datetime | None:
     return None if s is None else datetime.fromisoformat(s.replace("Z", "+00:00"))
 
 
+def _policy_to_dict(p: PolicyRef) -> dict[str, Any]:
+    out = {"path": p.path, "digest": p.digest, "name": p.name}
+    if p.legacy_digest:
+        out["legacy_digest"] = p.legacy_digest
+    return out
+
+
 def verdict_to_dict(v: Verdict) -> dict[str, Any]:
     s = v.source
     return {
         "schema": SCHEMA,
         "verdict": v.verdict.value,
         "reasons": list(v.reasons),
-        "policy": {"path": v.policy.path, "digest": v.policy.digest, "name": v.policy.name},
+        "policy": _policy_to_dict(v.policy),
         "source": {
             "root": s.root,
             "mode": s.mode,
@@ -184,7 +192,12 @@ def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:
         verdict=Outcome(d["verdict"]),
         reasons=tuple(d.get("reasons", ())),
         checks=tuple(check_from_dict(c) for c in d.get("checks", ())),
-        policy=PolicyRef(d["policy"]["path"], d["policy"]["digest"], d["policy"].get("name", "")),
+        policy=PolicyRef(
+            d["policy"]["path"],
+            d["policy"]["digest"],
+            d["policy"].get("name", ""),
+            d["policy"].get("legacy_digest", ""),
+        ),
         source=Source(
             root=s["root"],
             mode=s["mode"],

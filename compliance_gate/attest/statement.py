@@ -7,8 +7,8 @@
      "predicate": <the verdict's JSON form, see compliance_gate.serialize>}
 
 Sign-off approvals use the same shape with predicateType `.../signoff/v1` and a subject naming
-the verdict payload by its sha256. The payload is compact JSON with sorted keys, so the bytes
-signed are reproducible from the statement.
+the verdict payload by its sha256. The payload is the statement's RFC 8785 canonical JSON
+(`compliance_gate.canonical`), so the bytes signed are reproducible from the statement.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from compliance_gate.canonical import canonical_json
 from compliance_gate.errors import UsageError
 from compliance_gate.signing.dsse import Rejected
 
@@ -53,7 +54,9 @@ class Statement:
         }
 
     def encode(self) -> bytes:
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        """The payload bytes: RFC 8785 canonical JSON (verifiers read them as they are, so
+        envelopes written by earlier versions, as `json.dumps(sort_keys=True)`, still verify)."""
+        return canonical_json(self.to_dict())
 
 
 def repo_subject(name: str, commit: str) -> Subject:

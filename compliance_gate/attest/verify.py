@@ -121,7 +121,11 @@ def _check_policy(pred: Mapping[str, Any], pinned: str | None) -> str:
     digest = policy.get("digest") if isinstance(policy, dict) else None
     if not isinstance(digest, str):
         raise Rejected("policy", "the verdict names no policy digest")
-    if pinned is not None and _bare(digest) != _bare(pinned):
+    # A pin made before digests were RFC 8785 matches the policy's legacy digest, which the
+    # verdict carries (signed, like everything in it) only where the two forms differ.
+    legacy = policy.get("legacy_digest") if isinstance(policy, dict) else None
+    accepted = {_bare(digest)} | ({_bare(legacy)} if isinstance(legacy, str) and legacy else set())
+    if pinned is not None and _bare(pinned) not in accepted:
         raise Rejected("policy", f"the verdict's policy digest is {digest}, pinned {pinned}")
     return digest
 

@@ -24,19 +24,12 @@ from typing import Any
 
 import orjson
 
-from compliance_gate.auditlog.canonical import (
-    ALGORITHMS,
-    DOMAIN,
-    FLAT_TYPES,
-    HMAC_SHA256,
-    ORJSON_JCS,
-    SHA256,
-    canonical_json,
-)
+from compliance_gate.auditlog.canonical import ALGORITHMS, DOMAIN, HMAC_SHA256, SHA256
 from compliance_gate.auditlog.leaks import KeyCheck, scan_lines
 from compliance_gate.auditlog.prefilter import suspect_lines
 from compliance_gate.auditlog.report import STATE_CHANGE, Problem, VerifyConfig, leak_problems
 from compliance_gate.auditlog.safe import shown
+from compliance_gate.canonical import FLAT_TYPES, ORJSON_JCS, canonical_json
 
 NO_CHAIN = "record lacks stream/seq/prev_hash/hash: it is not part of any verifiable chain"
 

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from compliance_gate.canonical import canonical_json
 from compliance_gate.errors import VerificationError
 from compliance_gate.signing import dsse
 
@@ -50,7 +51,7 @@ def sign_checkpoint(heads: Sequence[Head], key: Any, log: str, created: dt.datet
         "log": log,
         "heads": [{"stream": h.stream, "seq": h.seq, "hash": h.hash, "hash_alg": h.hash_alg} for h in heads],
     }
-    body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    body = canonical_json(payload)
     return dsse.sign(body, PAYLOAD_TYPE, [key]).to_json()
 
 

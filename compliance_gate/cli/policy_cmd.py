@@ -19,4 +19,6 @@ def execute(args: argparse.Namespace) -> int:
     policy = load_policy(args.file)
     enabled = [c for c, s in policy.checks.items() if s.enabled]
     print(f"{args.file}: valid; digest {policy.digest}; checks: {', '.join(enabled) or 'none'}")
+    if policy.legacy_digest:
+        print(f"  (a pin of its digest before RFC 8785, {policy.legacy_digest}, still verifies)")
     return 0

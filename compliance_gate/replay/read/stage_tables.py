@@ -14,9 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from compliance_gate import bundled
+from compliance_gate.canonical import canonical_json
 from compliance_gate.errors import InputError
 from compliance_gate.model import InputRecord
 from compliance_gate.replay import money
@@ -125,7 +124,7 @@ def _stage_sql(con: Any, name: str, opts: TableInput, root: Path) -> Source:
                 data["line"].append(str(n))
                 for f, col in cols.items():
                     data[f].append(_text(values.get(col)) if col else None)
-                digest.update(orjson.dumps([_text(v) for v in row]))
+                digest.update(canonical_json([_text(v) for v in row]))
         engine.dispose()
     except ImportError as exc:
         raise InputError(f"{shown}: the database driver is not installed ({exc.name})") from None
