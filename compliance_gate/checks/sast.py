@@ -1,6 +1,6 @@
 """sast: static analysis of Python code with bandit, plus the gate's payment rules.
 
-Runs bandit 1.9.4 (its plugins and blacklists) and our payment rules B901-B907 (real bandit
+Runs bandit (1.7.6 to 1.9.x; its plugins and blacklists) and our payment rules B901-B907 (real bandit
 plugins: money in float, `round()` on money, card data in logs or exceptions, `random` for
 tokens, `==` on secrets, webhooks without signature checks, TLS verification off) over the
 workspace's `*.py` and `*.pyw` files. For the same files and test selection the findings (file,

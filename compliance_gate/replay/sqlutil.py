@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance_gate.errors import InputError
+from compliance_gate.replay.extra import MissingExtra
 
 READ_LINES = (
     "read_csv({src}, columns={{'text': 'VARCHAR'}}, delim=chr(1), quote='', escape='', "
@@ -24,7 +25,10 @@ def connect(temp_dir: Path, memory_limit_mb: int) -> Any:
 
     Timestamps are handled as UTC epoch microseconds, so no time-zone setting is involved.
     """
-    import duckdb
+    try:
+        import duckdb
+    except ImportError:
+        raise MissingExtra("duckdb") from None
 
     con = duckdb.connect(
         ":memory:",

@@ -45,7 +45,7 @@ def check_engine() -> None:
     if not version.startswith(SUPPORTED_ENGINE):
         raise CheckFailure(
             f"detect-secrets {version} is installed; the secrets check supports {SUPPORTED_ENGINE}x "
-            "(its prefilter mirrors that version's plugins): install detect-secrets==1.5.0"
+            "(its prefilter mirrors that version's plugins): install 'detect-secrets>=1.5.0,<1.6'"
         )
 
 

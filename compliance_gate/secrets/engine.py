@@ -14,6 +14,13 @@ Two deliberate differences, both about what the engine silently drops:
   the undecodable bytes replaced and counts it (`invalid-utf8`);
 - `pragma: allowlist secret` comments are evaluated here (with the engine's function) after the
   other filters, so that suppressions can be counted and, per policy, refused.
+
+Why internals and not the public API: `SecretsCollection.scan_file` and `scan_line` run every
+plugin over every line, which is what makes the engine slow; skipping lines needs the engine's
+own per-line step (`core.scan._scan_line`, `_is_filtered_out`). So the dependency is a range of
+one minor version (`detect-secrets>=1.5.0,<1.6`, of which 1.5.0 is the only release), checked at
+run time (`config.check_engine`), and tests/secrets/test_differential.py compares the results
+with the real `detect-secrets scan` at both ends of that range (.ci/run).
 """
 
 from __future__ import annotations

@@ -4,21 +4,27 @@ A source is a CSV file, a JSON Lines file, or a SQL query on a SQLAlchemy URL (S
 embedded default; a relative `sqlite:///` path is relative to the repository). Each becomes a
 table with `payment_id, status, currency, amount, refunded, line, problem`, amounts exact in
 minor units. Values read from a database as floats are converted through their shortest repr.
+Rows from a database stream through a temporary JSON Lines file into DuckDB, as text, so memory
+does not grow with the table.
 """
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from compliance_gate import bundled
 from compliance_gate.canonical import canonical_json
 from compliance_gate.errors import InputError
 from compliance_gate.model import InputRecord
 from compliance_gate.replay import money
+from compliance_gate.replay.extra import MissingExtra
 from compliance_gate.replay.options import TableInput
 from compliance_gate.replay.sqlutil import (
     csv_select,
@@ -98,8 +104,10 @@ def _json_raw(path: Path, opts: TableInput) -> str:
 
 
 def _stage_sql(con: Any, name: str, opts: TableInput, root: Path) -> Source:
-    import pandas as pd  # type: ignore[import-untyped]
-    import sqlalchemy
+    try:
+        import sqlalchemy
+    except ImportError:
+        raise MissingExtra("sqlalchemy (for checks.replay.*.url)") from None
 
     try:
         url = sqlalchemy.make_url(opts.url)
@@ -113,33 +121,31 @@ def _stage_sql(con: Any, name: str, opts: TableInput, root: Path) -> Source:
     query = opts.query or "SELECT * FROM payments"
     digest = hashlib.sha256(query.encode())
     cols = {f: getattr(opts.fields, f) for f in FIELDS}
-    data: dict[str, list[str | None]] = {"line": [], **{f: [] for f in FIELDS}}
-    try:
-        engine = sqlalchemy.create_engine(url)
-        with engine.connect() as conn:
-            result = conn.execution_options(stream_results=True).execute(sqlalchemy.text(query))
-            keys = list(result.keys())
-            for n, row in enumerate(result, start=1):
-                values = dict(zip(keys, row, strict=True))
-                data["line"].append(str(n))
-                for f, col in cols.items():
-                    data[f].append(_text(values.get(col)) if col else None)
-                digest.update(canonical_json([_text(v) for v in row]))
-        engine.dispose()
-    except ImportError as exc:
-        raise InputError(f"{shown}: the database driver is not installed ({exc.name})") from None
-    except sqlalchemy.exc.SQLAlchemyError as exc:
-        orig = getattr(exc, "orig", None)
-        reason = type(orig).__name__ if orig is not None else type(exc).__name__
-        raise InputError(f"{shown}: cannot query the reporting database ({reason})") from None
-    frame = pd.DataFrame(data, dtype=object)
-    con.register("sql_rows", frame)
-    con.execute(
-        f"CREATE OR REPLACE TABLE {name}_raw AS SELECT CAST(line AS BIGINT) AS line, true AS ok, "
-        + ", ".join(f"CAST({f} AS VARCHAR) AS {f}" for f in FIELDS)
-        + " FROM sql_rows"
-    )
-    con.unregister("sql_rows")
+    with tempfile.TemporaryDirectory(prefix="cg-sql-rows-") as tmp:
+        rows = Path(tmp) / "rows.jsonl"
+        try:
+            engine = sqlalchemy.create_engine(url)
+            with engine.connect() as conn, open(rows, "wb") as out:
+                result = conn.execution_options(stream_results=True).execute(sqlalchemy.text(query))
+                keys = list(result.keys())
+                for n, row in enumerate(result, start=1):
+                    values = dict(zip(keys, row, strict=True))
+                    picked = {f: _text(values.get(col)) if col else None for f, col in cols.items()}
+                    out.write(orjson.dumps({"line": n, **picked}) + b"\n")
+                    digest.update(canonical_json([_text(v) for v in row]))
+            engine.dispose()
+        except ImportError as exc:
+            raise InputError(f"{shown}: the database driver is not installed ({exc.name})") from None
+        except sqlalchemy.exc.SQLAlchemyError as exc:
+            orig = getattr(exc, "orig", None)
+            reason = type(orig).__name__ if orig is not None else type(exc).__name__
+            raise InputError(f"{shown}: cannot query the reporting database ({reason})") from None
+        columns = ", ".join(f"{literal(f)}: 'VARCHAR'" for f in FIELDS)
+        con.execute(
+            f"CREATE OR REPLACE TABLE {name}_raw AS SELECT line, true AS ok, {', '.join(FIELDS)} "
+            f"FROM read_json({literal(str(rows))}, format = 'newline_delimited', "
+            f"columns = {{'line': 'BIGINT', {columns}}}) ORDER BY line"
+        )
     return Source(shown, digest.hexdigest(), "query")
 
 

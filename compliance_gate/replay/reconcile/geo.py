@@ -14,6 +14,7 @@ from typing import Any
 
 from compliance_gate import bundled
 from compliance_gate.errors import InputError
+from compliance_gate.replay.extra import MissingExtra
 from compliance_gate.replay.options import GeoRules
 
 
@@ -30,7 +31,10 @@ class GeoChecker:
             for c in countries:
                 self._region_of.setdefault(c.upper(), []).append(region)
         if rules.mmdb:
-            import maxminddb
+            try:
+                import maxminddb
+            except ImportError:
+                raise MissingExtra("maxminddb (for checks.replay.geo.mmdb)") from None
 
             path = bundled.resolve(rules.mmdb, root)
             try:
