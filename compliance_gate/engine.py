@@ -26,7 +26,7 @@ from typing import Any
 
 import structlog
 
-from compliance_gate import pathglob
+from compliance_gate import paths
 from compliance_gate import policy as policies
 from compliance_gate.checks.interface import Check, CheckContext
 from compliance_gate.decide import decide, merge_signoffs, settle, waiver_report
@@ -99,7 +99,7 @@ class Session:
             options=section.options,
             policy=self.policy,
             workspace=self.workspace,
-            files=tuple(f for f in self.workspace.files if pathglob.select(f.path, section.include, section.exclude)),
+            files=tuple(f for f in self.workspace.files if paths.select(f.path, section.include, section.exclude)),
             fingerprints=fp,
             scan_files=fanout,
             fail_on=section.fail_on,

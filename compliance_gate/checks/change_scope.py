@@ -40,7 +40,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from compliance_gate import pathglob
+from compliance_gate import paths
 from compliance_gate.changescope import changes as scope_git
 from compliance_gate.checks.interface import Check, CheckContext
 from compliance_gate.errors import PolicyError
@@ -129,12 +129,12 @@ def _base_policy(
 
 
 def _match(
-    rules: list[ScopeRule], paths: tuple[str, ...], prefix: str, policy_rel: str | None
+    rules: list[ScopeRule], changed: tuple[str, ...], prefix: str, policy_rel: str | None
 ) -> tuple[list[tuple[Finding, str]], dict[str, int]]:
     found: list[tuple[Finding, str]] = []
     required: dict[str, int] = {}
     for rule in rules:
-        hits = [p for p in paths if pathglob.matches(p, rule.paths) or _root_match(p, prefix, rule.paths)]
+        hits = [p for p in changed if paths.matches(p, rule.paths) or _root_match(p, prefix, rule.paths)]
         if not hits:
             continue
         for role, n in rule.require.items():
@@ -161,7 +161,7 @@ def _match(
 def _root_match(path: str, prefix: str, globs: tuple[str, ...]) -> bool:
     if not prefix or not path.startswith(prefix + "/"):
         return False
-    return pathglob.matches(path[len(prefix) + 1 :], globs)
+    return paths.matches(path[len(prefix) + 1 :], globs)
 
 
 CHECK = Check(

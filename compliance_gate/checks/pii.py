@@ -41,7 +41,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from compliance_gate import pathglob
+from compliance_gate import paths
 from compliance_gate.checks.interface import Check, CheckContext
 from compliance_gate.fingerprint import Fingerprinter, stamp
 from compliance_gate.model import CheckOutput, Finding, Severity
@@ -112,7 +112,7 @@ def read_text(abspath: str) -> str:
 
 def severity_for(rule: str, path: str, options: PiiOptions) -> Severity:
     if rule in TEST_RULES:
-        if pathglob.matches(path, options.test_values.allowed_paths):
+        if paths.matches(path, options.test_values.allowed_paths):
             return Severity.INFO
         return options.test_values.severity
     return SEVERITY[rule]

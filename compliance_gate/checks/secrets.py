@@ -55,7 +55,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from compliance_gate import bundled, pathglob
+from compliance_gate import bundled, paths
 from compliance_gate.checks.interface import Check, CheckContext
 from compliance_gate.errors import GateError
 from compliance_gate.gitrepo import GitRepo
@@ -141,7 +141,7 @@ def _history(
     section = ctx.policy.checks.get(ctx.check_id)
 
     def admit(path: str) -> bool:  # both rule sets must admit it, as for the tree's files
-        own = pathglob.select(path, section.include, section.exclude) if section else True
+        own = paths.select(path, section.include, section.exclude) if section else True
         return own and in_scope(path, ctx.policy.paths)
 
     with tempfile.TemporaryDirectory(prefix="compliance-gate-history-") as tmp:

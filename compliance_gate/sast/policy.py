@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 
-from compliance_gate import pathglob
+from compliance_gate import paths
 from compliance_gate.model import CheckOutput, Finding, Waived
 from compliance_gate.sast.options import LEVELS, SastOptions
 from compliance_gate.scanning.collect import collect
@@ -86,7 +86,7 @@ def _decide(finding: Finding, options: SastOptions, counts: Counter[str]) -> Fin
 def _selected_for_path(finding: Finding, options: SastOptions) -> bool:
     path = finding.path or ""
     for rule in options.per_path:
-        if not pathglob.matches(path, rule.paths):
+        if not paths.matches(path, rule.paths):
             continue
         if finding.rule in rule.skips or (rule.tests and finding.rule not in rule.tests):
             return False

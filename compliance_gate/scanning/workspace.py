@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compliance_gate import pathglob
+from compliance_gate import paths
 from compliance_gate.errors import UsageError
 from compliance_gate.gitrepo import GitProblem, GitRepo
 from compliance_gate.policy import PathRules
@@ -187,7 +187,7 @@ def in_scope(path: str, rules: PathRules) -> bool:
     such as files in a commit of the release range)."""
     if any(part in ALWAYS_EXCLUDED_DIRS for part in path.split("/")[:-1]):
         return False
-    return pathglob.select(path, rules.include, rules.exclude)
+    return paths.select(path, rules.include, rules.exclude)
 
 
 def _admit(
