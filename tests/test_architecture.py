@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "compliance_gate"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # the vocabulary and small pure helpers
     ("core", ("version", "model", "errors", "redact", "fingerprint", "canonical", "serialize", "typed", "yamlmap",
-              "bundled", "logs", "paths")),
+              "bundled", "logs", "paths", "summary")),
     # what everything below the checks shares: the policy, decisions, git, signatures
     ("foundation", ("policy", "decide", "gitrepo", "signing")),
     # file work: workspace, fan-out over processes, cache, the worker types

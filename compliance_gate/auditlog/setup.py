@@ -192,29 +192,3 @@ def checkpoint_coverage(options: Any, prepared: Prepared, report: LogReport) -> 
                     )
                 )
     return out
-
-
-def metrics(report: LogReport, completeness: str, transitions: int) -> dict[str, Any]:
-    streams = {}
-    for name, v in sorted(report.streams.items()):
-        s = v.stats
-        streams[name] = {
-            "records": s.records,
-            "verified": s.verified,
-            "unverifiable": s.unverifiable,
-            "first_seq": s.first_seq,
-            "last_seq": s.last_seq,
-            "checkpoints_matched": s.checkpoints_matched,
-            "started": s.started,
-            "stopped": s.stopped,
-            "intact": not v.breaks,
-        }
-    intact = all(v["intact"] for v in streams.values()) and bool(streams)
-    return {
-        "records": report.records,
-        "files": len(report.files),
-        "streams": streams,
-        "chain": "intact" if intact else "broken",
-        "completeness": completeness,
-        "transitions": transitions,
-    }

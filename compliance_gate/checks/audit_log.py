@@ -42,8 +42,9 @@ from compliance_gate.auditlog import setup
 from compliance_gate.auditlog.completeness import cross_check
 from compliance_gate.auditlog.report import LogReport, Problem
 from compliance_gate.auditlog.rules import severity_of
+from compliance_gate.auditlog.summary import AuditLogSummary
 from compliance_gate.auditlog.verify import verify_logs
-from compliance_gate.checks.interface import Check, CheckContext
+from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.errors import GateError
 from compliance_gate.fingerprint import stamp
 from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity
@@ -102,7 +103,7 @@ def run(ctx: CheckContext[AuditLogOptions]) -> CheckOutput:
     return CheckOutput(
         findings=findings,
         counts={"records": report.records, "streams": len(report.streams), **counts},
-        metrics=setup.metrics(report, completeness, transitions),
+        metrics=AuditLogSummary.of(report, completeness, transitions).to_metrics(),
         inputs=tuple(inputs),
         engines=engines(),
         errors=tuple(errors),
@@ -168,6 +169,11 @@ CHECK = Check(
     options=AuditLogOptions,
     engines=engines,
     default_fail_on=Severity.HIGH,
+    help=CheckHelp(
+        "The audit trail is incomplete, malformed, broken or holds sensitive data.",
+        "Restore the missing or altered records from the source, fix the emitter, and re-run.",
+    ),
+    metrics=AuditLogSummary.from_metrics,
 )
 
 __all__ = ("CHECK", "AuditLogOptions")

@@ -42,11 +42,12 @@ from pathlib import Path
 
 from compliance_gate import paths
 from compliance_gate.changescope import changes as scope_git
-from compliance_gate.checks.interface import Check, CheckContext
+from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.errors import PolicyError
 from compliance_gate.fingerprint import stamp
-from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity
+from compliance_gate.model import CheckOutput, Finding, InputRecord, JSONObject, JSONValue, Severity
 from compliance_gate.policy import Policy
+from compliance_gate.summary import Plain, text
 
 MAX_SAMPLE = 20
 
@@ -67,6 +68,25 @@ DEFAULT_RULES = (
         "ci-config", (".github/workflows/**", ".github/actions/**", "action.yml", ".gitlab-ci.yml"), {"security": 1}
     ),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeScopeSummary(Plain):
+    """What counted as changed (`basis`: range, staged, tree, files), the range read, and notes
+    (why the policy as it was at the base could not be used, when it could not)."""
+
+    basis: str = ""
+    range: str = ""
+    notes: tuple[str, ...] = ()
+
+    def to_metrics(self) -> dict[str, JSONValue]:
+        return {"basis": self.basis, "range": self.range, "notes": list(self.notes)}
+
+    @classmethod
+    def from_metrics(cls, metrics: JSONObject) -> ChangeScopeSummary:
+        notes = metrics.get("notes")
+        notes_text = tuple(str(n) for n in notes) if isinstance(notes, list) else ()
+        return cls(text(metrics.get("basis")), text(metrics.get("range")), notes_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +129,7 @@ def run(ctx: CheckContext[ChangeScopeOptions]) -> CheckOutput:
     return CheckOutput(
         findings=tuple(stamp(ctx.fingerprints, findings)),
         counts={"changed_files": len(changes.paths), "rules_matched": len(findings)},
-        metrics={"basis": changes.basis, "range": changes.label, "notes": notes},
+        metrics=ChangeScopeSummary(changes.basis, changes.label, tuple(notes)).to_metrics(),
         inputs=(InputRecord(changes.label, hashlib.sha256(listing).hexdigest(), "git", len(changes.paths)),),
         required_signoffs=dict(sorted(required.items())),
     )
@@ -171,4 +191,9 @@ CHECK = Check(
     options=ChangeScopeOptions,
     engines=lambda: {},
     default_fail_on=Severity.CRITICAL,
+    help=CheckHelp(
+        "The change touches paths that need additional sign-off.",
+        "Collect the approvals of the roles listed in the verdict before deploying.",
+    ),
+    metrics=ChangeScopeSummary.from_metrics,
 )

@@ -21,6 +21,7 @@ from compliance_gate.model import CheckOutput, Severity
 from compliance_gate.policy import Policy
 from compliance_gate.scanning.jobs import FileScanRunner
 from compliance_gate.scanning.workspace import SourceFile, Workspace
+from compliance_gate.summary import NoSummary, SummaryReader
 
 OptionsT = TypeVar("OptionsT")
 
@@ -50,12 +51,23 @@ class CheckContext(Generic[OptionsT]):
 
 
 @dataclass(frozen=True, slots=True)
+class CheckHelp:
+    """What a finding of the check means and how to fix it (SARIF rule help, reports)."""
+
+    what: str
+    fix: str
+
+
+@dataclass(frozen=True, slots=True)
 class Check(Generic[OptionsT]):
-    """A check: its id, one-line summary, options type, engine versions and `run` function."""
+    """A check: its id, one-line summary, options type, engine versions and `run` function;
+    `metrics` reads its summary back from its metrics (`compliance_gate.summary`)."""
 
     id: str
     summary: str
     run: Callable[[CheckContext[OptionsT]], CheckOutput]
     options: type[OptionsT]
+    help: CheckHelp
     engines: Callable[[], Mapping[str, str]] = dict
     default_fail_on: Severity = Severity.HIGH
+    metrics: SummaryReader = NoSummary.from_metrics

@@ -42,7 +42,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from compliance_gate import paths
-from compliance_gate.checks.interface import Check, CheckContext
+from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.fingerprint import Fingerprinter, stamp
 from compliance_gate.model import CheckOutput, Finding, Severity
 from compliance_gate.pii import hit as rules
@@ -163,4 +163,9 @@ CHECK: Check[PiiOptions] = Check(
     options=PiiOptions,
     engines=engines,
     default_fail_on=Severity.HIGH,
+    help=CheckHelp(
+        "Cardholder data or personal data in the repository.",
+        "Remove the value (use a network test card or a generated token), or waive it in the policy "
+        "with a reason, an approver and an expiry.",
+    ),
 )

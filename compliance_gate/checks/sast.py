@@ -42,7 +42,7 @@ from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
-from compliance_gate.checks.interface import Check, CheckContext
+from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.model import CheckOutput, Severity
 from compliance_gate.sast import policy, scanner
 from compliance_gate.sast.options import PathRule, SastOptions
@@ -78,4 +78,9 @@ CHECK: Check[SastOptions] = Check(
     options=SastOptions,
     engines=engines,
     default_fail_on=Severity.HIGH,
+    help=CheckHelp(
+        "A dangerous code pattern found by static analysis (bandit and the gate's payment rules).",
+        "Fix the code as the rule's documentation says, or mark a reviewed false positive with "
+        "`# nosec <rule>` where the policy allows it.",
+    ),
 )

@@ -52,14 +52,14 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from compliance_gate import bundled, paths
-from compliance_gate.checks.interface import Check, CheckContext
+from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.errors import GateError
 from compliance_gate.gitrepo import GitRepo
-from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity
+from compliance_gate.model import CheckOutput, Finding, InputRecord, JSONObject, JSONValue, Severity
 from compliance_gate.scanning.collect import collect
 from compliance_gate.scanning.workspace import in_scope
 from compliance_gate.secrets import baseline as baselines
@@ -68,11 +68,53 @@ from compliance_gate.secrets.config import check_engine, engine_config, engine_v
 from compliance_gate.secrets.judge import judge
 from compliance_gate.secrets.options import SecretsOptions
 from compliance_gate.secrets.worker import scan_batch, scan_history_batch
+from compliance_gate.summary import Plain, integer
 
 BATCH_BYTES = 256 * 1024
 """Smaller than the fan-out's default: YAML files cost far more per byte, so balance matters."""
 PREFILTER_VERSION = "1"
 """Bump when the scanner's output for a file can change, so cached results are recomputed."""
+
+
+@dataclass(frozen=True, slots=True)
+class SecretsSummary(Plain):
+    """The check's metrics: whether and how far the history was scanned, baseline entries no
+    finding matched any more, and how much the prefilter spared the engine."""
+
+    history: str | None = None
+    """Why the release's history was not scanned (no range), if it was not."""
+    history_commits: int | None = None
+    baseline_stale_entries: tuple[str, ...] | None = None
+    lines_scanned: int = 0
+    candidate_line_ratio: float = 0.0
+
+    def to_metrics(self) -> dict[str, JSONValue]:
+        out: dict[str, JSONValue] = {}
+        if self.history is not None:
+            out["history"] = self.history
+        if self.history_commits is not None:
+            out["history_commits"] = self.history_commits
+        if self.baseline_stale_entries is not None:
+            out["baseline_stale_entries"] = list(self.baseline_stale_entries)
+        out["lines_scanned"] = self.lines_scanned
+        out["candidate_line_ratio"] = self.candidate_line_ratio
+        return out
+
+    @classmethod
+    def from_metrics(cls, metrics: JSONObject) -> SecretsSummary:
+        history, commits, stale = (
+            metrics.get("history"),
+            metrics.get("history_commits"),
+            metrics.get("baseline_stale_entries"),
+        )
+        ratio = metrics.get("candidate_line_ratio")
+        return cls(
+            history if isinstance(history, str) else None,
+            integer(commits) if commits is not None else None,
+            tuple(str(s) for s in stale) if isinstance(stale, list) else None,
+            integer(metrics.get("lines_scanned")),
+            float(ratio) if isinstance(ratio, int | float) and not isinstance(ratio, bool) else 0.0,
+        )
 
 
 def engines() -> dict[str, str]:
@@ -88,22 +130,25 @@ def run(ctx: CheckContext[SecretsOptions]) -> CheckOutput:
     errors = list(scanned.errors)
     counts = scanned.counts
     findings = list(scanned.findings)
-    metrics: dict[str, Any] = {}
-    findings += _history(ctx, versions, {baselines.finding_key(f) for f in findings}, errors, counts, metrics)
+    history: dict[str, str | int] = {}
+    findings += _history(ctx, versions, {baselines.finding_key(f) for f in findings}, errors, counts, history)
     inputs: list[InputRecord] = []
     loaded = _baseline(ctx, errors, inputs)
     judged = judge(findings, opts, loaded)
     counts.update(judged.counts)
-    if judged.stale:
-        metrics["baseline_stale_entries"] = list(judged.stale[:20])
     lines, candidates = counts.get("lines", 0), counts.get("candidate-lines", 0)
-    metrics["lines_scanned"] = lines
-    metrics["candidate_line_ratio"] = round(candidates / lines, 4) if lines else 0.0
+    summary = SecretsSummary(
+        history=str(history["history"]) if "history" in history else None,
+        history_commits=int(history["history_commits"]) if "history_commits" in history else None,
+        baseline_stale_entries=judged.stale[:20] if judged.stale else None,
+        lines_scanned=lines,
+        candidate_line_ratio=round(candidates / lines, 4) if lines else 0.0,
+    )
     return CheckOutput(
         findings=judged.findings,
         waived=judged.waived,
         counts=dict(counts),
-        metrics=metrics,
+        metrics=summary.to_metrics(),
         inputs=tuple(inputs),
         engines=versions,
         errors=tuple(errors),
@@ -126,7 +171,7 @@ def _history(
     in_tree: set[tuple[str, str, str]],
     errors: list[str],
     counts: Counter[str],
-    metrics: dict[str, Any],
+    metrics: dict[str, str | int],
 ) -> list[Finding]:
     opts, ws = ctx.options, ctx.workspace
     if not opts.history or ws.git is None or ws.mode in ("staged", "files"):
@@ -201,4 +246,10 @@ CHECK: Check[SecretsOptions] = Check(
     options=SecretsOptions,
     engines=engines,
     default_fail_on=Severity.HIGH,
+    help=CheckHelp(
+        "A credential committed to the repository.",
+        "Revoke and rotate the credential, load it from the secret store, then remove it; a value "
+        "that is not a secret can be audited into the detect-secrets baseline.",
+    ),
+    metrics=SecretsSummary.from_metrics,
 )

@@ -22,7 +22,7 @@ from compliance_gate.attest.roster import load_roster
 from compliance_gate.attest.statement import VERDICT_PREDICATE, parse_statement
 from compliance_gate.errors import InputError, UsageError
 from compliance_gate.model import Verdict
-from compliance_gate.render.common import Approval, ReportContext
+from compliance_gate.render.context import Approval, ReportContext
 from compliance_gate.render.formats import FORMATS, parse_formats
 from compliance_gate.serialize import verdict_from_dict
 from compliance_gate.signing import dsse

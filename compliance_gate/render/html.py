@@ -22,8 +22,9 @@ import jinja2
 from markupsafe import Markup
 
 from compliance_gate.model import CheckResult, Status, Verdict
-from compliance_gate.render import common
-from compliance_gate.render.common import Located, ReportContext
+from compliance_gate.render import facts, findings, summaries
+from compliance_gate.render.context import ReportContext
+from compliance_gate.render.findings import Located
 from compliance_gate.render.svg import totals_chart
 
 MAX_FINDINGS_PER_CHECK = 500
@@ -58,7 +59,7 @@ def _template() -> jinja2.Template:
 
 def _facts(verdict: Verdict) -> list[list[object]]:
     s = verdict.source
-    facts: list[tuple[str, object]] = [
+    rows: list[tuple[str, object]] = [
         ("Repository", s.root),
         ("Commit", s.commit or "(not a git commit)"),
         ("Ref", s.ref or ""),
@@ -69,15 +70,15 @@ def _facts(verdict: Verdict) -> list[list[object]]:
         ("Policy", f"{verdict.policy.name} ({verdict.policy.path})"),
         ("Policy digest", verdict.policy.digest),
         ("Gate version", verdict.gate_version),
-        ("Engines", common.engines_text(verdict.engines)),
+        ("Engines", facts.engines_text(verdict.engines)),
         ("Fingerprint key", verdict.fingerprint_key),
         ("Started", verdict.started.isoformat()),
         ("Finished", verdict.finished.isoformat()),
         ("Valid until", verdict.valid_until.isoformat() if verdict.valid_until else "set when signed"),
     ]
     if s.skipped:
-        facts.append(("Skipped files", ", ".join(f"{k}: {v}" for k, v in sorted(s.skipped.items()))))
-    return [[k, Cell("code", v)] for k, v in facts]
+        rows.append(("Skipped files", ", ".join(f"{k}: {v}" for k, v in sorted(s.skipped.items()))))
+    return [[k, Cell("code", v)] for k, v in rows]
 
 
 def _checks(verdict: Verdict) -> list[list[object]]:
@@ -89,10 +90,10 @@ def _checks(verdict: Verdict) -> list[list[object]]:
             len(r.findings),
             len(r.waived),
             r.fail_on.value,
-            common.engines_text(r.engines),
+            facts.engines_text(r.engines),
             f"{r.duration_s:.2f} s",
         ]
-        for r in common.ordered_checks(verdict)
+        for r in findings.ordered_checks(verdict)
     ]
 
 
@@ -102,7 +103,7 @@ def _finding_row(x: Located) -> list[object]:
     return [
         Cell("severity", f.severity.value),
         f.rule,
-        Cell("code", common.location(f)),
+        Cell("code", findings.location(f)),
         f.message,
         Cell("code", f.excerpt) if f.excerpt else "",
         waived,
@@ -134,32 +135,32 @@ def _section(r: CheckResult, items: list[Located]) -> _Section:
 
 def _sections(verdict: Verdict) -> list[_Section]:
     by_check: dict[str, list[Located]] = {}
-    for x in common.located(verdict, include_waived=True):
+    for x in findings.located(verdict, include_waived=True):
         by_check.setdefault(x.result.check, []).append(x)
-    return [_section(r, by_check.get(r.check, [])) for r in common.ordered_checks(verdict)]
+    return [_section(r, by_check.get(r.check, [])) for r in findings.ordered_checks(verdict)]
 
 
 def _reconciliation(verdict: Verdict) -> dict[str, Any] | None:
-    replay = [r for r in verdict.checks if r.check == common.REPLAY_CHECK]
-    if not replay:
+    reconciled = summaries.reconciliations(verdict)
+    if not reconciled:
         return None
-    totals = common.reconciliation_totals(verdict)
+    totals = [t for r in reconciled for t in r.totals]
     bridges = [
         [
             t.currency,
             b.counterpart,
-            common.money(b.replay, t.exponent),
-            common.money(b.other, t.exponent),
-            common.money(b.difference, t.exponent),
-            common.money(b.explained, t.exponent),
+            summaries.money(b.replay, t.exponent),
+            summaries.money(b.other, t.exponent),
+            summaries.money(b.difference, t.exponent),
+            summaries.money(b.explained, t.exponent),
             Cell("failed", residual) if b.residual else residual,
         ]
         for t in totals
         for b in t.bridges
-        for residual in [common.money(b.residual, t.exponent)]
+        for residual in [summaries.money(b.residual, t.exponent)]
     ]
-    generic = [[t.currency, name, common.money(value, t.exponent)] for t in totals for name, value in t.values]
-    metrics = [common.metric_rows(r.metrics, skip=(*common.TOTALS_KEYS, "breaks")) for r in replay]
+    generic = [[t.currency, name, summaries.money(value, t.exponent)] for t in totals for name, value in t.values]
+    metrics = [summaries.metric_rows(r.result.metrics, skip=summaries.SHOWN_ELSEWHERE) for r in reconciled]
     return {
         "bridges": bridges,
         "totals": generic,
@@ -169,24 +170,21 @@ def _reconciliation(verdict: Verdict) -> dict[str, Any] | None:
 
 
 def _audits(verdict: Verdict) -> list[dict[str, Any]]:
-    out = []
-    for r in common.audit_results(verdict):
-        state = common.chain_state(r)
-        out.append(
-            {
-                "status": Cell("status", r.status.value),
-                "chain": state,
-                "css": "st-passed" if state == "intact" else "st-failed",
-                "completeness": r.metrics.get("completeness", "not reported"),
-                "metrics": [list(row) for row in common.metric_rows(r.metrics)],
-            }
-        )
-    return out
+    return [
+        {
+            "status": Cell("status", c.result.status.value),
+            "chain": c.state,
+            "css": "st-passed" if c.state == "intact" else "st-failed",
+            "completeness": c.completeness,
+            "metrics": [list(row) for row in summaries.metric_rows(c.result.metrics)],
+        }
+        for c in summaries.chains(verdict)
+    ]
 
 
 def render(verdict: Verdict, context: ReportContext | None = None) -> str:
     """The complete HTML document."""
-    signoffs = common.signoff_rows(verdict, context)
+    signoffs = facts.signoff_rows(verdict, context)
     approvals = context.approvals if context else ()
     return _template().render(
         title=f"compliance-gate {verdict.verdict.value}: {verdict.source.commit or verdict.source.root}",
@@ -194,7 +192,7 @@ def render(verdict: Verdict, context: ReportContext | None = None) -> str:
         blocking=sum(len(r.blocking) for r in verdict.checks),
         check_count=len(verdict.checks),
         provenance=context.provenance if context else None,
-        deploy_note=common.deploy_valid_note(verdict),
+        deploy_note=facts.deploy_valid_note(verdict),
         reasons=verdict.reasons,
         facts=_facts(verdict),
         checks=_checks(verdict),
@@ -204,6 +202,6 @@ def render(verdict: Verdict, context: ReportContext | None = None) -> str:
         audits=_audits(verdict),
         signoffs=[[role, n, have] for role, n, have in signoffs],
         approvals=[[a.role, a.who, a.decision, a.when, a.comment] for a in approvals],
-        commands="\n".join(common.verify_commands(verdict, context)),
+        commands="\n".join(facts.verify_commands(verdict, context)),
         gate_version=verdict.gate_version,
     )

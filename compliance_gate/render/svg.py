@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from compliance_gate.render.common import CurrencyTotals, money
+from compliance_gate.render.summaries import money
+from compliance_gate.summary import CurrencyTotals
 
 WIDTH = 640
 LABEL = 200

@@ -21,6 +21,15 @@ from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.replay.pipeline import Outcome, replay_and_reconcile
 from compliance_gate.replay.reconcile.categories import CATEGORIES
 from compliance_gate.replay.reconcile.reconciler import Break
+from compliance_gate.replay.report.summary import (
+    EVENT_COUNTS,
+    BridgeTotals,
+    CurrencySummary,
+    ReplaySummary,
+    ReplayTotals,
+    SideTotals,
+    StatusTotal,
+)
 from compliance_gate.replay.safety import safe_text
 from compliance_gate.replay.sqlutil import iso_from_us
 
@@ -37,11 +46,11 @@ def check_output(out: Outcome, opts: ReplayOptions, fp: Fingerprinter, engines: 
     out.breaks.extend(tolerance_breaks(out, opts))
     sev = severities(out, opts)
     out.breaks.sort(key=lambda b: sort_key(b, sev))  # the order of the findings and of the metrics' breaks
-    data, bridge_errors = metrics(out, opts, sev)
+    replayed, bridge_errors = summary(out, opts, sev)
     return CheckOutput(
         findings=tuple(findings(out, opts, fp, sev)),
         counts=counts(out),
-        metrics=data,
+        metrics=replayed.to_metrics(),
         inputs=tuple(out.inputs),
         engines=engines,
         errors=tuple(out.errors + bridge_errors),
@@ -122,8 +131,9 @@ def break_record(b: Break, out: Outcome, sev: Mapping[str, Severity]) -> dict[st
     return rec
 
 
-def metrics(out: Outcome, opts: ReplayOptions, sev: Mapping[str, Severity]) -> tuple[dict[str, Any], list[str]]:
-    """The JSON metrics (shape documented in `checks/replay.py`) and bridge errors, if any."""
+def summary(out: Outcome, opts: ReplayOptions, sev: Mapping[str, Severity]) -> tuple[ReplaySummary, list[str]]:
+    """The replay's summary (its metrics; shape documented in `checks/replay.py`) and the bridge
+    errors, if any: a bridge whose residual is not 0 leaves money unexplained."""
     assert out.recon is not None
     recon = out.recon
     cats: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -131,68 +141,58 @@ def metrics(out: Outcome, opts: ReplayOptions, sev: Mapping[str, Severity]) -> t
         cats[b.category][b.currency] += 1
     exps = money.exponents(opts.events.exponents)
     currencies = sorted(set(recon.replay) | {c for rows in out.side_totals.values() for c, *_ in rows})
-    per: dict[str, Any] = {}
+    per: dict[str, CurrencySummary] = {}
     errors: list[str] = []
     for cur in currencies:
         payments, amount, captured, refunded, disputed = recon.replay.get(cur, [0, 0, 0, 0, 0])
         states = sorted(s for c, s in recon.by_state if c == cur)
-        entry: dict[str, Any] = {
-            "exponent": exps.get(cur),
-            "replay": {
-                "payments": payments,
-                "amount": amount,
-                "captured": captured,
-                "refunded": refunded,
-                "disputed": disputed,
-                "gross": captured + refunded + disputed,
-                "net": captured - refunded - disputed,
-                "by_status": {
-                    s: {"count": recon.by_state[(cur, s)][0], "amount": recon.by_state[(cur, s)][1]} for s in states
-                },
-            },
-            "bridge": {},
-        }
+        replayed = ReplayTotals(
+            payments,
+            amount,
+            captured,
+            refunded,
+            disputed,
+            gross=captured + refunded + disputed,
+            net=captured - refunded - disputed,
+            by_status={s: StatusTotal(*recon.by_state[(cur, s)][:2]) for s in states},
+        )
+        sides: dict[str, SideTotals] = {}
+        bridges: dict[str, BridgeTotals] = {}
         for side, rows in sorted(out.side_totals.items()):
             mine = [r for r in rows if r[0] == cur]
-            entry[side] = {
-                "rows": sum(r[2] for r in mine),
-                "net": sum(r[3] for r in mine),
-                "gross": sum(r[4] for r in mine),
-                "by_status": {r[1]: {"count": r[2], "amount": r[3]} for r in mine},
-            }
+            totals = SideTotals(
+                rows=sum(r[2] for r in mine),
+                net=sum(r[3] for r in mine),
+                gross=sum(r[4] for r in mine),
+                by_status={r[1]: StatusTotal(r[2], r[3]) for r in mine},
+            )
+            sides[side] = totals
             left = amount if side == "report" else captured
             explained = dict(sorted(recon.bridges[side].explained[cur].items()))
-            diff = left - entry[side]["net"]
+            diff = left - totals.net
             residual = diff - sum(explained.values())
-            entry["bridge"][side] = {
-                "replay": left,
-                side: entry[side]["net"],
-                "difference": diff,
-                "explained": explained,
-                "residual": residual,
-            }
+            bridges[side] = BridgeTotals(left, totals.net, diff, explained, residual)
             if residual:
                 errors.append(f"{side} bridge for {cur} does not balance: {residual} minor units unexplained")
-        per[cur] = entry
-    data = {
-        "version": 1,
-        "as_of": iso_from_us(out.counters["as_of_us"]),
-        "in_flight_after": iso_from_us(out.counters["cutoff_us"]),
-        "events": {
-            k: out.counters.get(k, 0)
-            for k in ("payments", "redeliveries", "stale_ignored", "events_rejected", "geo_unknown")
-        },
-        "categories": {c: dict(sorted(v.items())) for c, v in sorted(cats.items())},
-        "in_flight": dict(sorted(recon.in_flight.items())),
-        "within_tolerance": {
-            c: {"count": recon.within_tolerance_count[c], "amount": recon.within_tolerance[c]}
-            for c in sorted(recon.within_tolerance_count)
-        },
-        "currencies": per,
-        "breaks_total": len(out.breaks),
-        "breaks": [break_record(b, out, sev) for b in out.breaks[: opts.max_breaks]],
-    }
-    return data, errors
+        per[cur] = CurrencySummary(exps.get(cur), replayed, bridges, sides)
+    return (
+        ReplaySummary(
+            version=1,
+            as_of=iso_from_us(out.counters["as_of_us"]),
+            in_flight_after=iso_from_us(out.counters["cutoff_us"]),
+            events={k: out.counters.get(k, 0) for k in EVENT_COUNTS},
+            categories={c: dict(sorted(v.items())) for c, v in sorted(cats.items())},
+            in_flight=dict(sorted(recon.in_flight.items())),
+            within_tolerance={
+                c: StatusTotal(recon.within_tolerance_count[c], recon.within_tolerance[c])
+                for c in sorted(recon.within_tolerance_count)
+            },
+            currencies=per,
+            breaks_total=len(out.breaks),
+            breaks=tuple(break_record(b, out, sev) for b in out.breaks[: opts.max_breaks]),
+        ),
+        errors,
+    )
 
 
 def tolerance_breaks(out: Outcome, opts: ReplayOptions) -> list[Break]:
