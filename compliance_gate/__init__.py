@@ -13,14 +13,17 @@ arguments and exit codes. The API:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from compliance_gate.version import __version__
+
+if TYPE_CHECKING:  # what type checkers see; at run time `__getattr__` below imports them
+    from compliance_gate.engine import load_policy, run
 
 __all__ = ["__version__", "load_policy", "run"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in ("run", "load_policy"):
         # A payment service importing `compliance_gate.audit`, and every worker process, import
         # this package first and need none of what the engine brings along.

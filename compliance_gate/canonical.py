@@ -19,12 +19,13 @@ of the public key), not ours: see `compliance_gate.signing.keys`.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import cast
 
 import orjson
 import rfc8785
 
 from compliance_gate.errors import GateError
+from compliance_gate.model import JSONValue
 
 ORJSON_JCS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 """orjson options for the RFC 8785 form (raises beyond +-2^53, where JCS writes a double)."""
@@ -37,19 +38,21 @@ class NotCanonical(GateError, ValueError):
     """The value has no RFC 8785 form (an integer beyond +-2^53, a NaN or an infinity)."""
 
 
-def orjson_is_jcs(value: Any) -> bool:
+def orjson_is_jcs(value: object) -> bool:
     """Only JSON types, no floats, ASCII keys (integers are range-checked by orjson itself)."""
     t = type(value)
     if t is str or t is bool or t is int or value is None:
         return True
     if t is dict:
-        return all(type(k) is str and k.isascii() and orjson_is_jcs(v) for k, v in value.items())
+        return all(
+            type(k) is str and k.isascii() and orjson_is_jcs(v) for k, v in cast("dict[str, object]", value).items()
+        )
     if t is list or t is tuple:
-        return all(orjson_is_jcs(v) for v in value)
+        return all(orjson_is_jcs(v) for v in cast("list[object]", value))
     return False
 
 
-def canonical_json(value: Any) -> bytes:
+def canonical_json(value: JSONValue) -> bytes:
     """The RFC 8785 bytes of `value` (JSON types: dict with str keys, list/tuple, str, int,
     float, bool, None). Raises `NotCanonical` for a value JCS cannot represent exactly."""
     if orjson_is_jcs(value):
@@ -63,6 +66,6 @@ def canonical_json(value: Any) -> bytes:
         raise NotCanonical(f"no canonical JSON (RFC 8785) form: {exc}") from None
 
 
-def sha256_digest(value: Any) -> str:
+def sha256_digest(value: JSONValue) -> str:
     """`sha256:<hex>` of the canonical JSON of `value`."""
     return "sha256:" + hashlib.sha256(canonical_json(value)).hexdigest()

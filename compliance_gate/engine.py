@@ -18,7 +18,7 @@ import datetime as dt
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,7 +195,7 @@ def _run_in(session: Session, started: dt.datetime) -> Verdict:
 def _guarded_run(section: CheckPolicy, check: Check[Any], session: Session) -> tuple[CheckOutput, str | None, float]:
     """Run one check in a thread with its timeout; any exception or timeout is an error."""
     box: dict[str, CheckOutput | str] = {}
-    check_fn: Callable[[CheckContext[Any]], CheckOutput] = check.run
+    check_fn = check.run
     ctx = session.context(section.id)
 
     def target() -> None:

@@ -27,12 +27,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from compliance_gate import bundled, typed, yamlmap
 from compliance_gate.canonical import NotCanonical, sha256_digest
 from compliance_gate.errors import PolicyError
-from compliance_gate.model import Severity
+from compliance_gate.model import JSONValue, Severity
+
+if TYPE_CHECKING:  # jsonschema is imported on first use: most runs load one policy, some none
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing.jsonschema import Schema
 
 COMMON_CHECK_KEYS = frozenset({"enabled", "fail_on", "timeout_s", "paths", "severity"})
 DEFAULT_TIMEOUT_S = 900.0
@@ -42,7 +47,7 @@ class CheckSpec(Protocol):
     """What the policy needs to know of a check: its options type and its default threshold."""
 
     @property
-    def options(self) -> type[Any]: ...
+    def options(self) -> type[object]: ...
 
     @property
     def default_fail_on(self) -> Severity: ...
@@ -66,7 +71,8 @@ class CheckPolicy:
     include: tuple[str, ...]
     exclude: tuple[str, ...]
     severity: Mapping[str, Severity]
-    options: Any
+    options: object
+    """The check's own options, of the type its `CheckSpec` names."""
     digest: str
 
 
@@ -161,32 +167,32 @@ def parse_policy(text: str, checks: Mapping[str, CheckSpec], display: str = "<po
         raise PolicyError([f"{display}:1 {exc}; write the number within +-2^53"]) from None
 
 
-def canonical_digest(data: Any) -> str:
+def canonical_digest(data: JSONValue) -> str:
     """`sha256:` of the RFC 8785 canonical JSON of the parsed policy (or of one section)."""
     return sha256_digest(data)
 
 
-def legacy_digest(data: Any) -> str:
+def legacy_digest(data: JSONValue) -> str:
     """The digest as versions before RFC 8785 computed it (`json.dumps` with sorted keys)."""
     blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
 
 
 @lru_cache(maxsize=1)
-def _validator() -> Any:
+def _validator() -> Draft202012Validator:
     import jsonschema
     import referencing
     from referencing.jsonschema import DRAFT202012
 
     root = bundled.policies_dir() / "schemas"
 
-    def retrieve(uri: str) -> referencing.Resource[Any]:
+    def retrieve(uri: str) -> referencing.Resource[Schema]:
         path = Path(uri.removeprefix("file://"))
         return DRAFT202012.create_resource(json.loads(path.read_text()))
 
     main_uri = (root / "policy.schema.json").as_uri()
     schema = {**json.loads((root / "policy.schema.json").read_text()), "$id": main_uri}
-    registry: referencing.Registry[Any] = referencing.Registry(retrieve=retrieve)  # type: ignore[call-arg]
+    registry: referencing.Registry[Schema] = referencing.Registry(retrieve=retrieve)  # type: ignore[call-arg]
     return jsonschema.Draft202012Validator(schema, registry=registry)
 
 
@@ -205,7 +211,7 @@ def default_section(check_id: str, spec: CheckSpec) -> CheckPolicy:
     )
 
 
-def _schema_problems(data: Any, lines: dict[yamlmap.KeyPath, int]) -> list[tuple[int, str]]:
+def _schema_problems(data: JSONValue, lines: dict[yamlmap.KeyPath, int]) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     for err in _validator().iter_errors(data):
         path = tuple(err.absolute_path)
@@ -215,7 +221,7 @@ def _schema_problems(data: Any, lines: dict[yamlmap.KeyPath, int]) -> list[tuple
     return sorted(set(out))
 
 
-def _explain(err: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
+def _explain(err: ValidationError, path: yamlmap.KeyPath) -> list[tuple[yamlmap.KeyPath, str]]:
     if err.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(err.instance, dict):
         allowed = sorted(_allowed_keys(err))
         extra = [k for k in err.instance if k not in allowed] if allowed else list(err.instance)
@@ -227,7 +233,7 @@ def _explain(err: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str
     return [(path, err.message)]
 
 
-def _allowed_keys(err: Any) -> set[str]:
+def _allowed_keys(err: ValidationError) -> set[str]:
     schema = err.schema if isinstance(err.schema, dict) else {}
     keys = set(schema.get("properties", {}))
     if schema.get("$ref", "").endswith("common.schema.json") or "unevaluatedProperties" in schema:

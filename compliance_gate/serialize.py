@@ -36,6 +36,7 @@ from compliance_gate.model import (
     CheckResult,
     Finding,
     InputRecord,
+    JSONValue,
     Outcome,
     PolicyRef,
     Severity,
@@ -49,7 +50,7 @@ from compliance_gate.model import (
 SCHEMA = "compliance-gate/verdict/v1"
 
 
-def finding_to_dict(f: Finding) -> dict[str, Any]:
+def finding_to_dict(f: Finding) -> dict[str, JSONValue]:
     return {
         "check": f.check,
         "rule": f.rule,
@@ -79,15 +80,15 @@ def finding_from_dict(d: Mapping[str, Any]) -> Finding:
     )
 
 
-def _input_to_dict(i: InputRecord) -> dict[str, Any]:
+def _input_to_dict(i: InputRecord) -> dict[str, JSONValue]:
     return {"path": i.path, "sha256": i.sha256, "kind": i.kind, "rows": i.rows, "details": dict(i.details)}
 
 
-def _waived_to_dict(w: Waived) -> dict[str, Any]:
+def _waived_to_dict(w: Waived) -> dict[str, JSONValue]:
     return {"finding": finding_to_dict(w.finding), "by": w.by, "reason": w.reason}
 
 
-def check_to_dict(r: CheckResult) -> dict[str, Any]:
+def check_to_dict(r: CheckResult) -> dict[str, JSONValue]:
     return {
         "id": r.check,
         "status": r.status.value,
@@ -132,14 +133,14 @@ def _parse_time(s: str | None) -> datetime | None:
     return None if s is None else datetime.fromisoformat(s.replace("Z", "+00:00"))
 
 
-def _policy_to_dict(p: PolicyRef) -> dict[str, Any]:
-    out = {"path": p.path, "digest": p.digest, "name": p.name}
+def _policy_to_dict(p: PolicyRef) -> dict[str, JSONValue]:
+    out: dict[str, JSONValue] = {"path": p.path, "digest": p.digest, "name": p.name}
     if p.legacy_digest:
         out["legacy_digest"] = p.legacy_digest
     return out
 
 
-def verdict_to_dict(v: Verdict) -> dict[str, Any]:
+def verdict_to_dict(v: Verdict) -> dict[str, JSONValue]:
     s = v.source
     return {
         "schema": SCHEMA,

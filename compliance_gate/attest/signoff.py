@@ -32,6 +32,7 @@ from compliance_gate.attest.statement import (
     parse_statement,
 )
 from compliance_gate.errors import UsageError
+from compliance_gate.model import JSONObject, JSONValue
 from compliance_gate.signing import dsse
 from compliance_gate.signing.keys import PrivateKey
 
@@ -55,7 +56,7 @@ def payload_digest(envelope: dsse.Envelope) -> str:
 
 def make_approval(
     verdict: dsse.Envelope,
-    verdict_predicate: Mapping[str, object],
+    verdict_predicate: JSONObject,
     key: PrivateKey,
     *,
     signer: str,
@@ -75,7 +76,7 @@ def make_approval(
     when = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     source = verdict_predicate.get("source")
     policy = verdict_predicate.get("policy")
-    predicate = {
+    predicate: dict[str, JSONValue] = {
         "decision": decision,
         "role": role,
         "signer": signer,

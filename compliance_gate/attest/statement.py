@@ -18,10 +18,10 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from compliance_gate.canonical import canonical_json
 from compliance_gate.errors import UsageError
+from compliance_gate.model import JSONObject, JSONValue
 from compliance_gate.signing.dsse import Rejected
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
@@ -35,7 +35,7 @@ class Subject:
     name: str
     digest: Mapping[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, JSONValue]:
         return {"name": self.name, "digest": dict(self.digest)}
 
 
@@ -43,9 +43,9 @@ class Subject:
 class Statement:
     subjects: tuple[Subject, ...]
     predicate_type: str
-    predicate: Mapping[str, Any]
+    predicate: JSONObject
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, JSONValue]:
         return {
             "_type": STATEMENT_TYPE,
             "subject": [s.to_dict() for s in self.subjects],
@@ -93,7 +93,7 @@ def parse_statement(payload: bytes, expected_predicate: str) -> Statement:
     return Statement(tuple(_subject(s) for s in subjects), expected_predicate, predicate)
 
 
-def _subject(s: Any) -> Subject:
+def _subject(s: JSONValue) -> Subject:
     if not isinstance(s, dict) or not isinstance(s.get("digest"), dict):
         raise Rejected("statement", "a subject lacks its digest")
     digest = s["digest"]

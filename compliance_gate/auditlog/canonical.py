@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
-from typing import Any
 
 from compliance_gate.canonical import canonical_json
+from compliance_gate.model import JSONObject
 
 DOMAIN = b"compliance-gate/audit-record/v1\n"
 GENESIS = "0" * 64
@@ -21,7 +20,7 @@ HMAC_SHA256 = "hmac-sha256"
 ALGORITHMS = frozenset({SHA256, HMAC_SHA256})
 
 
-def record_hash(record: Mapping[str, Any], algorithm: str, key: bytes | None = None) -> str:
+def record_hash(record: JSONObject, algorithm: str, key: bytes | None = None) -> str:
     """Hex digest of `record` without its `hash` key; `key` is required for HMAC-SHA-256."""
     body = {k: v for k, v in record.items() if k != "hash"} if "hash" in record else record
     data = DOMAIN + canonical_json(body)

@@ -23,7 +23,9 @@ from typing import Any
 
 from compliance_gate.canonical import canonical_json
 from compliance_gate.errors import VerificationError
+from compliance_gate.model import JSONValue
 from compliance_gate.signing import dsse
+from compliance_gate.signing.keys import PrivateKey, PublicKey
 
 CHECKPOINT_TYPE = "https://compliance-gate.invalid/audit-checkpoint/v1"
 PAYLOAD_TYPE = "application/vnd.compliance-gate.audit-checkpoint+json"
@@ -42,10 +44,10 @@ class Head:
     hash_alg: str = "sha256"
 
 
-def sign_checkpoint(heads: Sequence[Head], key: Any, log: str, created: dt.datetime | None = None) -> bytes:
+def sign_checkpoint(heads: Sequence[Head], key: PrivateKey, log: str, created: dt.datetime | None = None) -> bytes:
     """The envelope JSON for `heads`, signed with `key` (a `signing.keys.PrivateKey`)."""
     when = (created or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    payload = {
+    payload: dict[str, JSONValue] = {
         "_type": CHECKPOINT_TYPE,
         "created": when,
         "log": log,
@@ -55,7 +57,7 @@ def sign_checkpoint(heads: Sequence[Head], key: Any, log: str, created: dt.datet
     return dsse.sign(body, PAYLOAD_TYPE, [key]).to_json()
 
 
-def read_checkpoint(data: bytes, source: str, keys: Sequence[Any]) -> list[Head]:
+def read_checkpoint(data: bytes, source: str, keys: Sequence[PublicKey]) -> list[Head]:
     """Verify the envelope with the pinned `keys` (`signing.keys.PublicKey`) and return its heads."""
     try:
         envelope = dsse.parse_envelope(data, source)

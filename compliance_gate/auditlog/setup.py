@@ -13,11 +13,11 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from compliance_gate import bundled
 from compliance_gate.auditlog.checkpoints import CheckpointProblem, Head, pins_by_stream, read_checkpoint
 from compliance_gate.auditlog.keys import KeyProblem, load_key
+from compliance_gate.auditlog.options import AuditLogOptions
 from compliance_gate.auditlog.parallel import default_workers
 from compliance_gate.auditlog.report import LogReport, Problem, VerifyConfig
 from compliance_gate.auditlog.schema import RecordSchema, SchemaProblem
@@ -41,7 +41,7 @@ class Prepared:
     fatal: bool = False
 
 
-def prepare(options: Any, root: Path, has_replay: bool) -> Prepared:
+def prepare(options: AuditLogOptions, root: Path, has_replay: bool) -> Prepared:
     out = Prepared()
     out.files = _log_files(options.logs, root, out.errors)
     key = _key(options.key_env, out.errors)
@@ -131,7 +131,7 @@ def _schema(value: str, root: Path, out: Prepared) -> RecordSchema | None:
     return schema
 
 
-def _checkpoints(options: Any, root: Path, out: Prepared) -> Mapping[str, Mapping[int, str]]:
+def _checkpoints(options: AuditLogOptions, root: Path, out: Prepared) -> Mapping[str, Mapping[int, str]]:
     if not options.checkpoints:
         if options.require_checkpoint:
             out.errors.append("checks.audit-log.require_checkpoint is set but no `checkpoints` are listed")
@@ -164,7 +164,7 @@ def _checkpoints(options: Any, root: Path, out: Prepared) -> Mapping[str, Mappin
     return pins_by_stream(h for h, _ in out.heads)
 
 
-def checkpoint_coverage(options: Any, prepared: Prepared, report: LogReport) -> list[Problem]:
+def checkpoint_coverage(options: AuditLogOptions, prepared: Prepared, report: LogReport) -> list[Problem]:
     """Checkpointed streams absent from the logs; with `require_checkpoint`, unpinned streams."""
     out: list[Problem] = []
     pinned = {h.stream: (h, where) for h, where in prepared.heads}

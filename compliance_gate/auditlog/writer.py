@@ -33,12 +33,20 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, MutableMapping
-from typing import Any
+from collections.abc import Callable
+from typing import Protocol
 
 import orjson
+from structlog.typing import EventDict, WrappedLogger
 
 from compliance_gate.auditlog.canonical import GENESIS, HMAC_SHA256, SHA256, record_hash
+
+
+class AuditLog(Protocol):
+    """A structlog logger whose processors end with an `AuditChain` (see the module docstring)."""
+
+    def info(self, event: str, **kw: object) -> object: ...
+
 
 _CHAIN_KEYS = ("stream", "seq", "prev_hash", "hash_alg", "hash")
 
@@ -67,8 +75,8 @@ class AuditChain:
         self._clock = clock or _utc_now
         self._lock = threading.Lock()
 
-    def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> dict[str, Any]:
-        record: dict[str, Any] = orjson.loads(orjson.dumps(dict(event_dict), default=str))
+    def __call__(self, logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
+        record: EventDict = orjson.loads(orjson.dumps(dict(event_dict), default=str))
         for name in _CHAIN_KEYS:
             record.pop(name, None)  # the chain owns these keys: a caller cannot forge them
         if self.origin is not None:
@@ -96,11 +104,11 @@ def _utc_now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def log_started(log: Any, actor: str = "system:audit-logger", **extra: Any) -> None:
+def log_started(log: AuditLog, actor: str = "system:audit-logger", **extra: object) -> None:
     """Write the stream's `log.start` record (PCI DSS 10.2.1.6)."""
     log.info("audit log started", category="log.start", actor=actor, outcome="success", target="audit-log", **extra)
 
 
-def log_stopped(log: Any, actor: str = "system:audit-logger", **extra: Any) -> None:
+def log_stopped(log: AuditLog, actor: str = "system:audit-logger", **extra: object) -> None:
     """Write the stream's `log.stop` record; without it the verifier reports a cut-off tail."""
     log.info("audit log stopped", category="log.stop", actor=actor, outcome="success", target="audit-log", **extra)

@@ -35,11 +35,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from importlib.metadata import version
 
 from compliance_gate.auditlog import setup
 from compliance_gate.auditlog.completeness import cross_check
+from compliance_gate.auditlog.options import AuditLogOptions
 from compliance_gate.auditlog.report import LogReport, Problem
 from compliance_gate.auditlog.rules import severity_of
 from compliance_gate.auditlog.summary import AuditLogSummary
@@ -50,27 +50,6 @@ from compliance_gate.fingerprint import stamp
 from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity
 from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.replay.transitions import Transition, replay_transitions
-
-DEFAULT_SCHEMA = "builtin:schemas/audit-record.schema.json"
-
-
-@dataclass(frozen=True, slots=True)
-class AuditLogOptions:
-    logs: tuple[str, ...] = ()
-    schema: str = DEFAULT_SCHEMA
-    key_env: str | None = None
-    checkpoints: tuple[str, ...] = ()
-    checkpoint_keys: tuple[str, ...] = ()
-    require_checkpoint: bool = False
-    require_start_stop: bool = True
-    one_stream_per_file: bool = True
-    scan_pii: bool = True
-    pii_detectors: tuple[str, ...] = ("pan", "iban", "ssn", "email", "sensitive-field")
-    email_allow_domains: tuple[str, ...] = ()
-    scan_secrets: bool = True
-    completeness: str = "auto"
-    max_line_bytes: int = 1 << 20
-    reorder_window: int = 1024
 
 
 def engines() -> Mapping[str, str]:
@@ -148,6 +127,7 @@ def _completeness(
 def _findings(check_id: str, problems: Iterable[Problem]) -> Iterable[tuple[Finding, str]]:
     for p in problems:
         props = {k: v for k, v in p.properties.items() if k != "column"}
+        column = p.properties.get("column")
         finding = Finding(
             check_id,
             p.rule,
@@ -155,7 +135,7 @@ def _findings(check_id: str, problems: Iterable[Problem]) -> Iterable[tuple[Find
             p.message,
             p.path,
             p.line,
-            p.properties.get("column"),
+            column if isinstance(column, int) else None,
             excerpt=p.excerpt,
             properties=props,
         )

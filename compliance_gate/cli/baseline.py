@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from compliance_gate.checks import secrets as secrets_check
+from compliance_gate.cli.command import Subparsers
 from compliance_gate.cli.run import resolve_policy
 from compliance_gate.engine import RunOptions, open_session
 from compliance_gate.errors import UsageError
 from compliance_gate.secrets import adopt
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("baseline", help="write a detect-secrets baseline of the current secrets findings")
     p.add_argument("path", nargs="?", default=".", help="repository to scan (default: .)")
     p.add_argument("--policy", help="policy file or bundled name (as for `run`)")

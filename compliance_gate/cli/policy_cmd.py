@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
+from compliance_gate.cli.command import Subparsers
 from compliance_gate.engine import load_policy
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("policy", help="work with policy files")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = actions.add_parser("check", help="validate a policy file; exit 2 with every problem listed")

@@ -15,13 +15,13 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from compliance_gate.attest import signoff
 from compliance_gate.attest.roster import load_roster
 from compliance_gate.attest.statement import VERDICT_PREDICATE, parse_statement
+from compliance_gate.cli.command import Subparsers
 from compliance_gate.errors import InputError, UsageError
-from compliance_gate.model import Verdict
+from compliance_gate.model import JSONObject, Verdict
 from compliance_gate.render.context import Approval, ReportContext
 from compliance_gate.render.formats import FORMATS, parse_formats
 from compliance_gate.serialize import verdict_from_dict
@@ -31,7 +31,7 @@ from compliance_gate.signing import keys as keymod
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser(
         "report",
         help="render a saved verdict or signed envelope as a report",
@@ -107,7 +107,7 @@ def load(
 
 def _from_envelope(
     path: Path, data: bytes, keys: list[str], roster: str | None, approvals: str | None
-) -> tuple[dict[str, Any], ReportContext]:
+) -> tuple[JSONObject, ReportContext]:
     try:
         envelope = dsse.parse_envelope(data, str(path))
         statement = parse_statement(envelope.payload, VERDICT_PREDICATE)

@@ -15,9 +15,8 @@ import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
-from compliance_gate.model import Verdict
+from compliance_gate.model import JSONValue, Verdict
 from compliance_gate.render import findings, summaries
 from compliance_gate.render.context import ReportContext
 from compliance_gate.render.findings import Located
@@ -86,9 +85,9 @@ def render(verdict: Verdict, context: ReportContext | None = None) -> str:
     return _write(FINDING_COLUMNS, rows)
 
 
-def _flat(props: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flat(props: Mapping[str, JSONValue], prefix: str = "") -> dict[str, JSONValue]:
     """Nested properties as dotted columns (`replay.state`, `report.status`); lists joined by "; "."""
-    out: dict[str, Any] = {}
+    out: dict[str, JSONValue] = {}
     for key, value in props.items():
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -25,7 +25,7 @@ from compliance_gate.model import CheckResult, Status, Verdict
 from compliance_gate.render import facts, findings, summaries
 from compliance_gate.render.context import ReportContext
 from compliance_gate.render.findings import Located
-from compliance_gate.render.svg import totals_chart
+from compliance_gate.render.svg import Chart, totals_chart
 
 MAX_FINDINGS_PER_CHECK = 500
 _BETWEEN_TAGS = re.compile(r">\s*\n\s*<")
@@ -140,7 +140,24 @@ def _sections(verdict: Verdict) -> list[_Section]:
     return [_section(r, by_check.get(r.check, [])) for r in findings.ordered_checks(verdict)]
 
 
-def _reconciliation(verdict: Verdict) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class _Reconciliation:
+    bridges: Sequence[Sequence[object]]
+    totals: Sequence[Sequence[object]]
+    chart: Chart | None
+    metrics: list[list[list[str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Audit:
+    status: Cell
+    chain: str
+    css: str
+    completeness: str
+    metrics: list[list[str]]
+
+
+def _reconciliation(verdict: Verdict) -> _Reconciliation | None:
     reconciled = summaries.reconciliations(verdict)
     if not reconciled:
         return None
@@ -161,23 +178,19 @@ def _reconciliation(verdict: Verdict) -> dict[str, Any] | None:
     ]
     generic = [[t.currency, name, summaries.money(value, t.exponent)] for t in totals for name, value in t.values]
     metrics = [summaries.metric_rows(r.result.metrics, skip=summaries.SHOWN_ELSEWHERE) for r in reconciled]
-    return {
-        "bridges": bridges,
-        "totals": generic,
-        "chart": totals_chart(totals),
-        "metrics": [[list(row) for row in rows] for rows in metrics if rows],
-    }
+    rows = [[list(row) for row in table] for table in metrics if table]
+    return _Reconciliation(bridges, generic, totals_chart(totals), rows)
 
 
-def _audits(verdict: Verdict) -> list[dict[str, Any]]:
+def _audits(verdict: Verdict) -> list[_Audit]:
     return [
-        {
-            "status": Cell("status", c.result.status.value),
-            "chain": c.state,
-            "css": "st-passed" if c.state == "intact" else "st-failed",
-            "completeness": c.completeness,
-            "metrics": [list(row) for row in summaries.metric_rows(c.result.metrics)],
-        }
+        _Audit(
+            Cell("status", c.result.status.value),
+            c.state,
+            "st-passed" if c.state == "intact" else "st-failed",
+            c.completeness,
+            [list(row) for row in summaries.metric_rows(c.result.metrics)],
+        )
         for c in summaries.chains(verdict)
     ]
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import json
 from pathlib import PurePosixPath
-from typing import Any
 from urllib.parse import quote
 
-from compliance_gate.model import CheckResult, Finding, Severity, Status, Verdict
+from compliance_gate.model import CheckResult, Finding, JSONValue, Severity, Status, Verdict
 from compliance_gate.render import findings, summaries
 from compliance_gate.render.context import ReportContext, prefixed
 from compliance_gate.render.findings import Located
@@ -45,9 +44,9 @@ def _uri(path: str, root: str) -> tuple[str, bool]:
     return quote(str(p)), True
 
 
-def _location(f: Finding, fallback: str, root: str, context: ReportContext | None) -> dict[str, Any]:
+def _location(f: Finding, fallback: str, root: str, context: ReportContext | None) -> dict[str, JSONValue]:
     uri, relative = _uri(prefixed(f.path, context) or fallback, root)
-    artifact: dict[str, Any] = {"uri": uri}
+    artifact: dict[str, JSONValue] = {"uri": uri}
     if relative:
         artifact["uriBaseId"] = "%SRCROOT%"
     start = max(1, f.column or 1)
@@ -55,7 +54,7 @@ def _location(f: Finding, fallback: str, root: str, context: ReportContext | Non
     return {"physicalLocation": {"artifactLocation": artifact, "region": region}}
 
 
-def _rule(check: str, rule: str, items: list[Located]) -> dict[str, Any]:
+def _rule(check: str, rule: str, items: list[Located]) -> dict[str, JSONValue]:
     worst = max((x.finding.severity for x in items), key=lambda s: s.rank)
     help_ = summaries.help_of(check)
     what, fix = help_.what, help_.fix
@@ -63,7 +62,7 @@ def _rule(check: str, rule: str, items: list[Located]) -> dict[str, Any]:
     text = f"{rule} ({check}): {what}\n\nExample: {example}\n\nHow to fix: {fix}"
     markdown = f"**{rule}** ({check}): {what}\n\n*Example:* {example}\n\n*How to fix:* {fix}"
     tags = ["security", check] + ([f"external/cwe/cwe-{cwe}"] if (cwe := _cwe(items[0].finding)) else [])
-    out: dict[str, Any] = {
+    out: dict[str, JSONValue] = {
         "id": rule,
         "name": rule.replace("-", "_"),
         "shortDescription": {"text": f"{check}: {rule}"},
@@ -85,10 +84,10 @@ def _cwe(f: Finding) -> str | None:
     return str(cwe) if isinstance(cwe, int | str) and str(cwe).isdigit() else None
 
 
-def _result(x: Located, index: int, fallback: str, root: str, context: ReportContext | None) -> dict[str, Any]:
+def _result(x: Located, index: int, fallback: str, root: str, context: ReportContext | None) -> dict[str, JSONValue]:
     f = x.finding
     message = findings.message_with_excerpt(f)
-    result: dict[str, Any] = {
+    result: dict[str, JSONValue] = {
         "ruleId": f.rule,
         "ruleIndex": index,
         "level": findings.level(x),
@@ -110,7 +109,7 @@ def _result(x: Located, index: int, fallback: str, root: str, context: ReportCon
 
 def _run(
     verdict: Verdict, r: CheckResult, items: list[Located], max_results: int, context: ReportContext | None
-) -> dict[str, Any]:
+) -> dict[str, JSONValue]:
     by_rule: dict[str, list[Located]] = {}
     for x in items:
         by_rule.setdefault(x.finding.rule, []).append(x)
@@ -120,7 +119,7 @@ def _run(
     policy = verdict.policy.path
     # A finding without a path (rare: a whole-run condition) is pinned to the policy that demands it.
     fallback = policy if policy and ":" not in policy and not PurePosixPath(policy).is_absolute() else "."
-    notifications = []
+    notifications: list[JSONValue] = []
     if r.status is Status.ERROR:
         notifications.append({"level": "error", "message": {"text": r.error or "the check could not evaluate"}})
     if len(items) > len(shown):
@@ -130,7 +129,7 @@ def _run(
                 "message": {"text": f"{len(items) - len(shown)} of {len(items)} results left out (cap {max_results})"},
             }
         )
-    run: dict[str, Any] = {
+    run: dict[str, JSONValue] = {
         "tool": {
             "driver": {
                 "name": f"compliance-gate {r.check}",
@@ -166,7 +165,7 @@ def _run(
 
 def to_sarif(
     verdict: Verdict, context: ReportContext | None = None, *, max_results: int = MAX_RESULTS
-) -> dict[str, Any]:
+) -> dict[str, JSONValue]:
     """The SARIF log as a JSON-able dict."""
     items = findings.located(verdict, include_waived=True)
     runs = []

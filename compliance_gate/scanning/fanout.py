@@ -15,10 +15,9 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any
 
 from compliance_gate.scanning.cache import ResultCache, cache_key
-from compliance_gate.scanning.jobs import BatchScanner, FileJob, FileOutcome
+from compliance_gate.scanning.jobs import BatchScanner, FileJob, FileOutcome, OptionsT
 from compliance_gate.scanning.workspace import SourceFile
 
 IN_PROCESS_BYTES = 512 * 1024
@@ -84,9 +83,9 @@ class FileFanout:
 
     def __call__(
         self,
-        scanner: BatchScanner[Any],
+        scanner: BatchScanner[OptionsT],
         files: Sequence[SourceFile],
-        options: Any,
+        options: OptionsT,
         *,
         engines: Mapping[str, str],
         batch_bytes: int = 1 << 20,
@@ -120,7 +119,7 @@ class FileFanout:
             self._progress(self._check_id, done, total)
 
     def _run(
-        self, scanner: BatchScanner[Any], files: Sequence[SourceFile], options: Any, batch_bytes: int
+        self, scanner: BatchScanner[OptionsT], files: Sequence[SourceFile], options: OptionsT, batch_bytes: int
     ) -> Iterator[FileOutcome]:
         batches = list(_batches(files, batch_bytes))
         total = sum(f.size for f in files)
@@ -143,7 +142,7 @@ class FileFanout:
                 yield from _complete(batch, outcomes)
 
 
-def _guarded(scanner: BatchScanner[Any], batch: list[FileJob], options: Any, key: bytes) -> list[FileOutcome]:
+def _guarded(scanner: BatchScanner[OptionsT], batch: list[FileJob], options: OptionsT, key: bytes) -> list[FileOutcome]:
     try:
         return _complete(batch, scanner(batch, options, key))
     except Exception as exc:

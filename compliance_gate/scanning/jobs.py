@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from compliance_gate.model import Finding
 from compliance_gate.scanning.workspace import SourceFile
 
 OptionsT = TypeVar("OptionsT")
+OptionsT_contra = TypeVar("OptionsT_contra", contravariant=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,18 +39,18 @@ class FileOutcome:
     error: str | None = None
 
 
-class BatchScanner(Protocol[OptionsT]):  # type: ignore[misc]
+class BatchScanner(Protocol[OptionsT_contra]):
     """Runs in a worker process over a batch of files; `key` is the fingerprint key."""
 
-    def __call__(self, jobs: Sequence[FileJob], options: OptionsT, key: bytes) -> list[FileOutcome]: ...
+    def __call__(self, jobs: Sequence[FileJob], options: OptionsT_contra, key: bytes) -> list[FileOutcome]: ...
 
 
 class FileScanRunner(Protocol):
     def __call__(
         self,
-        scanner: BatchScanner[Any],
+        scanner: BatchScanner[OptionsT],
         files: Sequence[SourceFile],
-        options: Any,
+        options: OptionsT,
         *,
         engines: Mapping[str, str],
         batch_bytes: int = ...,

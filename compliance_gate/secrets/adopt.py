@@ -9,22 +9,21 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from compliance_gate import bundled
 from compliance_gate.errors import UsageError
-from compliance_gate.model import Finding
+from compliance_gate.model import Finding, JSONValue
 from compliance_gate.secrets import baseline as baselines
 from compliance_gate.secrets.config import engine_config
 from compliance_gate.secrets.options import SecretsOptions
 
 
-def baseline_settings(opts: SecretsOptions) -> dict[str, Any]:
+def baseline_settings(opts: SecretsOptions) -> dict[str, JSONValue]:
     """`plugins_used` / `filters_used` as the engine writes them (no verification filter)."""
     from detect_secrets.settings import get_settings, transient_settings
 
     with transient_settings(engine_config(opts)):
-        data: dict[str, Any] = get_settings().json()
+        data: dict[str, JSONValue] = get_settings().json()
     return data
 
 

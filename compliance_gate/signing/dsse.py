@@ -19,9 +19,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from compliance_gate.errors import UsageError, VerificationError
+from compliance_gate.model import JSONValue
 from compliance_gate.signing.keys import PrivateKey, PublicKey
 
 MAX_ENVELOPE_BYTES = 256 * 1024 * 1024  # a 50k-finding verdict is ~17 MB
@@ -49,7 +49,7 @@ class Envelope:
     payload_type: str
     signatures: tuple[Signature, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, JSONValue]:
         return {
             "payload": base64.b64encode(self.payload).decode(),
             "payloadType": self.payload_type,

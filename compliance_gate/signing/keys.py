@@ -18,9 +18,14 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from compliance_gate.errors import UsageError
+
+if TYPE_CHECKING:  # cryptography is imported where it is used: `compliance-gate run` rarely signs
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey, EllipticCurvePublicKey
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 
 ECDSA_P256 = "ecdsa-p256"
 ED25519 = "ed25519"
@@ -35,7 +40,7 @@ class KeyProblem(UsageError):
 class PublicKey:
     algorithm: str
     keyid: str
-    key: Any = field(repr=False, compare=False)
+    key: EllipticCurvePublicKey | Ed25519PublicKey = field(repr=False, compare=False)
 
     def verify(self, signature: bytes, message: bytes) -> bool:
         from cryptography.exceptions import InvalidSignature
@@ -43,7 +48,7 @@ class PublicKey:
         from cryptography.hazmat.primitives.asymmetric import ec
 
         try:
-            if self.algorithm == ECDSA_P256:
+            if isinstance(self.key, ec.EllipticCurvePublicKey):
                 self.key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
             else:
                 self.key.verify(signature, message)
@@ -61,7 +66,7 @@ class PublicKey:
 class PrivateKey:
     algorithm: str
     public: PublicKey
-    key: Any = field(repr=False, compare=False)
+    key: EllipticCurvePrivateKey | Ed25519PrivateKey = field(repr=False, compare=False)
 
     @property
     def keyid(self) -> str:
@@ -71,7 +76,7 @@ class PrivateKey:
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import ec
 
-        if self.algorithm == ECDSA_P256:
+        if isinstance(self.key, ec.EllipticCurvePrivateKey):
             return bytes(self.key.sign(message, ec.ECDSA(hashes.SHA256())))
         return bytes(self.key.sign(message))
 
@@ -166,12 +171,15 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
         fh.write(data)
 
 
-def _private(key: Any, source: str) -> PrivateKey:
-    public = _public(key.public_key(), source)
+def _private(key: PrivateKeyTypes, source: str) -> PrivateKey:
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+    public = _public(key.public_key(), source)  # refuses every type but ECDSA P-256 and Ed25519
+    assert isinstance(key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey)
     return PrivateKey(public.algorithm, public, key)
 
 
-def _public(key: Any, source: str) -> PublicKey:
+def _public(key: PublicKeyTypes, source: str) -> PublicKey:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 

@@ -20,7 +20,7 @@ import sys
 import tempfile
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -28,6 +28,9 @@ from compliance_gate.replay.fold.machine import StateMachine
 from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.replay.safety import safe_text
 from compliance_gate.replay.sqlutil import fetch_rows, iso_from_us
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection as Connection
 
 RUNNER = r"""
 import datetime, inspect, importlib, json, sys, traceback
@@ -59,7 +62,7 @@ with open(src, encoding="utf-8") as fin, open(dst, "w", encoding="utf-8") as fou
 
 
 def project_all(
-    con: Any, opts: ReplayOptions, root: Path, machine: StateMachine, as_of_us: int, errors: list[str]
+    con: Connection, opts: ReplayOptions, root: Path, machine: StateMachine, as_of_us: int, errors: list[str]
 ) -> dict[str, int]:
     """payment id -> state index from the projector; problems are appended to `errors`."""
     now = dt.datetime.fromtimestamp(as_of_us / 1_000_000, dt.UTC).isoformat()
@@ -86,7 +89,7 @@ def project_all(
         return {ids[p]: state for p, state in states.items()}
 
 
-def _write_inputs(con: Any, path: Path) -> tuple[dict[int, int], list[str]]:
+def _write_inputs(con: Connection, path: Path) -> tuple[dict[int, int], list[str]]:
     """Write one line per payment (numbered in payment-id order); return each number's first
     event line and the payment ids by number."""
     cur = con.cursor()

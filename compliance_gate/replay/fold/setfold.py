@@ -23,7 +23,7 @@ refunds, the settlement likewise (or rightly absent), and no geo rule broken.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from compliance_gate.replay.fold.machine import StateMachine
 from compliance_gate.replay.fold.payment import AUTHORIZED, CAPTURED, DISPUTED, REFUNDED, REQUESTED
@@ -32,6 +32,9 @@ from compliance_gate.replay.read.stage_events import effect_table
 from compliance_gate.replay.reconcile.geo import GeoChecker
 from compliance_gate.replay.sqlutil import literal, values_table
 
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection as Connection
+
 
 def _in(values: list[int] | list[str], expr: str) -> str:
     if not values:
@@ -39,7 +42,7 @@ def _in(values: list[int] | list[str], expr: str) -> str:
     return f"{expr} IN ({', '.join(literal(v) if isinstance(v, str) else str(int(v)) for v in values)})"
 
 
-def fold_payments(con: Any, machine: StateMachine, split: bool) -> None:
+def fold_payments(con: Connection, machine: StateMachine, split: bool) -> None:
     """Create `pay`: per payment id its number of events, the per-payment values the reconciler
     reads, `regular`, and for a regular payment its folded state and money. `split`
     runs the steps one statement at a time (for inputs much larger than the memory limit)."""
@@ -117,7 +120,7 @@ def fold_payments(con: Any, machine: StateMachine, split: bool) -> None:
 SIDE = ("status", "currency", "amount", "refunded", "precision", "line", "copies")
 
 
-def classify(con: Any, machine: StateMachine, opts: ReplayOptions, set_based: bool) -> None:
+def classify(con: Connection, machine: StateMachine, opts: ReplayOptions, set_based: bool) -> None:
     """Create `recon`: a row per payment id on any side, with what the reconciler reads and `clean`."""
     values_table(
         con,
@@ -152,7 +155,7 @@ def classify(con: Any, machine: StateMachine, opts: ReplayOptions, set_based: bo
         LEFT JOIN ok_status o ON o.status = r.status AND o.state = p.state""")
 
 
-def screen_geo(con: Any, geo: GeoChecker) -> int:
+def screen_geo(con: Connection, geo: GeoChecker) -> int:
     """Un-clean the clean payments that break a geo rule; return how many clean ones have no known
     country (the count `GeoChecker.violations` keeps for the payments folded in Python)."""
     if not geo.rules.configured:
@@ -160,7 +163,7 @@ def screen_geo(con: Any, geo: GeoChecker) -> int:
     keys = con.execute("""SELECT country, gip, cur, region, count(*) FROM (
         SELECT country, CASE WHEN coalesce(country, '') = '' THEN ip END AS gip, cur, region
         FROM recon WHERE clean) GROUP BY ALL""").fetchall()
-    bad: list[tuple[Any, ...]] = []
+    bad: list[tuple[str | int, ...]] = []
     unknown = 0
     for country, ip, cur, region, n in keys:
         found, known = geo.judge(country, ip, cur, region)
@@ -183,14 +186,14 @@ def screen_geo(con: Any, geo: GeoChecker) -> int:
     return unknown
 
 
-def clean_totals(con: Any) -> list[tuple[str, int, int, int, int, int, int]]:
+def clean_totals(con: Connection) -> list[tuple[str, int, int, int, int, int, int]]:
     """(currency, state, payments, amount, captured, refunded, disputed) over the clean payments."""
     rows = con.execute("""SELECT cur, state, count(*), sum(amount), sum(captured), sum(refunded), sum(disputed)
         FROM recon WHERE clean GROUP BY ALL ORDER BY ALL""").fetchall()
     return [(str(c), int(s), int(n), int(a), int(cap), int(ref), int(dis)) for c, s, n, a, cap, ref, dis in rows]
 
 
-def double_charges(con: Any, machine: StateMachine, settled_elsewhere: list[str]) -> list[tuple[list[str], int]]:
+def double_charges(con: Connection, machine: StateMachine, settled_elsewhere: list[str]) -> list[tuple[list[str], int]]:
     """Payment ids (sorted) of each idempotency key under which more than one payment settled:
     the clean settled payments and `settled_elsewhere` (those folded in Python)."""
     rows = con.execute(

@@ -12,10 +12,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compliance_gate.replay.fold.setfold import SIDE
 from compliance_gate.replay.sqlutil import fetch_rows
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection as Connection
 
 EMPTY_SIDE = (
     "CREATE OR REPLACE TABLE {name} (line BIGINT, payment_id VARCHAR, status VARCHAR, currency VARCHAR, "
@@ -24,7 +27,7 @@ EMPTY_SIDE = (
 ROWS = 20000
 
 
-def build_tables(con: Any, has_settlement: bool) -> None:
+def build_tables(con: Connection, has_settlement: bool) -> None:
     con.execute(
         "CREATE OR REPLACE TABLE curs AS SELECT currency, row_number() OVER (ORDER BY currency) - 1 AS ci "
         "FROM (SELECT DISTINCT currency FROM evs WHERE currency IS NOT NULL)"
@@ -37,11 +40,11 @@ def build_tables(con: Any, has_settlement: bool) -> None:
             WHERE problem IS NULL QUALIFY row_number() OVER (PARTITION BY payment_id ORDER BY line) = 1""")
 
 
-def currencies(con: Any) -> list[str]:
+def currencies(con: Connection) -> list[str]:
     return [c for (c,) in con.execute("SELECT currency FROM curs ORDER BY ci").fetchall()]
 
 
-def event_groups(con: Any) -> Iterator[tuple[str, list[tuple[int, int, int, int]]]]:
+def event_groups(con: Connection) -> Iterator[tuple[str, list[tuple[int, int, int, int]]]]:
     """(payment id, [(code, amount or NO_AMOUNT, currency index or -1, line), ...]) in id order."""
     cur = con.cursor()
     cur.execute("""SELECT e.payment_id, e.code, coalesce(e.amount, -9223372036854775808) AS amount,
@@ -56,7 +59,7 @@ def event_groups(con: Any) -> Iterator[tuple[str, list[tuple[int, int, int, int]
 SIDES = ", ".join(f"{t}_{c}" for t in ("r", "s") for c in SIDE)
 
 
-def recon_rows(con: Any) -> Iterator[tuple[Any, ...]]:
+def recon_rows(con: Connection) -> Iterator[tuple[Any, ...]]:
     """Rows of the payments that were not clean: id, events (None: none), last_ts, country, ip, region, then
     status, currency, amount, refunded, precision problem, line and copies of each side."""
     cur = con.cursor()
@@ -68,14 +71,14 @@ def recon_rows(con: Any) -> Iterator[tuple[Any, ...]]:
     cur.close()
 
 
-def extra_copies(con: Any, name: str) -> list[tuple[str, int]]:
+def extra_copies(con: Connection, name: str) -> list[tuple[str, int]]:
     """Per currency, the amounts of report/settlement rows beyond the first for one payment id."""
     rows = con.execute(f"""SELECT currency, sum(coalesce(amount, 0)) FROM {name}
         WHERE problem IS NULL AND line NOT IN (SELECT line FROM {name}1) GROUP BY currency""").fetchall()
     return [(str(c), int(a)) for c, a in rows]
 
 
-def side_totals(con: Any, name: str) -> list[tuple[str, str, int, int, int]]:
+def side_totals(con: Connection, name: str) -> list[tuple[str, str, int, int, int]]:
     """(currency, status, rows, net, gross) of the usable rows of a side."""
     rows = con.execute(f"""SELECT currency, coalesce(status, ''), count(*), sum(coalesce(amount, 0)),
         sum(abs(coalesce(amount, 0))) FROM {name} WHERE problem IS NULL GROUP BY ALL ORDER BY ALL""").fetchall()

@@ -20,10 +20,13 @@ from the raw text, so no double sits between.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from compliance_gate.replay.options import EventFields
 from compliance_gate.replay.sqlutil import compression, csv_select, ident, json_path, literal, number_re, read_lines_sql
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection as Connection
 
 CANONICAL = tuple(f for f in EventFields.__dataclass_fields__)
 # how read_json renders a double in exponent notation: a sign after the e, always
@@ -101,5 +104,5 @@ def _plain_lines_sql(path: Path, fields: EventFields) -> str:
         FROM e"""
 
 
-def csv_sql(con: Any, path: Path, fields: EventFields) -> str:
+def csv_sql(con: Connection, path: Path, fields: EventFields) -> str:
     return csv_select(con, path, str(path), {f: getattr(fields, f) for f in CANONICAL})

@@ -9,9 +9,12 @@ are missing from the recording: the input is incomplete and the check cannot pas
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from compliance_gate.replay.options import EventsInput
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection as Connection
 
 MAX_LISTED = 20
 PAYLOAD = (
@@ -37,7 +40,7 @@ class Integrity:
     gaps: tuple[str, ...]
 
 
-def check_events(con: Any, opts: EventsInput, display: str) -> Integrity:
+def check_events(con: Connection, opts: EventsInput, display: str) -> Integrity:
     """Inspect table `ev`; create `evs`, the usable, de-duplicated events."""
     bad = con.execute(
         f"SELECT line, problem FROM ev WHERE problem IS NOT NULL ORDER BY line LIMIT {MAX_LISTED}"
@@ -65,7 +68,7 @@ def check_events(con: Any, opts: EventsInput, display: str) -> Integrity:
     return Integrity(tuple(bad), int(bad_count), int(redeliveries), conflicts, tuple(gaps))
 
 
-def _offset_gaps(con: Any, display: str) -> list[str]:
+def _offset_gaps(con: Connection, display: str) -> list[str]:
     parts = con.execute(
         "SELECT topic, o1, min(o2), max(o2), count(DISTINCT o2) FROM ev WHERE o2 IS NOT NULL "
         "GROUP BY topic, o1 HAVING max(o2) - min(o2) + 1 <> count(DISTINCT o2) ORDER BY topic, o1"
@@ -87,7 +90,7 @@ def _offset_gaps(con: Any, display: str) -> list[str]:
     return out
 
 
-def _sequence_gaps(con: Any, opts: EventsInput) -> list[str]:
+def _sequence_gaps(con: Connection, opts: EventsInput) -> list[str]:
     rows = con.execute(
         "SELECT payment_id, min(o1), max(o1), count(DISTINCT o1) FROM evs GROUP BY payment_id "
         f"HAVING min(o1) <> {int(opts.sequence_start)} OR max(o1) - min(o1) + 1 <> count(DISTINCT o1) "

@@ -20,7 +20,7 @@ import gzip
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -30,6 +30,9 @@ from compliance_gate.replay.fold.machine import StateMachine
 from compliance_gate.replay.options import EventsInput
 from compliance_gate.replay.read import event_readers
 from compliance_gate.replay.sqlutil import FileScan, ident, scan_file, values_table
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection as Connection
 
 REQUIRED = ("event_id", "payment_id", "type", "occurred_at")
 KCAT_KEYS = frozenset({"topic", "partition", "offset", "payload"})
@@ -50,9 +53,8 @@ def detect_format(path: Path, declared: str) -> str:
     name = path.name.removesuffix(".gz").lower()
     if name.endswith(".csv"):
         return "csv"
-    opener: Any = gzip.open if path.name.endswith(".gz") else open
     try:
-        with opener(path, "rb") as fh:
+        with gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb") as fh:
             for raw in fh:
                 if raw.strip():
                     first = orjson.loads(raw)
@@ -62,7 +64,7 @@ def detect_format(path: Path, declared: str) -> str:
     return "jsonl"
 
 
-def stage_events(con: Any, path: Path, opts: EventsInput, machine: StateMachine, fmt: str) -> Staged:
+def stage_events(con: Connection, path: Path, opts: EventsInput, machine: StateMachine, fmt: str) -> Staged:
     """Create table `ev` (one row per non-blank input row; `problem` NULL when usable)."""
     exps = money.exponents(opts.exponents)
     values_table(con, "cur_ev", "code VARCHAR, e INTEGER", sorted(exps.items()))
@@ -83,7 +85,7 @@ def stage_events(con: Any, path: Path, opts: EventsInput, machine: StateMachine,
         return Staged("lines", scan.result().sha256)
 
 
-def _create(con: Any, raw: str, normalise: str, path: Path, quiet: bool) -> bool:
+def _create(con: Connection, raw: str, normalise: str, path: Path, quiet: bool) -> bool:
     try:
         con.execute(f"CREATE OR REPLACE TABLE ev AS WITH ev_raw AS ({raw}) {normalise}")
     except Exception as exc:  # duckdb's own error classes
@@ -93,7 +95,7 @@ def _create(con: Any, raw: str, normalise: str, path: Path, quiet: bool) -> bool
     return True
 
 
-def _lines_match(con: Any, scan: FileScan) -> bool:
+def _lines_match(con: Connection, scan: FileScan) -> bool:
     """Row i is line i: as many rows as lines (none blank), none with a problem, no lone CR
     (the line reader would start a new line there); and no value in exponent notation."""
     rows, bad = con.execute("SELECT count(*), count(problem) FROM ev").fetchall()[0]

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -36,6 +36,9 @@ from compliance_gate.replay.sqlutil import (
     values_table,
 )
 
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection as Connection
+
 FIELDS = ("payment_id", "status", "amount", "currency", "refunded")
 
 
@@ -48,7 +51,7 @@ class Source:
     kind: str
 
 
-def stage_table(con: Any, name: str, opts: TableInput, root: Path) -> Source:
+def stage_table(con: Connection, name: str, opts: TableInput, root: Path) -> Source:
     """Create table `name`; raise `InputError` if the source cannot be read at all."""
     if opts.url:
         source = _stage_sql(con, name, opts, root)
@@ -78,7 +81,7 @@ def stage_table(con: Any, name: str, opts: TableInput, root: Path) -> Source:
     return source
 
 
-def record(con: Any, name: str, source: Source) -> InputRecord:
+def record(con: Connection, name: str, source: Source) -> InputRecord:
     rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     return InputRecord(source.display, source.sha256, source.kind, rows=int(rows))
 
@@ -103,7 +106,7 @@ def _json_raw(path: Path, opts: TableInput) -> str:
         SELECT line, ok, {", ".join(cols)} FROM b"""
 
 
-def _stage_sql(con: Any, name: str, opts: TableInput, root: Path) -> Source:
+def _stage_sql(con: Connection, name: str, opts: TableInput, root: Path) -> Source:
     try:
         import sqlalchemy
     except ImportError:

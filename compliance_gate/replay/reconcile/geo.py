@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from compliance_gate import bundled
 from compliance_gate.errors import InputError
 from compliance_gate.replay.extra import MissingExtra
 from compliance_gate.replay.options import GeoRules
+
+if TYPE_CHECKING:
+    import maxminddb
 
 
 class GeoChecker:
@@ -23,7 +26,7 @@ class GeoChecker:
 
     def __init__(self, rules: GeoRules, root: Path) -> None:
         self.rules = rules
-        self._reader: Any = None
+        self._reader: maxminddb.Reader | None = None
         self._cache: dict[str, str | None] = {}
         self.unknown = 0
         self._region_of: dict[str, list[str]] = {}
@@ -56,7 +59,8 @@ class GeoChecker:
                 rec = self._reader.get(ip)
             except ValueError:  # not an IP address
                 rec = None
-            iso = rec.get("country", {}).get("iso_code") if isinstance(rec, dict) else None
+            country_rec = rec.get("country") if isinstance(rec, dict) else None
+            iso = country_rec.get("iso_code") if isinstance(country_rec, dict) else None
             self._cache[ip] = str(iso).upper() if iso else None
         return self._cache[ip]
 

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeAlias
 
 from compliance_gate.replay.fold.machine import StateMachine
 from compliance_gate.replay.fold.payment import Folded
 from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.replay.reconcile.geo import GeoChecker
+
+Replayed: TypeAlias = tuple[str, int, int, int, str]
+"""(state, amount, captured, refunded, currency) of a replayed payment, as a break shows it."""
+Counterpart: TypeAlias = tuple[str | None, int | None, str | None, int | None]
+"""(status, amount, currency, line) of the report or settlement row a break is about."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +45,8 @@ class Break:
     amount: int
     detail: str
     line: int | None = None
-    replay: Any = None
-    other: Any = None
+    replay: Replayed | None = None
+    other: Counterpart | None = None
 
 
 @dataclass(slots=True)
@@ -125,11 +130,11 @@ class Reconciler:
         row: Side | None,
         side: str,
         mine: int,
-        replay: Any,
+        replay: Replayed,
         out: list[Break],
         deltas: list[tuple[str, str, str, int]],
     ) -> None:
-        def brk(category: str, amount: int, detail: str, other: Any = None) -> None:
+        def brk(category: str, amount: int, detail: str, other: Counterpart | None = None) -> None:
             out.append(Break(category, side, pid, currency, abs(amount), detail, f.last_line, replay, other))
 
         if row is None:

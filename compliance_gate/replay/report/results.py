@@ -12,10 +12,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from compliance_gate.fingerprint import Fingerprinter, stamp
-from compliance_gate.model import CheckOutput, Finding, Severity
+from compliance_gate.model import CheckOutput, Finding, JSONValue, Severity
 from compliance_gate.replay import money
 from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.replay.pipeline import Outcome, replay_and_reconcile
@@ -57,7 +56,7 @@ def check_output(out: Outcome, opts: ReplayOptions, fp: Fingerprinter, engines: 
     )
 
 
-def sort_key(b: Break, severity: Mapping[str, Severity]) -> tuple[Any, ...]:
+def sort_key(b: Break, severity: Mapping[str, Severity]) -> tuple[int, int, str, str, str, int, str]:
     return (-severity[b.category].rank, -b.amount, b.payment_id, b.category, b.side, b.line or 0, b.detail)
 
 
@@ -97,9 +96,9 @@ def _path(b: Break, out: Outcome, opts: ReplayOptions) -> str:
     return sqlite.group(1) if sqlite else re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", side.url)
 
 
-def break_record(b: Break, out: Outcome, sev: Mapping[str, Severity]) -> dict[str, Any]:
+def break_record(b: Break, out: Outcome, sev: Mapping[str, Severity]) -> dict[str, JSONValue]:
     refs = out.event_refs.get(b.payment_id, [])
-    rec: dict[str, Any] = {
+    rec: dict[str, JSONValue] = {
         "category": b.category,
         "severity": str(sev[b.category]),
         "side": b.side,
@@ -121,11 +120,11 @@ def break_record(b: Break, out: Outcome, sev: Mapping[str, Severity]) -> dict[st
             "currency": currency,
         }
     if b.other is not None:
-        status, amount, currency, line = b.other
+        status, other_amount, other_currency, line = b.other
         rec[b.side] = {
             "status": safe_text(status) if status is not None else None,
-            "amount": amount,
-            "currency": safe_text(currency) if currency is not None else None,
+            "amount": other_amount,
+            "currency": safe_text(other_currency) if other_currency is not None else None,
             "line": line,
         }
     return rec
