@@ -27,3 +27,17 @@ def test_engines_are_ranges_with_a_lower_bound() -> None:
     engines = [r for r in PROJECT["dependencies"] if r.startswith(("bandit", "detect-secrets"))]
     assert len(engines) == 2
     assert all(re.fullmatch(r"[a-z-]+>=[\d.]+,<[\d.]+", r) for r in engines), engines
+
+
+def test_license_ships_and_the_version_is_written_once() -> None:
+    """The Apache-2.0 text ships as LICENSE; the version lives in compliance_gate/version.py only."""
+    import importlib.metadata
+
+    from compliance_gate import __version__
+
+    license_text = (ROOT / "LICENSE").read_text()
+    assert "Apache License" in license_text and "Version 2.0, January 2004" in license_text
+    assert PROJECT["license"] == "Apache-2.0" and "LICENSE" in PROJECT["license-files"]
+    assert "version" not in PROJECT and PROJECT["dynamic"] == ["version"]
+    assert importlib.metadata.version("compliance-gate") == __version__
+    assert any(c.startswith("Development Status") for c in PROJECT["classifiers"])
