@@ -41,7 +41,7 @@ def test_summaries_round_trip_through_their_metrics(verdict: Verdict) -> None:
     """Reading a check's metrics into its summary and writing them again gives the same JSON
     (a verdict.json rendered later shows what the run measured)."""
     for result in verdict.checks:
-        summary = REGISTRY[result.check].metrics(result.metrics)
+        summary = REGISTRY[result.check].read_summary(result.metrics)
         assert not isinstance(summary, OpaqueSummary)
         assert summary.to_metrics() == dict(result.metrics), result.check
         assert list(summary.to_metrics()) == list(result.metrics), result.check  # same key order too

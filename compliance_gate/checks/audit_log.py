@@ -153,7 +153,7 @@ CHECK = Check(
         "The audit trail is incomplete, malformed, broken or holds sensitive data.",
         "Restore the missing or altered records from the source, fix the emitter, and re-run.",
     ),
-    metrics=AuditLogSummary.from_metrics,
+    read_summary=AuditLogSummary.from_metrics,
 )
 
 __all__ = ("CHECK", "AuditLogOptions")

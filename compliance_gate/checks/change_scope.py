@@ -195,5 +195,5 @@ CHECK = Check(
         "The change touches paths that need additional sign-off.",
         "Collect the approvals of the roles listed in the verdict before deploying.",
     ),
-    metrics=ChangeScopeSummary.from_metrics,
+    read_summary=ChangeScopeSummary.from_metrics,
 )

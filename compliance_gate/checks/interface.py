@@ -61,7 +61,7 @@ class CheckHelp:
 @dataclass(frozen=True, slots=True)
 class Check(Generic[OptionsT]):
     """A check: its id, one-line summary, options type, engine versions and `run` function;
-    `metrics` reads its summary back from its metrics (`compliance_gate.summary`)."""
+    `read_summary` reads its summary back from its metrics (`compliance_gate.summary`)."""
 
     id: str
     summary: str
@@ -70,4 +70,4 @@ class Check(Generic[OptionsT]):
     help: CheckHelp
     engines: Callable[[], Mapping[str, str]] = dict
     default_fail_on: Severity = Severity.HIGH
-    metrics: SummaryReader = NoSummary.from_metrics
+    read_summary: SummaryReader = NoSummary.from_metrics

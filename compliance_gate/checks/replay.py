@@ -97,5 +97,5 @@ CHECK = Check(
         "Replaying the recorded payment events disagrees with the reporting system.",
         "Investigate the payment ids named in the result and correct the projector or the data.",
     ),
-    metrics=ReplaySummary.from_metrics,
+    read_summary=ReplaySummary.from_metrics,
 )

@@ -251,5 +251,5 @@ CHECK: Check[SecretsOptions] = Check(
         "Revoke and rotate the credential, load it from the secret store, then remove it; a value "
         "that is not a secret can be audited into the detect-secrets baseline.",
     ),
-    metrics=SecretsSummary.from_metrics,
+    read_summary=SecretsSummary.from_metrics,
 )

@@ -21,7 +21,7 @@ SHOWN_ELSEWHERE = (*TOTALS_KEYS, "breaks")
 
 def summary_of(result: CheckResult) -> Summary:
     check = REGISTRY.get(result.check)
-    return check.metrics(result.metrics) if check is not None else OpaqueSummary.from_metrics(result.metrics)
+    return check.read_summary(result.metrics) if check is not None else OpaqueSummary.from_metrics(result.metrics)
 
 
 def help_of(check_id: str) -> CheckHelp:
