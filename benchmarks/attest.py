@@ -22,10 +22,11 @@ from gitutil import commit, git, init_repo
 from securesystemslib.dsse import Envelope as SslibEnvelope
 from securesystemslib.signer import SSlibKey
 
-from compliance_gate.attest import dsse, keys, seal, signoff
+from compliance_gate.attest import seal, signoff
 from compliance_gate.attest.roster import load_roster
 from compliance_gate.attest.verify import verify_verdict
 from compliance_gate.model import CheckResult, Finding, Severity, Status
+from compliance_gate.signing import dsse, keys
 
 
 def best(fn, repeat: int = 5) -> float:  # type: ignore[no-untyped-def]
@@ -91,8 +92,7 @@ def bench_tally() -> None:
 
 
 def bench_change_scope(n_files: int = 5000) -> None:
-    from compliance_gate.engine import run
-    from compliance_gate.policy import load_policy
+    from compliance_gate.engine import load_policy, run
 
     with tempfile.TemporaryDirectory() as tmp:
         repo = init_repo(Path(tmp) / "repo")

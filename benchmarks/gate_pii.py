@@ -21,9 +21,9 @@ from pathlib import Path
 
 from pii_scan import generate
 
-from compliance_gate.engine import run
-from compliance_gate.policy import parse_policy
-from compliance_gate.workspace import PathRules, open_workspace
+from compliance_gate.engine import parse_policy, run
+from compliance_gate.policy import PathRules
+from compliance_gate.scanning.workspace import open_workspace
 
 POLICY = parse_policy("version: 1\nchecks:\n  pii: {}\n")
 

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/replay_bench.py [--payments 250000 | --events 10000000] [--no-pandas]
 
 Generates the data (with a few injected faults), then runs, each in a fresh process so peak RSS
-is its own: the gate's replay (`compliance_gate.replay.results.evaluate`) and a straightforward
+is its own: the gate's replay (`compliance_gate.replay.report.results.evaluate`) and a straightforward
 pandas reconciliation of the same data (read, sort, last status per payment, merge, compare),
 printing wall time, CPU time, events/s, peak RSS, the load average and the ratio. `--events N`
 sizes the run by events (about 3.83 per payment); pandas needs ~2.5 GB per 1M events, so skip it
@@ -26,7 +26,7 @@ from pathlib import Path
 from compliance_gate import typed
 from compliance_gate.fingerprint import Fingerprinter
 from compliance_gate.replay.options import ReplayOptions
-from compliance_gate.replay.results import evaluate
+from compliance_gate.replay.report.results import evaluate
 d = Path(sys.argv[1]); as_of = sys.argv[2]
 opts = typed.build(ReplayOptions, {"events": {"path": "events.jsonl"}, "reported": {"path": "report.csv",
     "as_of": as_of}, "max_findings": 1000})

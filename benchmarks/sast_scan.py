@@ -38,8 +38,7 @@ sys.path[:0] = [str(HERE.parent / "tests"), str(HERE.parent / "tests" / "sast")]
 from gitutil import commit, init_repo  # noqa: E402
 from sast_codebase import generate  # noqa: E402
 
-from compliance_gate.engine import run_check  # noqa: E402
-from compliance_gate.policy import parse_policy  # noqa: E402
+from compliance_gate.engine import parse_policy, run_check  # noqa: E402
 from compliance_gate.sast.plugins import RULE_IDS  # noqa: E402
 
 BANDIT = str(Path(sys.executable).with_name("bandit"))

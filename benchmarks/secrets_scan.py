@@ -31,10 +31,14 @@ from corpus import bulk_tree, plugin_lines  # noqa: E402
 from gitutil import commit, git, init_repo  # noqa: E402
 from secretsutil import engine_scan  # noqa: E402
 
-from compliance_gate.engine import run_check  # noqa: E402
+from compliance_gate.checks.secrets import current_findings  # noqa: E402
+from compliance_gate.engine import (  # noqa: E402
+    RunOptions,
+    open_session,
+    parse_policy,
+    run_check,
+)
 from compliance_gate.model import CheckResult  # noqa: E402
-from compliance_gate.policy import parse_policy  # noqa: E402
-from compliance_gate.secrets.adopt import current_findings  # noqa: E402
 from compliance_gate.secrets.worker import engine_hits  # noqa: E402
 
 POLICY = "version: 1\nengine: {{jobs: {jobs}}}\nchecks:\n  secrets: {{history: {history}, baseline: null}}\n"
@@ -63,7 +67,8 @@ def tree_benchmark(work: Path, mb: float, jobs: int, skip_engine: bool) -> None:
     warm, _ = gate_check(root, jobs, history=False)
     print(f"gate warm (cache):       {warm:.2f} s")
     policy = parse_policy(POLICY.format(jobs=jobs, history="false"))
-    found, errors = current_findings(policy, root, jobs)
+    with open_session(policy, root, RunOptions(jobs=jobs)) as session:
+        found, errors = current_findings(session.context("secrets"))
     gate_hits = engine_hits(found)
     if skip_engine:
         print(f"gate findings: {len(gate_hits)} (engine skipped)")

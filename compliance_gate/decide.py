@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from compliance_gate import pathglob
+from compliance_gate import paths
 from compliance_gate.model import (
     CheckOutput,
     CheckResult,
@@ -81,7 +81,7 @@ def _covers(w: Waiver, f: Finding) -> bool:
         return False
     if w.fingerprint is not None and w.fingerprint != f.fingerprint:
         return False
-    return w.path is None or (f.path is not None and pathglob.matches(f.path, [w.path]))
+    return w.path is None or (f.path is not None and paths.matches(f.path, [w.path]))
 
 
 def _order(f: Finding) -> tuple[int, str, int, str]:

@@ -1,9 +1,15 @@
-"""The engine: run the policy's checks over a workspace and decide.
+"""The engine: run the registry's checks over a workspace under a policy, and decide.
 
 `run(policy, root, ...)` is the library's API; the CLI, the Action and the hook are thin layers
 over it. Each check runs in its own thread with the policy's timeout (file checks fan out to
 worker processes from there); a check that raises, times out, or reports errors is `error`, and
 `decide()` never passes a run with an error in it.
+
+`open_session(policy, root, options)` is the one way into a workspace: it opens the files, the
+worker pool, the content-hash cache and the fingerprint key once, and hands each check its
+`CheckContext`. `run` uses it for the whole verdict; `compliance-gate baseline` uses it to run one
+engine without deciding; a library caller can do either. `load_policy` and `parse_policy` read a
+policy for the registry's checks.
 """
 
 from __future__ import annotations
@@ -12,30 +18,42 @@ import datetime as dt
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import structlog
 
-from compliance_gate import __version__ as GATE_VERSION
-from compliance_gate import pathglob
-from compliance_gate.cache import ResultCache
-from compliance_gate.checks import REGISTRY
-from compliance_gate.checks.interface import CheckContext
+from compliance_gate import paths
+from compliance_gate import policy as policies
+from compliance_gate.checks.interface import Check, CheckContext
 from compliance_gate.decide import decide, merge_signoffs, settle, waiver_report
 from compliance_gate.errors import UsageError
-from compliance_gate.fanout import FileFanout, Progress, WorkerPool
 from compliance_gate.fingerprint import Fingerprinter
 from compliance_gate.model import CheckOutput, CheckResult, PolicyRef, Source, Status, Verdict
 from compliance_gate.policy import CheckPolicy, Policy
 from compliance_gate.redact import scrub
-from compliance_gate.workspace import Workspace, open_workspace
+from compliance_gate.registry import REGISTRY
+from compliance_gate.scanning.cache import ResultCache
+from compliance_gate.scanning.fanout import FileFanout, Progress, WorkerPool
+from compliance_gate.scanning.workspace import Workspace, open_workspace
+from compliance_gate.version import __version__ as GATE_VERSION
 
 log = structlog.get_logger("compliance_gate.engine")
 
 COMPLETE_MODES = frozenset({"tree", "since"})
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Load and validate a policy file for this gate's checks (raises `PolicyError`)."""
+    return policies.load_policy(path, REGISTRY)
+
+
+def parse_policy(text: str, display: str = "<policy>") -> Policy:
+    """Parse and validate policy text for this gate's checks (raises `PolicyError`)."""
+    return policies.parse_policy(text, REGISTRY, display)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +70,67 @@ class RunOptions:
     progress: Progress | None = None
 
 
+class Session:
+    """An opened workspace with its worker pool, cache and fingerprint key: where checks run."""
+
+    def __init__(self, policy: Policy, workspace: Workspace, opts: RunOptions) -> None:
+        self.policy = policy
+        self.workspace = workspace
+        self.options = opts
+        secret = opts.fingerprint_secret
+        self.fingerprints = Fingerprinter.from_secret(secret) if secret else Fingerprinter()
+        self.cache = _open_cache(workspace.root) if opts.use_cache and policy.engine.cache else None
+        self.pool = WorkerPool(opts.jobs if opts.jobs is not None else policy.engine.jobs)
+
+    def section(self, check_id: str) -> CheckPolicy:
+        """The policy's section for the check, or its defaults when the policy has none."""
+        section = self.policy.checks.get(check_id)
+        return section if section is not None else policies.default_section(check_id, REGISTRY[check_id])
+
+    def context(self, check_id: str) -> CheckContext[Any]:
+        """What the check `check_id` reads: its options, its files, and a fan-out into the pool."""
+        section = self.section(check_id)
+        fp = self.fingerprints
+        fanout = FileFanout(
+            section.id, section.digest, GATE_VERSION, fp.key, fp.key_id, self.pool, self.cache, self.options.progress
+        )
+        return CheckContext(
+            check_id=section.id,
+            options=section.options,
+            policy=self.policy,
+            workspace=self.workspace,
+            files=tuple(f for f in self.workspace.files if paths.select(f.path, section.include, section.exclude)),
+            fingerprints=fp,
+            scan_files=fanout,
+            fail_on=section.fail_on,
+            parse_policy=parse_policy,
+        )
+
+    def close(self) -> None:
+        self.pool.close()
+        if self.cache is not None:
+            self.cache.close()
+
+
+@contextmanager
+def open_session(policy: Policy, root: str | Path, options: RunOptions | None = None) -> Iterator[Session]:
+    """Open the workspace of `root` (`options.mode`, `since`, `files`) for the policy's checks.
+
+    Raises `UsageError` for unusable arguments (unknown check, bad ref, missing key).
+    """
+    opts = options or RunOptions()
+    _validate(policy, opts)
+    workspace = open_workspace(root, policy.paths, mode=opts.mode, since=opts.since, files=opts.files)
+    try:
+        session = Session(policy, workspace, opts)
+        try:
+            yield session
+        finally:
+            session.close()
+    finally:
+        workspace.close()
+
+
 def run(policy: Policy, root: str | Path, options: RunOptions | None = None, **kwargs: Any) -> Verdict:
     """Run every enabled check of `policy` over `root` and return the verdict.
 
@@ -59,13 +138,9 @@ def run(policy: Policy, root: str | Path, options: RunOptions | None = None, **k
     Raises `UsageError` for unusable arguments (unknown check, bad ref, missing key).
     """
     opts = options or RunOptions(**kwargs)
-    _validate(policy, opts)
     started = _now()
-    workspace = open_workspace(root, policy.paths, mode=opts.mode, since=opts.since, files=opts.files)
-    try:
-        return _run_in(policy, workspace, opts, started)
-    finally:
-        workspace.close()
+    with open_session(policy, root, opts) as session:
+        return _run_in(session, started)
 
 
 def _validate(policy: Policy, opts: RunOptions) -> None:
@@ -79,41 +154,23 @@ def _validate(policy: Policy, opts: RunOptions) -> None:
         )
 
 
-def _run_in(policy: Policy, workspace: Workspace, opts: RunOptions, started: dt.datetime) -> Verdict:
-    fp = Fingerprinter.from_secret(opts.fingerprint_secret) if opts.fingerprint_secret else Fingerprinter()
+def _run_in(session: Session, started: dt.datetime) -> Verdict:
+    policy, workspace, opts = session.policy, session.workspace, session.options
     selected = [
         section
         for check_id, section in policy.checks.items()
         if section.enabled and (not opts.only or check_id in opts.only)
     ]
-    cache = _open_cache(workspace.root) if opts.use_cache and policy.engine.cache else None
-    pool = WorkerPool(opts.jobs if opts.jobs is not None else policy.engine.jobs)
     today = started.date()
     usage: Counter[str] = Counter()
     results: list[CheckResult] = []
-    try:
-        for section in selected:
-            fanout = FileFanout(section.id, section.digest, GATE_VERSION, fp.key, fp.key_id, pool, cache, opts.progress)
-            ctx = CheckContext(
-                check_id=section.id,
-                options=section.options,
-                policy=policy,
-                workspace=workspace,
-                files=tuple(f for f in workspace.files if pathglob.select(f.path, section.include, section.exclude)),
-                fingerprints=fp,
-                scan_files=fanout,
-                fail_on=section.fail_on,
-            )
-            output, error, duration = _guarded_run(section, ctx, pool)
-            if error is not None:
-                results.append(_errored(section, error, duration))
-                continue
-            results.append(settle(section, output, policy.waivers, today, duration, usage))
-            log.info("check finished", check=section.id, status=results[-1].status.value, seconds=round(duration, 2))
-    finally:
-        pool.close()
-        if cache is not None:
-            cache.close()
+    for section in selected:
+        output, error, duration = _guarded_run(section, REGISTRY[section.id], session)
+        if error is not None:
+            results.append(_errored(section, error, duration))
+            continue
+        results.append(settle(section, output, policy.waivers, today, duration, usage))
+        log.info("check finished", check=section.id, status=results[-1].status.value, seconds=round(duration, 2))
     outcome, reasons = decide(results, workspace.problems)
     finished = _now()
     complete = workspace.mode in COMPLETE_MODES and not opts.only
@@ -121,7 +178,7 @@ def _run_in(policy: Policy, workspace: Workspace, opts: RunOptions, started: dt.
         verdict=outcome,
         reasons=reasons,
         checks=tuple(results),
-        policy=PolicyRef(policy.path, policy.digest, policy.name),
+        policy=PolicyRef(policy.path, policy.digest, policy.name, policy.legacy_digest),
         source=_source(workspace),
         gate_version=GATE_VERSION,
         engines={k: v for r in results for k, v in sorted(r.engines.items())},
@@ -130,17 +187,16 @@ def _run_in(policy: Policy, workspace: Workspace, opts: RunOptions, started: dt.
         waivers=waiver_report(policy.waivers, usage, today),
         required_signoffs=merge_signoffs(policy.signoff.required, results),
         valid_until=finished + dt.timedelta(hours=policy.verdict.validity_hours),
-        fingerprint_key=fp.key_id,
+        fingerprint_key=session.fingerprints.key_id,
         complete=complete,
     )
 
 
-def _guarded_run(
-    section: CheckPolicy, ctx: CheckContext[Any], pool: WorkerPool
-) -> tuple[CheckOutput, str | None, float]:
+def _guarded_run(section: CheckPolicy, check: Check[Any], session: Session) -> tuple[CheckOutput, str | None, float]:
     """Run one check in a thread with its timeout; any exception or timeout is an error."""
-    box: dict[str, Any] = {}
-    check_fn: Callable[[CheckContext[Any]], CheckOutput] = REGISTRY[section.id].run
+    box: dict[str, CheckOutput | str] = {}
+    check_fn = check.run
+    ctx = session.context(section.id)
 
     def target() -> None:
         try:
@@ -155,7 +211,7 @@ def _guarded_run(
     thread.join(section.timeout_s)
     duration = time.monotonic() - start
     if thread.is_alive():
-        pool.kill()
+        session.pool.kill()
         return CheckOutput(), f"timed out after {section.timeout_s:g} s (checks.{section.id}.timeout_s)", duration
     if "error" in box:
         return CheckOutput(), str(box["error"]), duration
@@ -203,4 +259,4 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-__all__ = ["RunOptions", "run", "run_check"]
+__all__ = ["RunOptions", "Session", "load_policy", "open_session", "parse_policy", "run", "run_check"]

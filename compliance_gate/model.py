@@ -9,13 +9,14 @@ masked `excerpt` and a keyed `fingerprint` instead.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TypeAlias
 
-JSONValue = Any
-"""A value that `json.dumps` accepts (metrics are free-form but must stay JSON)."""
+JSONValue: TypeAlias = str | int | float | bool | Sequence["JSONValue"] | Mapping[str, "JSONValue"] | None
+"""A JSON value: what metrics and finding properties hold (they are written to verdict.json)."""
+JSONObject: TypeAlias = Mapping[str, JSONValue]
 
 
 class Severity(enum.StrEnum):
@@ -140,6 +141,8 @@ class PolicyRef:
     path: str
     digest: str
     name: str = ""
+    legacy_digest: str = ""
+    """The policy's digest as versions before RFC 8785 computed it, only where it differs."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,14 +1,21 @@
 """The policy: loaded, validated and typed in this one place.
 
-`load_policy(path)` reads YAML, validates it against the published JSON Schema
+`load_policy(path, checks)` reads YAML, validates it against the published JSON Schema
 (`policies/schemas/policy.schema.json`, which YAML files reference for editor completion) and
 returns a frozen `Policy`. Every problem names the file, line and key path:
 
     policies/payments.yaml:14 checks.sast.min_severity: 'hihg' is not one of ['low', ...]
 
 Unknown keys are errors (a typo must not silently disable a control). `version:` must come
-first. The digest is the sha256 of the canonical JSON of the policy, so two files that mean the
-same thing have the same digest and any change of meaning changes it.
+first. The digest is the sha256 of the policy's RFC 8785 canonical JSON
+(`compliance_gate.canonical`), so two files that mean the same thing have the same digest and any
+change of meaning changes it. Earlier versions hashed `json.dumps(sort_keys=True)`, which differs
+only for numbers written with a fraction or an exponent (`24.0`, `1e3`); where it differs, the
+older digest is kept as `legacy_digest` so that deploy jobs that pinned it keep verifying.
+
+The policy knows nothing of the checks themselves: the caller passes each check's `CheckSpec`
+(its options type and default threshold), so this layer sits below the checks and the registry.
+`compliance_gate.load_policy` binds the registry's checks.
 """
 
 from __future__ import annotations
@@ -20,15 +27,39 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from compliance_gate import bundled, typed, yamlmap
+from compliance_gate.canonical import NotCanonical, sha256_digest
 from compliance_gate.errors import PolicyError
-from compliance_gate.model import Severity
-from compliance_gate.workspace import PathRules
+from compliance_gate.model import JSONValue, Severity
+
+if TYPE_CHECKING:  # jsonschema is imported on first use: most runs load one policy, some none
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing.jsonschema import Schema
 
 COMMON_CHECK_KEYS = frozenset({"enabled", "fail_on", "timeout_s", "paths", "severity"})
 DEFAULT_TIMEOUT_S = 900.0
+
+
+class CheckSpec(Protocol):
+    """What the policy needs to know of a check: its options type and its default threshold."""
+
+    @property
+    def options(self) -> type[object]: ...
+
+    @property
+    def default_fail_on(self) -> Severity: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PathRules:
+    """The policy's `paths` section: which files any check sees, and the size limit."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_file_bytes: int = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +71,8 @@ class CheckPolicy:
     include: tuple[str, ...]
     exclude: tuple[str, ...]
     severity: Mapping[str, Severity]
-    options: Any
+    options: object
+    """The check's own options, of the type its `CheckSpec` names."""
     digest: str
 
 
@@ -93,6 +125,8 @@ class Policy:
     waivers: tuple[Waiver, ...]
     signoff: SignoffPolicy
     verdict: VerdictPolicy
+    legacy_digest: str = ""
+    """The pre-RFC 8785 digest, only where it differs from `digest` (see the module docstring)."""
 
 
 def builtin_policy_path(name: str) -> Path:
@@ -100,7 +134,7 @@ def builtin_policy_path(name: str) -> Path:
     return bundled.policies_dir() / f"{name}.yaml"
 
 
-def load_policy(path: str | Path) -> Policy:
+def load_policy(path: str | Path, checks: Mapping[str, CheckSpec]) -> Policy:
     """Load and validate a policy file; raise `PolicyError` listing every problem."""
     p = Path(path)
     display = str(path)
@@ -110,10 +144,11 @@ def load_policy(path: str | Path) -> Policy:
         raise PolicyError([f"{display}: no such policy file (try `compliance-gate init`)"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError([f"{display}: cannot read policy ({exc})"]) from None
-    return parse_policy(text, display)
+    return parse_policy(text, checks, display)
 
 
-def parse_policy(text: str, display: str = "<policy>") -> Policy:
+def parse_policy(text: str, checks: Mapping[str, CheckSpec], display: str = "<policy>") -> Policy:
+    """Parse and validate policy text; `display` names it in problems (a path, or `file@commit`)."""
     try:
         data, lines = yamlmap.load(text)
     except yamlmap.YamlProblem as exc:
@@ -122,37 +157,61 @@ def parse_policy(text: str, display: str = "<policy>") -> Policy:
         raise PolicyError([f"{display}:1 the policy must be a mapping starting with `version: 1`"])
     if next(iter(data), None) != "version":
         raise PolicyError([f"{display}:1 version: must be the first key (add `version: 1`)"])
-    found = _schema_problems(data, lines) or _semantic_problems(data, lines)
+    found = _schema_problems(data, lines) or _semantic_problems(data, lines, checks)
     problems = [f"{display}:{line} {msg}" for line, msg in found]
     if problems:
         raise PolicyError(problems)
-    return _build(data, display)
+    try:
+        return _build(data, display, checks)
+    except NotCanonical as exc:
+        raise PolicyError([f"{display}:1 {exc}; write the number within +-2^53"]) from None
 
 
-def canonical_digest(data: Any) -> str:
+def canonical_digest(data: JSONValue) -> str:
+    """`sha256:` of the RFC 8785 canonical JSON of the parsed policy (or of one section)."""
+    return sha256_digest(data)
+
+
+def legacy_digest(data: JSONValue) -> str:
+    """The digest as versions before RFC 8785 computed it (`json.dumps` with sorted keys)."""
     blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
 
 
 @lru_cache(maxsize=1)
-def _validator() -> Any:
+def _validator() -> Draft202012Validator:
     import jsonschema
     import referencing
     from referencing.jsonschema import DRAFT202012
 
     root = bundled.policies_dir() / "schemas"
 
-    def retrieve(uri: str) -> referencing.Resource[Any]:
+    def retrieve(uri: str) -> referencing.Resource[Schema]:
         path = Path(uri.removeprefix("file://"))
         return DRAFT202012.create_resource(json.loads(path.read_text()))
 
     main_uri = (root / "policy.schema.json").as_uri()
     schema = {**json.loads((root / "policy.schema.json").read_text()), "$id": main_uri}
-    registry: referencing.Registry[Any] = referencing.Registry(retrieve=retrieve)  # type: ignore[call-arg]
+    registry: referencing.Registry[Schema] = referencing.Registry(retrieve=retrieve)  # type: ignore[call-arg]
     return jsonschema.Draft202012Validator(schema, registry=registry)
 
 
-def _schema_problems(data: Any, lines: dict[yamlmap.KeyPath, int]) -> list[tuple[int, str]]:
+def default_section(check_id: str, spec: CheckSpec) -> CheckPolicy:
+    """The section of a check the policy does not mention: disabled, every option at its default."""
+    return CheckPolicy(
+        id=check_id,
+        enabled=False,
+        fail_on=spec.default_fail_on,
+        timeout_s=DEFAULT_TIMEOUT_S,
+        include=(),
+        exclude=(),
+        severity={},
+        options=typed.build(spec.options, {}),
+        digest=canonical_digest({}),
+    )
+
+
+def _schema_problems(data: JSONValue, lines: dict[yamlmap.KeyPath, int]) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     for err in _validator().iter_errors(data):
         path = tuple(err.absolute_path)
@@ -162,7 +221,7 @@ def _schema_problems(data: Any, lines: dict[yamlmap.KeyPath, int]) -> list[tuple
     return sorted(set(out))
 
 
-def _explain(err: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
+def _explain(err: ValidationError, path: yamlmap.KeyPath) -> list[tuple[yamlmap.KeyPath, str]]:
     if err.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(err.instance, dict):
         allowed = sorted(_allowed_keys(err))
         extra = [k for k in err.instance if k not in allowed] if allowed else list(err.instance)
@@ -174,7 +233,7 @@ def _explain(err: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str
     return [(path, err.message)]
 
 
-def _allowed_keys(err: Any) -> set[str]:
+def _allowed_keys(err: ValidationError) -> set[str]:
     schema = err.schema if isinstance(err.schema, dict) else {}
     keys = set(schema.get("properties", {}))
     if schema.get("$ref", "").endswith("common.schema.json") or "unevaluatedProperties" in schema:
@@ -182,16 +241,20 @@ def _allowed_keys(err: Any) -> set[str]:
     return keys
 
 
-def _semantic_problems(data: dict[str, Any], lines: dict[yamlmap.KeyPath, int]) -> list[tuple[int, str]]:
-    """What the schema cannot say: waivers name known checks and have unique ids."""
-    from compliance_gate.checks import REGISTRY
-
+def _semantic_problems(
+    data: dict[str, Any], lines: dict[yamlmap.KeyPath, int], checks: Mapping[str, CheckSpec]
+) -> list[tuple[int, str]]:
+    """What the schema cannot say: sections and waivers name known checks, waiver ids are unique."""
     out: list[tuple[int, str]] = []
+    for check_id in data.get("checks") or ():
+        if check_id not in checks:
+            message = f"checks.{check_id}: this gate has no such check; known: {', '.join(checks)}"
+            out.append((yamlmap.line_of(lines, ("checks", check_id)), message))
     seen: set[str] = set()
     for i, waiver in enumerate(data.get("waivers") or ()):
-        if waiver["check"] not in REGISTRY:
+        if waiver["check"] not in checks:
             path: yamlmap.KeyPath = ("waivers", i, "check")
-            known = ", ".join(REGISTRY)
+            known = ", ".join(checks)
             message = f"waivers.{i}.check: unknown check {waiver['check']!r}; known: {known}"
             out.append((yamlmap.line_of(lines, path), message))
         if waiver["id"] in seen:
@@ -201,13 +264,11 @@ def _semantic_problems(data: dict[str, Any], lines: dict[yamlmap.KeyPath, int]) 
     return out
 
 
-def _build(data: dict[str, Any], display: str) -> Policy:
-    from compliance_gate.checks import REGISTRY
-
+def _build(data: dict[str, Any], display: str, specs: Mapping[str, CheckSpec]) -> Policy:
     checks: dict[str, CheckPolicy] = {}
     for check_id, section in (data.get("checks") or {}).items():
         section = section or {}
-        spec = REGISTRY[check_id]
+        spec = specs[check_id]
         specific = {k: v for k, v in section.items() if k not in COMMON_CHECK_KEYS}
         paths = section.get("paths") or {}
         checks[check_id] = CheckPolicy(
@@ -221,9 +282,11 @@ def _build(data: dict[str, Any], display: str) -> Policy:
             options=typed.build(spec.options, specific),
             digest=canonical_digest(section),
         )
+    digest = canonical_digest(data)
+    legacy = legacy_digest(data)
     return Policy(
         path=display,
-        digest=canonical_digest(data),
+        digest=digest,
         name=data.get("name", Path(display).stem),
         description=data.get("description", ""),
         paths=typed.build(PathRules, data.get("paths")),
@@ -233,4 +296,5 @@ def _build(data: dict[str, Any], display: str) -> Policy:
         waivers=tuple(typed.build(Waiver, w) for w in data.get("waivers") or ()),
         signoff=typed.build(SignoffPolicy, data.get("signoff")),
         verdict=typed.build(VerdictPolicy, data.get("verdict")),
+        legacy_digest=legacy if legacy != digest else "",
     )

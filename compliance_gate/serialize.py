@@ -6,7 +6,8 @@ Keys are stable; adding a key is compatible, renaming or removing one is not. Th
       "schema": "compliance-gate/verdict/v1",
       "verdict": "PASS" | "FAIL" | "ERROR",
       "reasons": ["..."],
-      "policy": {"path", "digest", "name"},
+      "policy": {"path", "digest", "name", "legacy_digest" (only when the pre-RFC 8785 digest
+                 differs from `digest`: what a deploy job pinned before may still match)},
       "source": {"root", "mode", "is_git", "commit", "ref", "dirty", "since", "since_commit",
                  "files", "skipped": {reason: count}},
       "gate": {"version", "engines": {name: version}},
@@ -35,6 +36,7 @@ from compliance_gate.model import (
     CheckResult,
     Finding,
     InputRecord,
+    JSONValue,
     Outcome,
     PolicyRef,
     Severity,
@@ -48,7 +50,7 @@ from compliance_gate.model import (
 SCHEMA = "compliance-gate/verdict/v1"
 
 
-def finding_to_dict(f: Finding) -> dict[str, Any]:
+def finding_to_dict(f: Finding) -> dict[str, JSONValue]:
     return {
         "check": f.check,
         "rule": f.rule,
@@ -78,15 +80,15 @@ def finding_from_dict(d: Mapping[str, Any]) -> Finding:
     )
 
 
-def _input_to_dict(i: InputRecord) -> dict[str, Any]:
+def _input_to_dict(i: InputRecord) -> dict[str, JSONValue]:
     return {"path": i.path, "sha256": i.sha256, "kind": i.kind, "rows": i.rows, "details": dict(i.details)}
 
 
-def _waived_to_dict(w: Waived) -> dict[str, Any]:
+def _waived_to_dict(w: Waived) -> dict[str, JSONValue]:
     return {"finding": finding_to_dict(w.finding), "by": w.by, "reason": w.reason}
 
 
-def check_to_dict(r: CheckResult) -> dict[str, Any]:
+def check_to_dict(r: CheckResult) -> dict[str, JSONValue]:
     return {
         "id": r.check,
         "status": r.status.value,
@@ -131,13 +133,20 @@ def _parse_time(s: str | None) -> datetime | None:
     return None if s is None else datetime.fromisoformat(s.replace("Z", "+00:00"))
 
 
-def verdict_to_dict(v: Verdict) -> dict[str, Any]:
+def _policy_to_dict(p: PolicyRef) -> dict[str, JSONValue]:
+    out: dict[str, JSONValue] = {"path": p.path, "digest": p.digest, "name": p.name}
+    if p.legacy_digest:
+        out["legacy_digest"] = p.legacy_digest
+    return out
+
+
+def verdict_to_dict(v: Verdict) -> dict[str, JSONValue]:
     s = v.source
     return {
         "schema": SCHEMA,
         "verdict": v.verdict.value,
         "reasons": list(v.reasons),
-        "policy": {"path": v.policy.path, "digest": v.policy.digest, "name": v.policy.name},
+        "policy": _policy_to_dict(v.policy),
         "source": {
             "root": s.root,
             "mode": s.mode,
@@ -184,7 +193,12 @@ def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:
         verdict=Outcome(d["verdict"]),
         reasons=tuple(d.get("reasons", ())),
         checks=tuple(check_from_dict(c) for c in d.get("checks", ())),
-        policy=PolicyRef(d["policy"]["path"], d["policy"]["digest"], d["policy"].get("name", "")),
+        policy=PolicyRef(
+            d["policy"]["path"],
+            d["policy"]["digest"],
+            d["policy"].get("name", ""),
+            d["policy"].get("legacy_digest", ""),
+        ),
         source=Source(
             root=s["root"],
             mode=s["mode"],

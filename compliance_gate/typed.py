@@ -25,10 +25,11 @@ def build(cls: type[T], data: Mapping[str, Any] | None) -> T:
     return cls(**kwargs)
 
 
-def convert(tp: Any, value: Any) -> Any:
+def convert(tp: object, value: Any) -> object:
+    """`value` (policy data as parsed, validated against the schema) as the type form `tp`."""
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
-    if tp is Any or value is None:
+    if value is None:
         return value
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
@@ -36,10 +37,10 @@ def convert(tp: Any, value: Any) -> Any:
     if origin is typing.Literal:
         return value
     if origin is tuple:
-        item = args[0] if args else Any
+        item = args[0] if args else object
         return tuple(convert(item, v) for v in value)
     if origin in (dict, Mapping, typing.Mapping) or tp in (dict, Mapping):
-        vt = args[1] if len(args) == 2 else Any
+        vt = args[1] if len(args) == 2 else object
         return {k: convert(vt, v) for k, v in value.items()}
     if isinstance(tp, type):
         if dataclasses.is_dataclass(tp):

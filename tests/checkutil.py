@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from compliance_gate.checks.interface import BatchScanner, FileJob, FileOutcome
 from compliance_gate.fingerprint import PUBLIC_KEY
-from compliance_gate.workspace import SourceFile
+from compliance_gate.scanning.jobs import BatchScanner, FileJob, FileOutcome
+from compliance_gate.scanning.workspace import SourceFile
 
 
 def in_process(

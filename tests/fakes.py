@@ -6,9 +6,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from compliance_gate.checks.interface import CheckContext, FileJob, FileOutcome
+from compliance_gate.checks.interface import CheckContext
 from compliance_gate.fingerprint import Fingerprinter, stamp
 from compliance_gate.model import CheckOutput, Finding, Severity
+from compliance_gate.scanning.jobs import FileJob, FileOutcome
 
 MARKER = "FORBIDDEN"
 

@@ -10,10 +10,9 @@ import fakes
 import pytest
 from gitutil import commit
 
-from compliance_gate import checks
-from compliance_gate.engine import run
+from compliance_gate import registry
+from compliance_gate.engine import parse_policy, run
 from compliance_gate.model import Outcome, Severity, Status
-from compliance_gate.policy import parse_policy
 
 POLICY = """version: 1
 checks:
@@ -28,8 +27,8 @@ def use_check(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Replace the `pii` entry of the registry with a stand-in run function."""
 
     def install(run_fn):  # type: ignore[no-untyped-def]
-        spec = checks.REGISTRY["pii"]
-        monkeypatch.setitem(checks.REGISTRY, "pii", dataclasses.replace(spec, run=run_fn))  # type: ignore[arg-type]
+        spec = registry.REGISTRY["pii"]
+        monkeypatch.setitem(registry.REGISTRY, "pii", dataclasses.replace(spec, run=run_fn))  # type: ignore[arg-type]
 
     return install
 

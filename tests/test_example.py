@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from gitutil import commit, init_repo
 
-from compliance_gate.engine import run
+from compliance_gate.engine import load_policy, run
 from compliance_gate.model import Outcome
-from compliance_gate.policy import load_policy
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "payments-service"
 PLANTED = {

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from compliance_gate.engine import load_policy, parse_policy
 from compliance_gate.errors import PolicyError
 from compliance_gate.model import Severity
-from compliance_gate.policy import builtin_policy_path, load_policy, parse_policy
+from compliance_gate.policy import builtin_policy_path
 
 MINIMAL = """version: 1
 checks:

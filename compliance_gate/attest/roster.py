@@ -20,14 +20,17 @@ because it would let one key stand for two people.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from compliance_gate import yamlmap
-from compliance_gate.attest.keys import KeyProblem, PublicKey, load_public_file, load_public_pem
 from compliance_gate.errors import UsageError
+from compliance_gate.signing.keys import KeyProblem, PublicKey, load_public_file, load_public_pem
 
+Fail = Callable[[yamlmap.KeyPath, str], UsageError]
+"""Builds the error for a key path of the roster file (naming its line)."""
 ROLE = re.compile(r"^[a-z][a-z0-9_-]*$")
 PERSON_KEYS = frozenset({"roles", "keys", "name"})
 
@@ -88,7 +91,7 @@ def load_roster(path: str | Path) -> Roster:
     return Roster(str(p), tuple(members))
 
 
-def _person(pid: str, entry: Any, fail: Any) -> Person:
+def _person(pid: str, entry: Any, fail: Fail) -> Person:
     at = ("people", pid)
     if not isinstance(entry, dict):
         raise fail(at, "must be a mapping with `roles` and `keys`")
@@ -103,7 +106,7 @@ def _person(pid: str, entry: Any, fail: Any) -> Person:
     return Person(pid, frozenset(roles))
 
 
-def _key(spec: str, base: Path, fail: Any, at: yamlmap.KeyPath) -> PublicKey:
+def _key(spec: str, base: Path, fail: Fail, at: yamlmap.KeyPath) -> PublicKey:
     try:
         if "-----BEGIN" in spec:
             return load_public_pem(spec.encode(), "inline key")

@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compliance_gate import serialize
-from compliance_gate.attest import dsse, keys
 from compliance_gate.attest.statement import (
     PAYLOAD_TYPE,
     VERDICT_PREDICATE,
@@ -27,6 +26,7 @@ from compliance_gate.attest.statement import (
 from compliance_gate.errors import UsageError
 from compliance_gate.model import Verdict
 from compliance_gate.policy import Policy
+from compliance_gate.signing import dsse, keys
 
 PASSPHRASE_ENV = "COMPLIANCE_GATE_KEY_PASSPHRASE"  # noqa: S105 (a variable name, not a secret)
 ENVELOPE_NAME = "verdict.dsse.json"

@@ -22,8 +22,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from compliance_gate.attest import dsse
-from compliance_gate.attest.keys import PrivateKey
 from compliance_gate.attest.roster import ROLE, Roster
 from compliance_gate.attest.statement import (
     PAYLOAD_TYPE,
@@ -34,6 +32,9 @@ from compliance_gate.attest.statement import (
     parse_statement,
 )
 from compliance_gate.errors import UsageError
+from compliance_gate.model import JSONObject, JSONValue
+from compliance_gate.signing import dsse
+from compliance_gate.signing.keys import PrivateKey
 
 DECISIONS = ("approve", "reject")
 MAX_COMMENT = 2000
@@ -55,7 +56,7 @@ def payload_digest(envelope: dsse.Envelope) -> str:
 
 def make_approval(
     verdict: dsse.Envelope,
-    verdict_predicate: Mapping[str, object],
+    verdict_predicate: JSONObject,
     key: PrivateKey,
     *,
     signer: str,
@@ -75,7 +76,7 @@ def make_approval(
     when = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     source = verdict_predicate.get("source")
     policy = verdict_predicate.get("policy")
-    predicate = {
+    predicate: dict[str, JSONValue] = {
         "decision": decision,
         "role": role,
         "signer": signer,

@@ -7,8 +7,8 @@
      "predicate": <the verdict's JSON form, see compliance_gate.serialize>}
 
 Sign-off approvals use the same shape with predicateType `.../signoff/v1` and a subject naming
-the verdict payload by its sha256. The payload is compact JSON with sorted keys, so the bytes
-signed are reproducible from the statement.
+the verdict payload by its sha256. The payload is the statement's RFC 8785 canonical JSON
+(`compliance_gate.canonical`), so the bytes signed are reproducible from the statement.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from compliance_gate.attest.dsse import Rejected
+from compliance_gate.canonical import canonical_json
 from compliance_gate.errors import UsageError
+from compliance_gate.model import JSONObject, JSONValue
+from compliance_gate.signing.dsse import Rejected
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
@@ -34,7 +35,7 @@ class Subject:
     name: str
     digest: Mapping[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, JSONValue]:
         return {"name": self.name, "digest": dict(self.digest)}
 
 
@@ -42,9 +43,9 @@ class Subject:
 class Statement:
     subjects: tuple[Subject, ...]
     predicate_type: str
-    predicate: Mapping[str, Any]
+    predicate: JSONObject
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, JSONValue]:
         return {
             "_type": STATEMENT_TYPE,
             "subject": [s.to_dict() for s in self.subjects],
@@ -53,7 +54,9 @@ class Statement:
         }
 
     def encode(self) -> bytes:
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        """The payload bytes: RFC 8785 canonical JSON (verifiers read them as they are, so
+        envelopes written by earlier versions, as `json.dumps(sort_keys=True)`, still verify)."""
+        return canonical_json(self.to_dict())
 
 
 def repo_subject(name: str, commit: str) -> Subject:
@@ -90,7 +93,7 @@ def parse_statement(payload: bytes, expected_predicate: str) -> Statement:
     return Statement(tuple(_subject(s) for s in subjects), expected_predicate, predicate)
 
 
-def _subject(s: Any) -> Subject:
+def _subject(s: JSONValue) -> Subject:
     if not isinstance(s, dict) or not isinstance(s.get("digest"), dict):
         raise Rejected("statement", "a subject lacks its digest")
     digest = s["digest"]

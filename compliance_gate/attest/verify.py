@@ -26,11 +26,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from compliance_gate.attest import dsse, signoff
-from compliance_gate.attest.dsse import Rejected
-from compliance_gate.attest.keys import PublicKey
+from compliance_gate.attest import signoff
 from compliance_gate.attest.roster import Roster
 from compliance_gate.attest.statement import (
     PAYLOAD_TYPE,
@@ -40,6 +37,10 @@ from compliance_gate.attest.statement import (
     digests,
     parse_statement,
 )
+from compliance_gate.model import JSONObject, JSONValue
+from compliance_gate.signing import dsse
+from compliance_gate.signing.dsse import Rejected
+from compliance_gate.signing.keys import PublicKey
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
@@ -107,7 +108,7 @@ def _check_commit(st: Statement, exp: Expectations) -> str:
     return want
 
 
-def _check_scope(pred: Mapping[str, Any]) -> None:
+def _check_scope(pred: JSONObject) -> None:
     source = pred.get("source")
     if pred.get("complete") is not True:
         raise Rejected("scope", "the verdict covers a partial run (--only, --staged or explicit files)")
@@ -115,12 +116,16 @@ def _check_scope(pred: Mapping[str, Any]) -> None:
         raise Rejected("scope", "the verdict was computed on a work tree with uncommitted changes")
 
 
-def _check_policy(pred: Mapping[str, Any], pinned: str | None) -> str:
+def _check_policy(pred: JSONObject, pinned: str | None) -> str:
     policy = pred.get("policy")
     digest = policy.get("digest") if isinstance(policy, dict) else None
     if not isinstance(digest, str):
         raise Rejected("policy", "the verdict names no policy digest")
-    if pinned is not None and _bare(digest) != _bare(pinned):
+    # A pin made before digests were RFC 8785 matches the policy's legacy digest, which the
+    # verdict carries (signed, like everything in it) only where the two forms differ.
+    legacy = policy.get("legacy_digest") if isinstance(policy, dict) else None
+    accepted = {_bare(digest)} | ({_bare(legacy)} if isinstance(legacy, str) and legacy else set())
+    if pinned is not None and _bare(pinned) not in accepted:
         raise Rejected("policy", f"the verdict's policy digest is {digest}, pinned {pinned}")
     return digest
 
@@ -129,7 +134,7 @@ def _bare(digest: str) -> str:
     return digest.lower().removeprefix("sha256:")
 
 
-def _check_freshness(pred: Mapping[str, Any], now: dt.datetime, max_age: dt.timedelta | None) -> dt.datetime:
+def _check_freshness(pred: JSONObject, now: dt.datetime, max_age: dt.timedelta | None) -> dt.datetime:
     finished, until = _time(pred.get("finished")), _time(pred.get("valid_until"))
     if finished is None or until is None:
         raise Rejected("freshness", "the verdict lacks a valid `finished` or `valid_until` time")
@@ -142,7 +147,7 @@ def _check_freshness(pred: Mapping[str, Any], now: dt.datetime, max_age: dt.time
     return until
 
 
-def _time(value: Any) -> dt.datetime | None:
+def _time(value: JSONValue) -> dt.datetime | None:
     if not isinstance(value, str):
         return None
     try:
@@ -157,7 +162,7 @@ def _age(delta: dt.timedelta) -> str:
     return f"{minutes // 60}h{minutes % 60:02d}m"
 
 
-def _check_signoffs(pred: Mapping[str, Any], exp: Expectations, verdict_sha: str) -> dict[str, tuple[str, ...]]:
+def _check_signoffs(pred: JSONObject, exp: Expectations, verdict_sha: str) -> dict[str, tuple[str, ...]]:
     required: dict[str, int] = {}
     recorded = pred.get("required_signoffs")
     if recorded is not None and not isinstance(recorded, dict):

@@ -19,24 +19,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import orjson
 
-from compliance_gate.auditlog.canonical import (
-    ALGORITHMS,
-    DOMAIN,
-    FLAT_TYPES,
-    HMAC_SHA256,
-    ORJSON_JCS,
-    SHA256,
-    canonical_json,
-)
+from compliance_gate.auditlog.canonical import ALGORITHMS, DOMAIN, HMAC_SHA256, SHA256
 from compliance_gate.auditlog.leaks import KeyCheck, scan_lines
 from compliance_gate.auditlog.prefilter import suspect_lines
 from compliance_gate.auditlog.report import STATE_CHANGE, Problem, VerifyConfig, leak_problems
 from compliance_gate.auditlog.safe import shown
+from compliance_gate.canonical import FLAT_TYPES, ORJSON_JCS, canonical_json
 
 NO_CHAIN = "record lacks stream/seq/prev_hash/hash: it is not part of any verifiable chain"
 
@@ -60,6 +54,23 @@ class Block:
             return fh.read(self.end - self.start)
 
 
+Record: TypeAlias = dict[str, Any]
+"""One audit record as parsed from its line: JSON, before any validation (the boundary)."""
+LinkFields: TypeAlias = tuple[int, int, str, str, str | None, str, int]
+"""A chained record: (line, seq, prev_hash, stored hash, computed hash or None, category, order)."""
+Item: TypeAlias = tuple[object, ...]
+"""A fact, tagged by its first element (see `Facts.items`); `merge.FileMerger` unpacks each kind."""
+
+
+@dataclass(slots=True)
+class Note:
+    """A problem reported once per scope: where it was first seen, and how often."""
+
+    line: int
+    message: str
+    count: int = 1
+
+
 @dataclass(slots=True)
 class Facts:
     lines: int = 0
@@ -69,9 +80,9 @@ class Facts:
     huge: list[int] = field(default_factory=list)
     """Lines longer than `max_line_bytes`, not read."""
     problems: list[Problem] = field(default_factory=list)
-    notes: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    notes: dict[tuple[str, str], Note] = field(default_factory=dict)
     """(rule, scope) -> [first line, message, count], in order of first appearance."""
-    items: list[tuple[Any, ...]] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
     """("stream", stream, line) | ("link", stream, *LINK) | ("run", stream, LINK, LINK, count,
     tail lines, tail hashes) | ("state", line, event id, payment id, from, to), in file order;
     LINK = (line, seq, prev_hash, stored hash, computed hash or None, category, order)."""
@@ -105,10 +116,10 @@ def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool =
     # the current run: its stream, first record, lines and hashes of its records after the first
     # (hashes: with the first's), and the last record (for its category) and its order
     r_stream: str | None = None
-    r_first: tuple[Any, ...] = ()
+    r_first: LinkFields = (0, 0, "", "", None, "", 0)
     r_lines: list[int] = []
     r_hashes: list[str] = []
-    r_last: dict[str, Any] = {}
+    r_last: Record = {}
     r_order = r_seq = 0
     r_stored = ""
     huge = facts.huge = list(block.huge)
@@ -173,8 +184,8 @@ def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool =
                 computed = (
                     sha256(DOMAIN + body).hexdigest()
                     if alg == SHA256
-                    else hmac.digest(key, DOMAIN + body, "sha256").hex()
-                )  # type: ignore[arg-type]
+                    else hmac.digest(key, DOMAIN + body, "sha256").hex()  # type: ignore[arg-type]
+                )
         else:
             _alg_note(notes, alg, config, stream, number)
         if computed == stored and stream == r_stream and seq == r_seq + 1 and prev == r_stored:
@@ -207,21 +218,29 @@ def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool =
 
 def _run(
     stream: str,
-    first: tuple[Any, ...],
+    first: LinkFields,
     lines: list[int],
     hashes: list[str],
-    last_record: dict[str, Any],
+    last_record: Record,
     order: int,
     window: int,
-) -> tuple[Any, ...]:
+) -> Item:
     if not lines:
         return ("link", stream, *first)
-    last = (lines[-1], first[1] + len(lines), hashes[-2], hashes[-1], hashes[-1], _category(last_record), order)
+    last: LinkFields = (
+        lines[-1],
+        first[1] + len(lines),
+        hashes[-2],
+        hashes[-1],
+        hashes[-1],
+        _category(last_record),
+        order,
+    )
     keep = min(len(lines), window)
     return ("run", stream, first, last, len(hashes), lines[len(lines) - keep :], hashes[len(hashes) - keep - 1 :])
 
 
-def _category(rec: dict[str, Any]) -> str:
+def _category(rec: Record) -> str:
     category = rec.get("category")
     return category if type(category) is str else ""
 
@@ -235,7 +254,7 @@ def _last_line(parts: list[bytes], limit: int, huge: list[int]) -> int:
     return max(huge, default=0)
 
 
-def _schema_problems(config: VerifyConfig, display: str, number: int, rec: Any, raw: bytes) -> list[Problem]:
+def _schema_problems(config: VerifyConfig, display: str, number: int, rec: object, raw: bytes) -> list[Problem]:
     assert config.schema is not None
     digest = hashlib.sha256(raw).hexdigest()
     return [
@@ -252,17 +271,19 @@ def _schema_problems(config: VerifyConfig, display: str, number: int, rec: Any, 
     ]
 
 
-def _note(notes: dict[tuple[str, str], list[Any]], rule: str, scope: str, number: int, message: Any) -> None:
+def _note(
+    notes: dict[tuple[str, str], Note], rule: str, scope: str, number: int, message: str | Callable[[], str]
+) -> None:
     """Count a once-per-scope problem; `message` may be a callable (built for the first only)."""
     entry = notes.get((rule, scope))
     if entry is None:
-        notes[(rule, scope)] = [number, message() if callable(message) else message, 1]
+        notes[(rule, scope)] = Note(number, message() if callable(message) else message)
     else:
-        entry[2] += 1
+        entry.count += 1
 
 
 def _alg_note(
-    notes: dict[tuple[str, str], list[Any]], alg: Any, config: VerifyConfig, raw_stream: str, number: int
+    notes: dict[tuple[str, str], Note], alg: object, config: VerifyConfig, raw_stream: str, number: int
 ) -> None:
     stream = shown(raw_stream)
     if alg == SHA256:
@@ -297,9 +318,7 @@ def _alg_note(
         )
 
 
-def _canonical(
-    rec: dict[str, Any], notes: dict[tuple[str, str], list[Any]], raw_stream: str, number: int
-) -> bytes | None:
+def _canonical(rec: Record, notes: dict[tuple[str, str], Note], raw_stream: str, number: int) -> bytes | None:
     """The slow path: non-ASCII keys, floats, nesting, integers beyond 2^53."""
     try:
         return canonical_json(rec)
@@ -314,7 +333,7 @@ def _canonical(
         return None
 
 
-def _state_change(rec: dict[str, Any], number: int, items: list[tuple[Any, ...]]) -> None:
+def _state_change(rec: Record, number: int, items: list[Item]) -> None:
     event_id, payment_id = rec.get("source_event_id"), rec.get("payment_id")
     to_status, from_status = rec.get("to_status"), rec.get("from_status")
     if type(event_id) is str and type(payment_id) is str and type(to_status) is str:

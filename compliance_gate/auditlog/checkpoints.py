@@ -21,6 +21,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from compliance_gate.canonical import canonical_json
+from compliance_gate.errors import VerificationError
+from compliance_gate.model import JSONValue
+from compliance_gate.signing import dsse
+from compliance_gate.signing.keys import PrivateKey, PublicKey
+
 CHECKPOINT_TYPE = "https://compliance-gate.invalid/audit-checkpoint/v1"
 PAYLOAD_TYPE = "application/vnd.compliance-gate.audit-checkpoint+json"
 _HEX = re.compile(r"[0-9a-f]{64}")
@@ -38,26 +44,21 @@ class Head:
     hash_alg: str = "sha256"
 
 
-def sign_checkpoint(heads: Sequence[Head], key: Any, log: str, created: dt.datetime | None = None) -> bytes:
-    """The envelope JSON for `heads`, signed with `key` (an `attest.keys.PrivateKey`)."""
-    from compliance_gate.attest import dsse
-
+def sign_checkpoint(heads: Sequence[Head], key: PrivateKey, log: str, created: dt.datetime | None = None) -> bytes:
+    """The envelope JSON for `heads`, signed with `key` (a `signing.keys.PrivateKey`)."""
     when = (created or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    payload = {
+    payload: dict[str, JSONValue] = {
         "_type": CHECKPOINT_TYPE,
         "created": when,
         "log": log,
         "heads": [{"stream": h.stream, "seq": h.seq, "hash": h.hash, "hash_alg": h.hash_alg} for h in heads],
     }
-    body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    body = canonical_json(payload)
     return dsse.sign(body, PAYLOAD_TYPE, [key]).to_json()
 
 
-def read_checkpoint(data: bytes, source: str, keys: Sequence[Any]) -> list[Head]:
-    """Verify the envelope with the pinned `keys` (`attest.keys.PublicKey`) and return its heads."""
-    from compliance_gate.attest import dsse
-    from compliance_gate.errors import VerificationError
-
+def read_checkpoint(data: bytes, source: str, keys: Sequence[PublicKey]) -> list[Head]:
+    """Verify the envelope with the pinned `keys` (`signing.keys.PublicKey`) and return its heads."""
     try:
         envelope = dsse.parse_envelope(data, source)
         verified = dsse.verify_envelope(envelope, keys)

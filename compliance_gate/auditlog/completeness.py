@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Protocol
 
+from compliance_gate.auditlog.report import Problem, StateRecord
 from compliance_gate.auditlog.safe import shown
-from compliance_gate.auditlog.verify import Problem, StateRecord
 
 
 class TransitionLike(Protocol):

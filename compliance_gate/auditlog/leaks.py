@@ -27,12 +27,13 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from compliance_gate.auditlog.rules import PII_RULES
-from compliance_gate.pii.hit import Hit
+from compliance_gate.model import JSONObject
+from compliance_gate.pii.hit import SAD, Hit, ScanOptions
+from compliance_gate.pii.scan import scan_text
 from compliance_gate.redact import mask_secret
 
 CHUNK_LINES = 4096
@@ -63,7 +64,9 @@ _TOKEN = re.compile(
 )
 
 
-def scan_lines(lines: Sequence[bytes], numbers: Sequence[int], pii_options: Any | None, secrets: bool) -> list[Hit]:
+def scan_lines(
+    lines: Sequence[bytes], numbers: Sequence[int], pii_options: ScanOptions | None, secrets: bool
+) -> list[Hit]:
     """Leaks in `lines` (raw log lines, no newlines) as the pii detectors' `Hit`s, each at the
     matching number in `numbers`."""
     found: list[Hit] = []
@@ -82,10 +85,7 @@ def scan_lines(lines: Sequence[bytes], numbers: Sequence[int], pii_options: Any 
     return found
 
 
-def _pii(text: str, numbers: Sequence[int], opts: Any) -> Iterator[Hit]:
-    from compliance_gate.pii import scan_text
-    from compliance_gate.pii.hit import ScanOptions
-
+def _pii(text: str, numbers: Sequence[int], opts: ScanOptions) -> Iterator[Hit]:
     detectors = tuple(d for d in opts.detectors if d != "sensitive-field")
     if detectors:
         for hit in scan_text(text, ScanOptions(detectors, tuple(opts.email_allow_domains))):
@@ -160,7 +160,7 @@ class KeyCheck:
     word (the text scan looks for such a key followed by `: "value"`), so a flat record whose keys
     are all known to be neither needs no key work and no text scan for secret fields."""
 
-    pii_options: Any | None
+    pii_options: ScanOptions | None
     secrets: bool = True
     _plain: set[str] = field(default_factory=set)
     _not_sad: set[str] = field(default_factory=set)
@@ -169,7 +169,7 @@ class KeyCheck:
     want_sad: bool = False
 
     def __post_init__(self) -> None:
-        opts: Any = self.pii_options
+        opts = self.pii_options
         self.want_sad = opts is not None and "sensitive-field" in opts.detectors
 
     @property
@@ -177,11 +177,11 @@ class KeyCheck:
         """Keys known to be neither SAD nor secret-named (a record with only these needs nothing)."""
         return self._plain
 
-    def secret_named(self, record: Mapping[str, Any]) -> bool:
+    def secret_named(self, record: JSONObject) -> bool:
         """Does a top-level key look like a secret's name? (Nested records are scanned as text.)"""
         return self.secrets and any(self._classify(key)[1] for key in record)
 
-    def sad_fields(self, number: int, record: Mapping[str, Any]) -> list[Hit]:
+    def sad_fields(self, number: int, record: JSONObject) -> list[Hit]:
         """CVV/track/PIN keys of a record, its nested objects and the objects in its lists."""
         if not self.want_sad:
             return []
@@ -207,9 +207,6 @@ class KeyCheck:
         if sad or named or key in self._not_sad:
             return sad, named
         if self.want_sad:
-            from compliance_gate.pii import scan_text
-            from compliance_gate.pii.hit import SAD, ScanOptions
-
             sample = '{"' + key.replace('"', "") + '": "x"}'
             sad = any(h.rule == SAD for h in scan_text(sample, ScanOptions(("sensitive-field",))))
         named = self.secrets and any(word in _lower(key) for word in SECRET_WORDS)

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TypeAlias, cast
 
-from compliance_gate.auditlog.analyse import Facts
+from compliance_gate.auditlog.analyse import Facts, LinkFields
 from compliance_gate.auditlog.chain import Link, StreamVerifier
 from compliance_gate.auditlog.report import LogReport, Problem, StateRecord, VerifyConfig
 from compliance_gate.auditlog.safe import shown
+
+Run: TypeAlias = tuple[str, LinkFields, LinkFields, int, list[int], list[str]]
+"""A run of records that chain in order: stream, first and last link, count, tail lines and hashes."""
+StateItem: TypeAlias = tuple[int, str, str, object, str]
+"""A state-change record: line, source event id, payment id, from status (any JSON), to status."""
 
 
 @dataclass(slots=True)
@@ -53,26 +58,28 @@ class FileMerger:
             )
             for n in facts.huge
         )
-        for (rule, scope), (line, message, count) in facts.notes.items():
-            self._note(rule, scope, before + line, message, count)
+        for (rule, scope), note in facts.notes.items():
+            self._note(rule, scope, before + note.line, note.message, note.count)
         expanded: list[Facts] = []  # the block's facts without runs, made on first need
         for item in facts.items:
             kind = item[0]
             if kind == "run":
-                self._run(item[1:], expanded, expand)
+                self._run(cast(Run, item[1:]), expanded, expand)
             elif kind == "link":
-                self._verifier(item[1]).feed(self._link(item[2:]))
+                self._verifier(cast(str, item[1])).feed(self._link(cast(LinkFields, item[2:])))
             elif kind == "stream":
-                self._stream(item[1], before + item[2])
+                stream, line = cast("tuple[str, int]", item[1:])
+                self._stream(stream, before + line)
             else:
-                self._state_change(before + item[1], *item[2:])
+                at, event_id, payment_id, from_status, to_status = cast(StateItem, item[1:])
+                self._state_change(before + at, event_id, payment_id, from_status, to_status)
         self._before += facts.lines
         self.order += facts.records
         self.records += facts.records
         if facts.last_line:
             self.lines = before + facts.last_line
 
-    def _run(self, run: tuple[Any, ...], expanded: list[Facts], expand: Callable[[], Facts]) -> None:
+    def _run(self, run: Run, expanded: list[Facts], expand: Callable[[], Facts]) -> None:
         stream, first, last, count, lines, hashes = run
         verifier = self._verifier(stream)
         end = last[1]
@@ -84,11 +91,13 @@ class FileMerger:
             return
         if not expanded:  # not next in seq order, or a checkpoint inside: feed its records singly
             expanded.append(expand())
-        for link in expanded[0].items:
-            if link[0] == "link" and link[1] == stream and first[0] <= link[2] <= last[0]:
-                verifier.feed(self._link(link[2:]))
+        for item in expanded[0].items:
+            if item[0] == "link" and item[1] == stream:
+                fields = cast(LinkFields, item[2:])
+                if first[0] <= fields[0] <= last[0]:
+                    verifier.feed(self._link(fields))
 
-    def _link(self, fields: tuple[Any, ...]) -> Link:
+    def _link(self, fields: LinkFields) -> Link:
         line, seq, prev, stored, computed, category, order = fields
         return Link(self.display, self._before + line, seq, prev, stored, computed, category, self.order + order)
 
@@ -120,7 +129,7 @@ class FileMerger:
                 "write one stream per file",
             )
 
-    def _state_change(self, line: int, event_id: str, payment_id: str, from_status: Any, to_status: str) -> None:
+    def _state_change(self, line: int, event_id: str, payment_id: str, from_status: object, to_status: str) -> None:
         where = f"{self.display}:{line}"
         event_id = shown(event_id)
         earlier = self.report.state_changes.get(event_id)

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from compliance_gate.auditlog.analyse import Block
 from compliance_gate.auditlog.reader import LogReader
-from compliance_gate.fanout import WorkerPool
+from compliance_gate.scanning.fanout import WorkerPool
 
 RANGE_BYTES = 4 << 20
 MIN_PARALLEL_BYTES = 24 << 20
@@ -78,7 +78,7 @@ def read_blocks(reader: LogReader, target: int | None = None) -> Iterator[Block]
 class Workers(WorkerPool):
     """The engine's lazily started forkserver pool; `map` yields `(task, result)` in task order."""
 
-    def map(self, fn: Callable[..., R], tasks: Iterable[T], *args: Any) -> Iterator[tuple[T, R]]:
+    def map(self, fn: Callable[..., R], tasks: Iterable[T], *args: object) -> Iterator[tuple[T, R]]:
         """Submit the first tasks now (the caller may work meanwhile); more as results are taken."""
         pool, todo = self.get(), iter(tasks)
         flight: deque[tuple[T, Future[R]]] = deque(

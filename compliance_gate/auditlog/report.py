@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from compliance_gate.auditlog.chain import StreamVerifier
 from compliance_gate.auditlog.schema import RecordSchema
-from compliance_gate.pii.hit import Hit
+from compliance_gate.model import JSONValue
+from compliance_gate.pii.hit import Hit, ScanOptions
 
 STATE_CHANGE = "payment.state_change"
 
@@ -20,7 +20,7 @@ class VerifyConfig:
     key: bytes | None = None
     require_keyed: bool = False
     pins: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
-    pii_options: Any | None = None
+    pii_options: ScanOptions | None = None
     secrets: bool = True
     one_stream_per_file: bool = True
     require_start_stop: bool = True
@@ -41,7 +41,7 @@ class Problem:
     message: str
     content: str = field(repr=False)
     excerpt: str | None = None
-    properties: Mapping[str, Any] = field(default_factory=dict)
+    properties: Mapping[str, JSONValue] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

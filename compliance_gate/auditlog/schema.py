@@ -13,7 +13,10 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jsonschema_rs import Validator
 
 _DIGITS = re.compile(r"\d{9,}")
 MAX_PROBLEMS_PER_RECORD = 5
@@ -47,19 +50,19 @@ class RecordSchema:
 
         try:
             self._text = path.read_text(encoding="utf-8") if text is None else text
-            self._validator: Any = jsonschema_rs.validator_for(
+            self._validator: Validator = jsonschema_rs.validator_for(
                 json.loads(self._text), validate_formats=True, mask="<value>"
             )
         except (OSError, ValueError, jsonschema_rs.ValidationError) as exc:
             raise SchemaProblem(f"{path}: cannot load the audit-record schema ({exc})") from None
         self.path = path
-        self.is_valid: Callable[[Any], bool] = self._validator.is_valid
+        self.is_valid: Callable[[object], bool] = self._validator.is_valid
         """The fast path: True for a valid record, without building errors."""
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(self) -> tuple[Callable[[Path, str], RecordSchema], tuple[Path, str]]:
         return _restore, (self.path, self._text)
 
-    def problems(self, record: Any) -> list[tuple[str, str]]:
+    def problems(self, record: object) -> list[tuple[str, str]]:
         if self.is_valid(record):
             return []
         out: list[tuple[str, str]] = []

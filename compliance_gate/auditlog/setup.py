@@ -13,13 +13,17 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from compliance_gate import bundled
 from compliance_gate.auditlog.checkpoints import CheckpointProblem, Head, pins_by_stream, read_checkpoint
+from compliance_gate.auditlog.keys import KeyProblem, load_key
+from compliance_gate.auditlog.options import AuditLogOptions
 from compliance_gate.auditlog.parallel import default_workers
-from compliance_gate.auditlog.verify import LogReport, Problem, VerifyConfig
+from compliance_gate.auditlog.report import LogReport, Problem, VerifyConfig
+from compliance_gate.auditlog.schema import RecordSchema, SchemaProblem
 from compliance_gate.model import InputRecord
+from compliance_gate.pii.hit import ScanOptions
+from compliance_gate.signing import keys as signing_keys
 
 COMPLETENESS_MODES = ("auto", "required", "off")
 
@@ -32,11 +36,12 @@ class Prepared:
     problems: list[Problem] = field(default_factory=list)
     inputs: list[InputRecord] = field(default_factory=list)
     heads: list[tuple[Head, str]] = field(default_factory=list)
-    replay: Any | None = None
+    completeness: bool = False
+    """Cross-check state changes with the replayed events (a replay section is configured)."""
     fatal: bool = False
 
 
-def prepare(options: Any, root: Path, replay: Any | None) -> Prepared:
+def prepare(options: AuditLogOptions, root: Path, has_replay: bool) -> Prepared:
     out = Prepared()
     out.files = _log_files(options.logs, root, out.errors)
     key = _key(options.key_env, out.errors)
@@ -46,17 +51,14 @@ def prepare(options: Any, root: Path, replay: Any | None) -> Prepared:
         out.errors.append(
             f"checks.audit-log.completeness: {options.completeness!r} is not one of {', '.join(COMPLETENESS_MODES)}"
         )
-    elif options.completeness == "required" and replay is None:
+    elif options.completeness == "required" and not has_replay:
         out.errors.append(
             "checks.audit-log.completeness is `required` but the policy has no enabled "
             "`replay` section to take the recorded events from"
         )
-    if options.completeness != "off":
-        out.replay = replay
+    out.completeness = options.completeness != "off" and has_replay
     pii = None
     if options.scan_pii:
-        from compliance_gate.pii.hit import ScanOptions
-
         pii = ScanOptions(tuple(options.pii_detectors), tuple(options.email_allow_domains))
     out.config = VerifyConfig(
         schema=schema,
@@ -69,7 +71,7 @@ def prepare(options: Any, root: Path, replay: Any | None) -> Prepared:
         require_start_stop=options.require_start_stop,
         max_line_bytes=options.max_line_bytes,
         window=options.reorder_window,
-        collect_state_changes=out.replay is not None,
+        collect_state_changes=out.completeness,
         workers=default_workers(),
     )
     out.fatal = not out.files or schema is None
@@ -102,8 +104,6 @@ def _display(path: Path, root: Path) -> str:
 def _key(name: str | None, errors: list[str]) -> bytes | None:
     if name is None:
         return None
-    from compliance_gate.auditlog.keys import KeyProblem, load_key
-
     try:
         key = load_key(name)
     except KeyProblem as exc:
@@ -114,9 +114,7 @@ def _key(name: str | None, errors: list[str]) -> bytes | None:
     return key
 
 
-def _schema(value: str, root: Path, out: Prepared) -> Any | None:
-    from compliance_gate.auditlog.schema import RecordSchema, SchemaProblem
-
+def _schema(value: str, root: Path, out: Prepared) -> RecordSchema | None:
     path = bundled.resolve(value, root)
     try:
         schema = RecordSchema(path)
@@ -133,18 +131,16 @@ def _schema(value: str, root: Path, out: Prepared) -> Any | None:
     return schema
 
 
-def _checkpoints(options: Any, root: Path, out: Prepared) -> Mapping[str, Mapping[int, str]]:
+def _checkpoints(options: AuditLogOptions, root: Path, out: Prepared) -> Mapping[str, Mapping[int, str]]:
     if not options.checkpoints:
         if options.require_checkpoint:
             out.errors.append("checks.audit-log.require_checkpoint is set but no `checkpoints` are listed")
         return {}
-    from compliance_gate.attest.keys import KeyProblem, load_public_file
-
     keys = []
     for name in options.checkpoint_keys:
         try:
-            keys.append(load_public_file(bundled.resolve(name, root)))
-        except KeyProblem as exc:
+            keys.append(signing_keys.load_public_file(bundled.resolve(name, root)))
+        except signing_keys.KeyProblem as exc:
             out.errors.append(f"checks.audit-log.checkpoint_keys: {exc}")
     if not options.checkpoint_keys:
         out.errors.append("checks.audit-log.checkpoints need `checkpoint_keys` (pinned public keys) to verify them")
@@ -168,7 +164,7 @@ def _checkpoints(options: Any, root: Path, out: Prepared) -> Mapping[str, Mappin
     return pins_by_stream(h for h, _ in out.heads)
 
 
-def checkpoint_coverage(options: Any, prepared: Prepared, report: LogReport) -> list[Problem]:
+def checkpoint_coverage(options: AuditLogOptions, prepared: Prepared, report: LogReport) -> list[Problem]:
     """Checkpointed streams absent from the logs; with `require_checkpoint`, unpinned streams."""
     out: list[Problem] = []
     pinned = {h.stream: (h, where) for h, where in prepared.heads}
@@ -196,58 +192,3 @@ def checkpoint_coverage(options: Any, prepared: Prepared, report: LogReport) -> 
                     )
                 )
     return out
-
-
-def completeness(
-    ctx: Any, prepared: Prepared, report: LogReport, problems: list[Problem], errors: list[str]
-) -> tuple[str, int]:
-    """Cross-check with the replay when configured; returns (state, transitions seen)."""
-    if ctx.options.completeness == "off":
-        return "off", 0
-    replay = prepared.replay
-    if replay is None:
-        return "not-configured", 0
-    from compliance_gate.auditlog.completeness import cross_check
-    from compliance_gate.errors import GateError
-    from compliance_gate.replay.transitions import replay_transitions
-
-    seen = 0
-
-    def counted() -> Any:
-        nonlocal seen
-        for t in replay_transitions(replay, ctx.workspace.root):
-            seen += 1
-            yield t
-
-    try:
-        problems.extend(cross_check(counted(), report.state_changes))
-    except GateError as exc:
-        errors.append(f"completeness: the replay could not read the recorded events: {exc}")
-        return "error", seen
-    return "checked", seen
-
-
-def metrics(report: LogReport, completeness: str, transitions: int) -> dict[str, Any]:
-    streams = {}
-    for name, v in sorted(report.streams.items()):
-        s = v.stats
-        streams[name] = {
-            "records": s.records,
-            "verified": s.verified,
-            "unverifiable": s.unverifiable,
-            "first_seq": s.first_seq,
-            "last_seq": s.last_seq,
-            "checkpoints_matched": s.checkpoints_matched,
-            "started": s.started,
-            "stopped": s.stopped,
-            "intact": not v.breaks,
-        }
-    intact = all(v["intact"] for v in streams.values()) and bool(streams)
-    return {
-        "records": report.records,
-        "files": len(report.files),
-        "streams": streams,
-        "chain": "intact" if intact else "broken",
-        "completeness": completeness,
-        "transitions": transitions,
-    }

@@ -21,6 +21,7 @@ from compliance_gate.auditlog.chain import StreamVerifier
 from compliance_gate.auditlog.merge import FileMerger, Once
 from compliance_gate.auditlog.reader import GZIP_MAGIC, LogReader
 from compliance_gate.auditlog.report import FileSummary, LogReport, Problem, StateRecord, VerifyConfig
+from compliance_gate.model import JSONValue
 
 __all__ = ("FileSummary", "LogReport", "Problem", "StateRecord", "VerifyConfig", "verify_logs")
 
@@ -104,7 +105,8 @@ def _sha256(path: Path) -> str:
 def _break_problems(verifier: StreamVerifier) -> list[Problem]:
     out = []
     for b in verifier.breaks:
-        message, props = b.message, {"stream": b.stream, "seq": b.seq}
+        message = b.message
+        props: dict[str, JSONValue] = {"stream": b.stream, "seq": b.seq}
         if b.count > 1 and b.rule != "CG-AUDIT-UNVERIFIABLE":
             message += f" [{b.count} consecutive records, through seq {b.last_seq} at line {b.last_line}]"
             props.update(records=b.count, last_seq=b.last_seq, last_line=b.last_line)

@@ -34,48 +34,32 @@ Metrics (for reports): `{"records": int, "files": int, "streams": {name: {"recor
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from importlib.metadata import version
 
-from compliance_gate.checks.interface import Check, CheckContext
+from compliance_gate.auditlog import setup
+from compliance_gate.auditlog.completeness import cross_check
+from compliance_gate.auditlog.options import AuditLogOptions
+from compliance_gate.auditlog.report import LogReport, Problem
+from compliance_gate.auditlog.rules import severity_of
+from compliance_gate.auditlog.summary import AuditLogSummary
+from compliance_gate.auditlog.verify import verify_logs
+from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
+from compliance_gate.errors import GateError
 from compliance_gate.fingerprint import stamp
 from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity
-
-DEFAULT_SCHEMA = "builtin:schemas/audit-record.schema.json"
-
-
-@dataclass(frozen=True, slots=True)
-class AuditLogOptions:
-    logs: tuple[str, ...] = ()
-    schema: str = DEFAULT_SCHEMA
-    key_env: str | None = None
-    checkpoints: tuple[str, ...] = ()
-    checkpoint_keys: tuple[str, ...] = ()
-    require_checkpoint: bool = False
-    require_start_stop: bool = True
-    one_stream_per_file: bool = True
-    scan_pii: bool = True
-    pii_detectors: tuple[str, ...] = ("pan", "iban", "ssn", "email", "sensitive-field")
-    email_allow_domains: tuple[str, ...] = ()
-    scan_secrets: bool = True
-    completeness: str = "auto"
-    max_line_bytes: int = 1 << 20
-    reorder_window: int = 1024
+from compliance_gate.replay.options import ReplayOptions
+from compliance_gate.replay.transitions import Transition, replay_transitions
 
 
 def engines() -> Mapping[str, str]:
-    from importlib.metadata import version
-
     return {"jsonschema-rs": version("jsonschema_rs"), "orjson": version("orjson")}
 
 
 def run(ctx: CheckContext[AuditLogOptions]) -> CheckOutput:
-    from compliance_gate.auditlog import setup
-    from compliance_gate.auditlog.verify import verify_logs
-
     root = ctx.workspace.root
-    prepared = setup.prepare(ctx.options, root, _replay_options(ctx))
+    replay = _replay_options(ctx)
+    prepared = setup.prepare(ctx.options, root, replay is not None)
     if prepared.fatal:
         return CheckOutput(errors=tuple(prepared.errors), inputs=tuple(prepared.inputs))
     try:
@@ -85,7 +69,7 @@ def run(ctx: CheckContext[AuditLogOptions]) -> CheckOutput:
     problems = [*prepared.problems, *report.problems]
     problems.extend(setup.checkpoint_coverage(ctx.options, prepared, report))
     errors = list(prepared.errors)
-    completeness, transitions = setup.completeness(ctx, prepared, report, problems, errors)
+    completeness, transitions = _completeness(ctx, replay if prepared.completeness else None, report, problems, errors)
     findings = tuple(stamp(ctx.fingerprints, _findings(ctx.check_id, problems)))
     inputs = (
         *prepared.inputs,
@@ -98,23 +82,52 @@ def run(ctx: CheckContext[AuditLogOptions]) -> CheckOutput:
     return CheckOutput(
         findings=findings,
         counts={"records": report.records, "streams": len(report.streams), **counts},
-        metrics=setup.metrics(report, completeness, transitions),
+        metrics=AuditLogSummary.of(report, completeness, transitions).to_metrics(),
         inputs=tuple(inputs),
         engines=engines(),
         errors=tuple(errors),
     )
 
 
-def _replay_options(ctx: CheckContext[AuditLogOptions]) -> Any | None:
+def _replay_options(ctx: CheckContext[AuditLogOptions]) -> ReplayOptions | None:
     section = ctx.policy.checks.get("replay")
-    return section.options if section is not None and section.enabled else None
+    if section is None or not section.enabled or not isinstance(section.options, ReplayOptions):
+        return None
+    return section.options
 
 
-def _findings(check_id: str, problems: Iterable[Any]) -> Iterable[tuple[Finding, str]]:
-    from compliance_gate.auditlog.rules import severity_of
+def _completeness(
+    ctx: CheckContext[AuditLogOptions],
+    replay: ReplayOptions | None,
+    report: LogReport,
+    problems: list[Problem],
+    errors: list[str],
+) -> tuple[str, int]:
+    """Cross-check with the replay when configured; returns (state, transitions seen)."""
+    if ctx.options.completeness == "off":
+        return "off", 0
+    if replay is None:
+        return "not-configured", 0
+    seen = 0
 
+    def counted() -> Iterator[Transition]:
+        nonlocal seen
+        for t in replay_transitions(replay, ctx.workspace.root):
+            seen += 1
+            yield t
+
+    try:
+        problems.extend(cross_check(counted(), report.state_changes))
+    except GateError as exc:
+        errors.append(f"completeness: the replay could not read the recorded events: {exc}")
+        return "error", seen
+    return "checked", seen
+
+
+def _findings(check_id: str, problems: Iterable[Problem]) -> Iterable[tuple[Finding, str]]:
     for p in problems:
         props = {k: v for k, v in p.properties.items() if k != "column"}
+        column = p.properties.get("column")
         finding = Finding(
             check_id,
             p.rule,
@@ -122,7 +135,7 @@ def _findings(check_id: str, problems: Iterable[Any]) -> Iterable[tuple[Finding,
             p.message,
             p.path,
             p.line,
-            p.properties.get("column"),
+            column if isinstance(column, int) else None,
             excerpt=p.excerpt,
             properties=props,
         )
@@ -136,6 +149,11 @@ CHECK = Check(
     options=AuditLogOptions,
     engines=engines,
     default_fail_on=Severity.HIGH,
+    help=CheckHelp(
+        "The audit trail is incomplete, malformed, broken or holds sensitive data.",
+        "Restore the missing or altered records from the source, fix the emitter, and re-run.",
+    ),
+    read_summary=AuditLogSummary.from_metrics,
 )
 
 __all__ = ("CHECK", "AuditLogOptions")

@@ -40,11 +40,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from compliance_gate import pathglob
-from compliance_gate.attest import changes as scope_git
-from compliance_gate.checks.interface import Check, CheckContext
+from compliance_gate import paths
+from compliance_gate.changescope import changes as scope_git
+from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
+from compliance_gate.errors import PolicyError
 from compliance_gate.fingerprint import stamp
-from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity
+from compliance_gate.model import CheckOutput, Finding, InputRecord, JSONObject, JSONValue, Severity
+from compliance_gate.policy import Policy
+from compliance_gate.summary import Plain, text
 
 MAX_SAMPLE = 20
 
@@ -68,6 +71,25 @@ DEFAULT_RULES = (
 
 
 @dataclass(frozen=True, slots=True)
+class ChangeScopeSummary(Plain):
+    """What counted as changed (`basis`: range, staged, tree, files), the range read, and notes
+    (why the policy as it was at the base could not be used, when it could not)."""
+
+    basis: str = ""
+    range: str = ""
+    notes: tuple[str, ...] = ()
+
+    def to_metrics(self) -> dict[str, JSONValue]:
+        return {"basis": self.basis, "range": self.range, "notes": list(self.notes)}
+
+    @classmethod
+    def from_metrics(cls, metrics: JSONObject) -> ChangeScopeSummary:
+        notes = metrics.get("notes")
+        notes_text = tuple(str(n) for n in notes) if isinstance(notes, list) else ()
+        return cls(text(metrics.get("basis")), text(metrics.get("range")), notes_text)
+
+
+@dataclass(frozen=True, slots=True)
 class ChangeScopeOptions:
     rules: tuple[ScopeRule, ...] = DEFAULT_RULES
     policy_file_require: Mapping[str, int] = field(default_factory=lambda: {"security": 1})
@@ -87,7 +109,7 @@ def run(ctx: CheckContext[ChangeScopeOptions]) -> CheckOutput:
     if policy_rel is not None and policy_rel in changes.paths:
         rules.append(ScopeRule("policy-file", (policy_rel,), ctx.options.policy_file_require))
         if changes.base is not None:
-            base, note = scope_git.base_policy(top, changes.base, policy_rel)
+            base, note = _base_policy(ctx, top, changes.base, policy_rel)
             notes += [note] if note else []
             if base is not None:
                 floor = dict(base.signoff.required)
@@ -107,19 +129,32 @@ def run(ctx: CheckContext[ChangeScopeOptions]) -> CheckOutput:
     return CheckOutput(
         findings=tuple(stamp(ctx.fingerprints, findings)),
         counts={"changed_files": len(changes.paths), "rules_matched": len(findings)},
-        metrics={"basis": changes.basis, "range": changes.label, "notes": notes},
+        metrics=ChangeScopeSummary(changes.basis, changes.label, tuple(notes)).to_metrics(),
         inputs=(InputRecord(changes.label, hashlib.sha256(listing).hexdigest(), "git", len(changes.paths)),),
         required_signoffs=dict(sorted(required.items())),
     )
 
 
+def _base_policy(
+    ctx: CheckContext[ChangeScopeOptions], top: Path, base: str, rel: str
+) -> tuple[Policy | None, str | None]:
+    """The policy file as it was at `base`, or None with a note saying why it is not used."""
+    text = scope_git.file_at(top, base, rel)
+    if text is None:
+        return None, f"{rel} did not exist at {base[:12]}; its first version needs the policy-file sign-off"
+    try:
+        return ctx.parse_policy(text, f"{rel}@{base[:12]}"), None
+    except PolicyError as exc:
+        return None, f"{rel}@{base[:12]} no longer parses ({exc}); only the current rules apply"
+
+
 def _match(
-    rules: list[ScopeRule], paths: tuple[str, ...], prefix: str, policy_rel: str | None
+    rules: list[ScopeRule], changed: tuple[str, ...], prefix: str, policy_rel: str | None
 ) -> tuple[list[tuple[Finding, str]], dict[str, int]]:
     found: list[tuple[Finding, str]] = []
     required: dict[str, int] = {}
     for rule in rules:
-        hits = [p for p in paths if pathglob.matches(p, rule.paths) or _root_match(p, prefix, rule.paths)]
+        hits = [p for p in changed if paths.matches(p, rule.paths) or _root_match(p, prefix, rule.paths)]
         if not hits:
             continue
         for role, n in rule.require.items():
@@ -146,7 +181,7 @@ def _match(
 def _root_match(path: str, prefix: str, globs: tuple[str, ...]) -> bool:
     if not prefix or not path.startswith(prefix + "/"):
         return False
-    return pathglob.matches(path[len(prefix) + 1 :], globs)
+    return paths.matches(path[len(prefix) + 1 :], globs)
 
 
 CHECK = Check(
@@ -156,4 +191,9 @@ CHECK = Check(
     options=ChangeScopeOptions,
     engines=lambda: {},
     default_fail_on=Severity.CRITICAL,
+    help=CheckHelp(
+        "The change touches paths that need additional sign-off.",
+        "Collect the approvals of the roles listed in the verdict before deploying.",
+    ),
+    read_summary=ChangeScopeSummary.from_metrics,
 )

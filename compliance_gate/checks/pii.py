@@ -41,14 +41,16 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from compliance_gate import pathglob
-from compliance_gate.checks.interface import Check, CheckContext, FileJob, FileOutcome
+from compliance_gate import paths
+from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.fingerprint import Fingerprinter, stamp
 from compliance_gate.model import CheckOutput, Finding, Severity
 from compliance_gate.pii import hit as rules
 from compliance_gate.pii.hit import ALL_DETECTORS, Hit
 from compliance_gate.pii.scan import scan_text
 from compliance_gate.pii.testvalues import TEST_VALUES_VERSION
+from compliance_gate.scanning.collect import collect
+from compliance_gate.scanning.jobs import FileJob, FileOutcome
 
 DETECTORS_VERSION = "1"
 """Bump when a detector changes what it reports, so cached results are recomputed."""
@@ -110,7 +112,7 @@ def read_text(abspath: str) -> str:
 
 def severity_for(rule: str, path: str, options: PiiOptions) -> Severity:
     if rule in TEST_RULES:
-        if pathglob.matches(path, options.test_values.allowed_paths):
+        if paths.matches(path, options.test_values.allowed_paths):
             return Severity.INFO
         return options.test_values.severity
     return SEVERITY[rule]
@@ -148,19 +150,10 @@ def scan_batch(jobs: Sequence[FileJob], options: PiiOptions, key: bytes) -> list
 
 
 def run(ctx: CheckContext[PiiOptions]) -> CheckOutput:
-    findings: list[Finding] = []
-    counts: Counter[str] = Counter()
-    errors: list[str] = []
-    for outcome in ctx.scan_files(scan_batch, ctx.files, ctx.options, engines=engines()):
-        counts["files"] += 1
-        if outcome.error is not None:
-            prefix = "" if outcome.error.startswith(outcome.path) else f"{outcome.path}: "
-            errors.append(prefix + outcome.error)
-            continue
-        findings.extend(outcome.findings)
-        counts.update(outcome.counts)
-    findings.sort(key=lambda f: (f.path or "", f.line or 0, f.column or 0, f.rule))
-    return CheckOutput(findings=tuple(findings), counts=dict(counts), engines=engines(), errors=tuple(errors))
+    scanned = collect(ctx.scan_files(scan_batch, ctx.files, ctx.options, engines=engines()))
+    counts = {"files": scanned.files, **scanned.counts} if scanned.files else {}
+    findings = sorted(scanned.findings, key=lambda f: (f.path or "", f.line or 0, f.column or 0, f.rule))
+    return CheckOutput(findings=tuple(findings), counts=counts, engines=engines(), errors=scanned.errors)
 
 
 CHECK: Check[PiiOptions] = Check(
@@ -170,4 +163,9 @@ CHECK: Check[PiiOptions] = Check(
     options=PiiOptions,
     engines=engines,
     default_fail_on=Severity.HIGH,
+    help=CheckHelp(
+        "Cardholder data or personal data in the repository.",
+        "Remove the value (use a network test card or a generated token), or waive it in the policy "
+        "with a reason, an approver and an expiry.",
+    ),
 )

@@ -18,7 +18,7 @@ recorded events do.
 
 What blocks
 -----------
-Findings (rule ids in `compliance_gate/replay/categories.py`): CG-REC-MISSING-IN-REPORT,
+Findings (rule ids in `compliance_gate/replay/reconcile/categories.py`): CG-REC-MISSING-IN-REPORT,
 -MISSING-IN-EVENTS, -MISSING-IN-SETTLEMENT, -REPORT-BEHIND, -REPORT-AHEAD, -CONTRADICTION,
 -AMOUNT-UNDER, -AMOUNT-OVER, -CURRENCY-MISMATCH, -PRECISION, -DUPLICATE-KEY, -DOUBLE-CHARGE,
 -TOLERANCE-CAP; CG-REPLAY-ILLEGAL-TRANSITION, -UNMAPPED-TYPE, -MONEY-INVARIANT,
@@ -65,10 +65,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 
-from compliance_gate.checks.interface import Check, CheckContext
+from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.model import CheckOutput, Severity
 from compliance_gate.replay.options import ReplayOptions
-from compliance_gate.replay.results import evaluate
+from compliance_gate.replay.report.results import evaluate
+from compliance_gate.replay.report.summary import ReplaySummary
 
 
 def engines() -> Mapping[str, str]:
@@ -92,4 +93,9 @@ CHECK = Check(
     options=ReplayOptions,
     engines=engines,
     default_fail_on=Severity.HIGH,
+    help=CheckHelp(
+        "Replaying the recorded payment events disagrees with the reporting system.",
+        "Investigate the payment ids named in the result and correct the projector or the data.",
+    ),
+    read_summary=ReplaySummary.from_metrics,
 )

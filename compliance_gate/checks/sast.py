@@ -1,6 +1,6 @@
 """sast: static analysis of Python code with bandit, plus the gate's payment rules.
 
-Runs bandit 1.9.4 (its plugins and blacklists) and our payment rules B901-B907 (real bandit
+Runs bandit (1.7.6 to 1.9.x; its plugins and blacklists) and our payment rules B901-B907 (real bandit
 plugins: money in float, `round()` on money, card data in logs or exceptions, `random` for
 tokens, `==` on secrets, webhooks without signature checks, TLS verification off) over the
 workspace's `*.py` and `*.pyw` files. For the same files and test selection the findings (file,
@@ -42,7 +42,7 @@ from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
-from compliance_gate.checks.interface import Check, CheckContext
+from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.model import CheckOutput, Severity
 from compliance_gate.sast import policy, scanner
 from compliance_gate.sast.options import PathRule, SastOptions
@@ -78,4 +78,9 @@ CHECK: Check[SastOptions] = Check(
     options=SastOptions,
     engines=engines,
     default_fail_on=Severity.HIGH,
+    help=CheckHelp(
+        "A dangerous code pattern found by static analysis (bandit and the gate's payment rules).",
+        "Fix the code as the rule's documentation says, or mark a reviewed false positive with "
+        "`# nosec <rule>` where the policy allows it.",
+    ),
 )

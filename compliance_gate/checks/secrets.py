@@ -52,20 +52,23 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from compliance_gate import bundled, pathglob
-from compliance_gate.checks.interface import Check, CheckContext, FileOutcome
+from compliance_gate import bundled, paths
+from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.errors import GateError
-from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity
+from compliance_gate.gitrepo import GitRepo
+from compliance_gate.model import CheckOutput, Finding, InputRecord, JSONObject, JSONValue, Severity
+from compliance_gate.scanning.collect import collect
+from compliance_gate.scanning.workspace import in_scope
 from compliance_gate.secrets import baseline as baselines
 from compliance_gate.secrets import history
 from compliance_gate.secrets.config import check_engine, engine_config, engine_version
 from compliance_gate.secrets.judge import judge
 from compliance_gate.secrets.options import SecretsOptions
-from compliance_gate.workspace import in_scope
+from compliance_gate.secrets.worker import scan_batch, scan_history_batch
+from compliance_gate.summary import Plain, integer
 
 BATCH_BYTES = 256 * 1024
 """Smaller than the fan-out's default: YAML files cost far more per byte, so balance matters."""
@@ -73,51 +76,93 @@ PREFILTER_VERSION = "1"
 """Bump when the scanner's output for a file can change, so cached results are recomputed."""
 
 
+@dataclass(frozen=True, slots=True)
+class SecretsSummary(Plain):
+    """The check's metrics: whether and how far the history was scanned, baseline entries no
+    finding matched any more, and how much the prefilter spared the engine."""
+
+    history: str | None = None
+    """Why the release's history was not scanned (no range), if it was not."""
+    history_commits: int | None = None
+    baseline_stale_entries: tuple[str, ...] | None = None
+    lines_scanned: int = 0
+    candidate_line_ratio: float = 0.0
+
+    def to_metrics(self) -> dict[str, JSONValue]:
+        out: dict[str, JSONValue] = {}
+        if self.history is not None:
+            out["history"] = self.history
+        if self.history_commits is not None:
+            out["history_commits"] = self.history_commits
+        if self.baseline_stale_entries is not None:
+            out["baseline_stale_entries"] = list(self.baseline_stale_entries)
+        out["lines_scanned"] = self.lines_scanned
+        out["candidate_line_ratio"] = self.candidate_line_ratio
+        return out
+
+    @classmethod
+    def from_metrics(cls, metrics: JSONObject) -> SecretsSummary:
+        history, commits, stale = (
+            metrics.get("history"),
+            metrics.get("history_commits"),
+            metrics.get("baseline_stale_entries"),
+        )
+        ratio = metrics.get("candidate_line_ratio")
+        return cls(
+            history if isinstance(history, str) else None,
+            integer(commits) if commits is not None else None,
+            tuple(str(s) for s in stale) if isinstance(stale, list) else None,
+            integer(metrics.get("lines_scanned")),
+            float(ratio) if isinstance(ratio, int | float) and not isinstance(ratio, bool) else 0.0,
+        )
+
+
 def engines() -> dict[str, str]:
     return {"detect-secrets": engine_version(), "compliance-gate-secrets": PREFILTER_VERSION}
 
 
 def run(ctx: CheckContext[SecretsOptions]) -> CheckOutput:
-    from compliance_gate.secrets.worker import scan_batch  # the worker imports `checks`: no cycle at import
-
     opts = ctx.options
     check_engine()
     engine_config(opts)  # validates plugin names and regexes before any work starts
     versions = engines()
-    errors: list[str] = []
-    counts: Counter[str] = Counter()
-    outcomes = ctx.scan_files(scan_batch, ctx.files, opts, engines=versions, batch_bytes=BATCH_BYTES)
-    findings = _collect(outcomes, errors, counts)
-    metrics: dict[str, Any] = {}
-    findings += _history(ctx, versions, {baselines.finding_key(f) for f in findings}, errors, counts, metrics)
+    scanned = collect(ctx.scan_files(scan_batch, ctx.files, opts, engines=versions, batch_bytes=BATCH_BYTES))
+    errors = list(scanned.errors)
+    counts = scanned.counts
+    findings = list(scanned.findings)
+    history: dict[str, str | int] = {}
+    findings += _history(ctx, versions, {baselines.finding_key(f) for f in findings}, errors, counts, history)
     inputs: list[InputRecord] = []
     loaded = _baseline(ctx, errors, inputs)
     judged = judge(findings, opts, loaded)
     counts.update(judged.counts)
-    if judged.stale:
-        metrics["baseline_stale_entries"] = list(judged.stale[:20])
     lines, candidates = counts.get("lines", 0), counts.get("candidate-lines", 0)
-    metrics["lines_scanned"] = lines
-    metrics["candidate_line_ratio"] = round(candidates / lines, 4) if lines else 0.0
+    summary = SecretsSummary(
+        history=str(history["history"]) if "history" in history else None,
+        history_commits=int(history["history_commits"]) if "history_commits" in history else None,
+        baseline_stale_entries=judged.stale[:20] if judged.stale else None,
+        lines_scanned=lines,
+        candidate_line_ratio=round(candidates / lines, 4) if lines else 0.0,
+    )
     return CheckOutput(
         findings=judged.findings,
         waived=judged.waived,
         counts=dict(counts),
-        metrics=metrics,
+        metrics=summary.to_metrics(),
         inputs=tuple(inputs),
         engines=versions,
         errors=tuple(errors),
     )
 
 
-def _collect(outcomes: Iterable[FileOutcome], errors: list[str], counts: Counter[str]) -> list[Finding]:
-    out: list[Finding] = []
-    for o in outcomes:
-        if o.error:
-            errors.append(f"{o.path}: {o.error}")
-        counts.update(o.counts)
-        out += o.findings
-    return out
+def current_findings(ctx: CheckContext[SecretsOptions]) -> tuple[list[Finding], list[str]]:
+    """The engine's unsuppressed findings in the work tree, with their hashed secrets, and the
+    files that could not be scanned: what `compliance-gate baseline` writes down."""
+    check_engine()
+    engine_config(ctx.options)
+    scanned = collect(ctx.scan_files(scan_batch, ctx.files, ctx.options, engines=engines()))
+    findings = [f for f in scanned.findings if not f.properties.get("suppressed")]
+    return findings, [*ctx.workspace.problems, *scanned.errors]
 
 
 def _history(
@@ -126,14 +171,12 @@ def _history(
     in_tree: set[tuple[str, str, str]],
     errors: list[str],
     counts: Counter[str],
-    metrics: dict[str, Any],
+    metrics: dict[str, str | int],
 ) -> list[Finding]:
-    from compliance_gate.secrets.worker import scan_history_batch
-
     opts, ws = ctx.options, ctx.workspace
     if not opts.history or ws.git is None or ws.mode in ("staged", "files"):
         return []
-    repo = history.open_repo(ws.git.toplevel)
+    repo = GitRepo.at(ws.git.toplevel)
     base = ws.git.since_commit or (history.resolve_base(repo, opts.history_since) if opts.history_since else None)
     if base is None:
         metrics["history"] = "not scanned: no release range (run --since REF or set history_since)"
@@ -143,7 +186,7 @@ def _history(
     section = ctx.policy.checks.get(ctx.check_id)
 
     def admit(path: str) -> bool:  # both rule sets must admit it, as for the tree's files
-        own = pathglob.select(path, section.include, section.exclude) if section else True
+        own = paths.select(path, section.include, section.exclude) if section else True
         return own and in_scope(path, ctx.policy.paths)
 
     with tempfile.TemporaryDirectory(prefix="compliance-gate-history-") as tmp:
@@ -154,9 +197,10 @@ def _history(
             ctx.policy.paths.max_file_bytes,
             counts,
         )
-        hcounts: Counter[str] = Counter()
-        found = _collect(ctx.scan_files(scan_history_batch, jobs, opts, engines=versions), errors, hcounts)
-    counts["history-lines"] += hcounts.get("lines", 0)
+        scanned = collect(ctx.scan_files(scan_history_batch, jobs, opts, engines=versions))
+        errors.extend(scanned.errors)
+        found = scanned.findings
+    counts["history-lines"] += scanned.counts.get("lines", 0)
     counts["history-files"] += len(jobs)
     out: list[Finding] = []
     seen = set(in_tree)
@@ -202,4 +246,10 @@ CHECK: Check[SecretsOptions] = Check(
     options=SecretsOptions,
     engines=engines,
     default_fail_on=Severity.HIGH,
+    help=CheckHelp(
+        "A credential committed to the repository.",
+        "Revoke and rotate the credential, load it from the secret store, then remove it; a value "
+        "that is not a secret can be audited into the detect-secrets baseline.",
+    ),
+    read_summary=SecretsSummary.from_metrics,
 )

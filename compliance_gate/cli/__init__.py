@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from types import ModuleType
 
-from compliance_gate import __version__
 from compliance_gate.cli import (
     audit_checkpoint,
     baseline,
@@ -27,11 +25,13 @@ from compliance_gate.cli import (
     signoff,
     verify,
 )
+from compliance_gate.cli.command import Command
 from compliance_gate.errors import GateError
 from compliance_gate.logs import configure_logging
 from compliance_gate.redact import scrub
+from compliance_gate.version import __version__
 
-COMMANDS: dict[str, ModuleType] = {
+COMMANDS: dict[str, Command] = {
     "run": run,
     "init": init,
     "policy": policy_cmd,

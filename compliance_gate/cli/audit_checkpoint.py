@@ -12,12 +12,18 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Any
 
+from compliance_gate.auditlog.canonical import HMAC_SHA256, SHA256
+from compliance_gate.auditlog.checkpoints import Head, sign_checkpoint
+from compliance_gate.auditlog.keys import KeyProblem, load_key
+from compliance_gate.auditlog.parallel import default_workers
+from compliance_gate.auditlog.verify import VerifyConfig, verify_logs
+from compliance_gate.cli.command import Subparsers
 from compliance_gate.errors import InputError, UsageError
+from compliance_gate.signing.keys import load_private_file
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser(
         "audit-checkpoint",
         help="sign the current heads of audit logs (detects later truncation or re-sealing)",
@@ -42,13 +48,6 @@ def add_parser(sub: Any) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    from compliance_gate.attest.keys import load_private_file
-    from compliance_gate.auditlog.canonical import HMAC_SHA256, SHA256
-    from compliance_gate.auditlog.checkpoints import Head, sign_checkpoint
-    from compliance_gate.auditlog.keys import KeyProblem, load_key
-    from compliance_gate.auditlog.parallel import default_workers
-    from compliance_gate.auditlog.verify import VerifyConfig, verify_logs
-
     out = Path(args.out)
     if out.exists() and not args.force:
         raise UsageError(f"{out}: already exists; pass --force to replace it")

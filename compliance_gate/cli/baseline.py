@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
+from compliance_gate.checks import secrets as secrets_check
+from compliance_gate.cli.command import Subparsers
 from compliance_gate.cli.run import resolve_policy
+from compliance_gate.engine import RunOptions, open_session
 from compliance_gate.errors import UsageError
+from compliance_gate.secrets import adopt
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("baseline", help="write a detect-secrets baseline of the current secrets findings")
     p.add_argument("path", nargs="?", default=".", help="repository to scan (default: .)")
     p.add_argument("--policy", help="policy file or bundled name (as for `run`)")
@@ -29,12 +32,14 @@ def add_parser(sub: Any) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    from compliance_gate.secrets.adopt import write_baseline
-
     root = Path(args.path)
     if not root.is_dir():
         raise UsageError(f"{args.path}: not a directory; pass the repository to scan")
     policy = resolve_policy(args.policy, root)
-    target, count = write_baseline(policy, root, Path(args.output) if args.output else None, args.slim, args.jobs)
+    with open_session(policy, root, RunOptions(jobs=args.jobs)) as session:
+        ctx = session.context(secrets_check.CHECK.id)
+        findings, errors = secrets_check.current_findings(ctx)
+    target = adopt.baseline_path(ctx.options, root, Path(args.output) if args.output else None)
+    count = adopt.write_baseline(findings, errors, ctx.options, target, args.slim)
     print(f"wrote {count} entr{'y' if count == 1 else 'ies'} to {target} (audit them with `detect-secrets audit`)")
     return 0

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
+from compliance_gate.cli.command import Subparsers
 from compliance_gate.cli.run import DEFAULT_POLICY_IN_REPO
+from compliance_gate.engine import load_policy
 from compliance_gate.errors import UsageError
-from compliance_gate.policy import builtin_policy_path, load_policy
+from compliance_gate.policy import builtin_policy_path
 
 SCHEMA_COMMENT_PREFIX = "# yaml-language-server: $schema="
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("init", help="write a starter policy to PATH/policies/compliance-gate.yaml")
     p.add_argument("path", nargs="?", default=".")
     p.add_argument("--from", dest="template", default="default", help="bundled policy to start from (default, pci-dss)")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
 
-from compliance_gate.attest import keys
+from compliance_gate.cli.command import Subparsers
 from compliance_gate.errors import UsageError
+from compliance_gate.signing import keys
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser(
         "keygen",
         help="write a key pair: PREFIX.key (private, mode 0600) and PREFIX.pub",

@@ -13,15 +13,17 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+from compliance_gate.checks.replay import engines
+from compliance_gate.cli.command import Subparsers
+from compliance_gate.engine import load_policy
+from compliance_gate.fingerprint import Fingerprinter
 from compliance_gate.model import Severity
+from compliance_gate.replay.options import ReplayOptions
+from compliance_gate.replay.report.results import evaluate
 
-if TYPE_CHECKING:
-    from compliance_gate.replay.options import ReplayOptions
 
-
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser(
         "replay",
         help="replay recorded payment events and reconcile them with a report (and a settlement file)",
@@ -43,10 +45,6 @@ def add_parser(sub: Any) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    from compliance_gate.checks.replay import engines
-    from compliance_gate.fingerprint import Fingerprinter
-    from compliance_gate.replay.results import evaluate
-
     opts = _base_options(args)
     reported = (
         replace(opts.reported, path="", url=args.reported, query=args.query or opts.reported.query)
@@ -55,16 +53,15 @@ def execute(args: argparse.Namespace) -> int:
     )
     if args.as_of:
         reported = replace(reported, as_of=args.as_of)
-    changes: dict[str, Any] = {"events": replace(opts.events, path=args.events), "reported": reported}
-    if args.settlement:
-        changes["settlement"] = replace(opts.settlement, path=args.settlement)
-    if args.state_machine:
-        changes["state_machine"] = args.state_machine
-    if args.projector:
-        changes["projector"] = args.projector
-    if args.grace_s is not None:
-        changes["grace_s"] = args.grace_s
-    opts = replace(opts, **changes)
+    opts = replace(
+        opts,
+        events=replace(opts.events, path=args.events),
+        reported=reported,
+        settlement=replace(opts.settlement, path=args.settlement) if args.settlement else opts.settlement,
+        state_machine=args.state_machine or opts.state_machine,
+        projector=args.projector or opts.projector,
+        grace_s=args.grace_s if args.grace_s is not None else opts.grace_s,
+    )
     result = evaluate(opts, Path(args.root).resolve(), Fingerprinter(), engines())
     report = {
         "findings": [
@@ -103,11 +100,7 @@ def execute(args: argparse.Namespace) -> int:
 
 
 def _base_options(args: argparse.Namespace) -> ReplayOptions:
-    from compliance_gate.replay.options import ReplayOptions
-
     if not args.policy:
         return ReplayOptions()
-    from compliance_gate.policy import load_policy
-
     section = load_policy(args.policy).checks.get("replay")
-    return section.options if section is not None else ReplayOptions()
+    return section.options if section is not None and isinstance(section.options, ReplayOptions) else ReplayOptions()

@@ -15,17 +15,23 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
+from compliance_gate.attest import signoff
+from compliance_gate.attest.roster import load_roster
+from compliance_gate.attest.statement import VERDICT_PREDICATE, parse_statement
+from compliance_gate.cli.command import Subparsers
 from compliance_gate.errors import InputError, UsageError
-from compliance_gate.model import Verdict
-from compliance_gate.render.common import Approval, ReportContext
+from compliance_gate.model import JSONObject, Verdict
+from compliance_gate.render.context import Approval, ReportContext
 from compliance_gate.render.formats import FORMATS, parse_formats
+from compliance_gate.serialize import verdict_from_dict
+from compliance_gate.signing import dsse
+from compliance_gate.signing import keys as keymod
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser(
         "report",
         help="render a saved verdict or signed envelope as a report",
@@ -77,8 +83,6 @@ def load(
     path: Path, keys: list[str], roster: str | None = None, approvals: str | None = None
 ) -> tuple[Verdict, ReportContext]:
     """Read a verdict or an envelope; say in the context how far it was checked."""
-    from compliance_gate.serialize import verdict_from_dict
-
     try:
         if path.stat().st_size > MAX_INPUT_BYTES:
             raise InputError(f"{path}: larger than {MAX_INPUT_BYTES} bytes; not a verdict")
@@ -103,11 +107,7 @@ def load(
 
 def _from_envelope(
     path: Path, data: bytes, keys: list[str], roster: str | None, approvals: str | None
-) -> tuple[dict[str, Any], ReportContext]:
-    from compliance_gate.attest import dsse
-    from compliance_gate.attest import keys as keymod
-    from compliance_gate.attest.statement import VERDICT_PREDICATE, parse_statement
-
+) -> tuple[JSONObject, ReportContext]:
     try:
         envelope = dsse.parse_envelope(data, str(path))
         statement = parse_statement(envelope.payload, VERDICT_PREDICATE)
@@ -132,9 +132,6 @@ def _from_envelope(
 
 
 def _approvals(verdict_sha256: str, roster_path: str, folder: str) -> tuple[Approval, ...]:
-    from compliance_gate.attest import signoff
-    from compliance_gate.attest.roster import load_roster
-
     t = signoff.tally(verdict_sha256, signoff.read_approvals(folder), load_roster(roster_path))
     approved = [
         Approval(role, person, "approve") for role, people in sorted(t.approvals.items()) for person in sorted(people)

@@ -7,27 +7,27 @@ import dataclasses
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from compliance_gate.attest import seal
-from compliance_gate.cache import state_dir
-from compliance_gate.engine import RunOptions
+from compliance_gate.cli.command import Subparsers
+from compliance_gate.engine import RunOptions, load_policy
 from compliance_gate.engine import run as run_gate
 from compliance_gate.errors import UsageError
 from compliance_gate.model import Outcome, Verdict
-from compliance_gate.policy import Policy, builtin_policy_path, load_policy
+from compliance_gate.policy import Policy, builtin_policy_path
 from compliance_gate.render import console as console_render
 from compliance_gate.render import json as json_render
 from compliance_gate.render.formats import parse_formats, write_reports
+from compliance_gate.scanning.cache import state_dir
 
 DEFAULT_POLICY_IN_REPO = Path("policies") / "compliance-gate.yaml"
 EXIT_BY_OUTCOME = {Outcome.PASS: 0, Outcome.FAIL: 1, Outcome.ERROR: 3}
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("run", help="run the gate over a repository and write the verdict")
     p.add_argument("path", nargs="?", default=".", help="repository to scan (default: .)")
     p.add_argument("files", nargs="*", help="scan only these files (what pre-commit passes)")
@@ -128,7 +128,7 @@ def _run_with_progress(policy: Policy, root: Path, options: RunOptions, err: Con
         console=err,
         transient=True,
     ) as progress:
-        tasks: dict[str, Any] = {}
+        tasks: dict[str, TaskID] = {}
 
         def report(check_id: str, done: int, total: int) -> None:
             if check_id not in tasks:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Any
 
-from compliance_gate.attest import dsse, keys, signoff
+from compliance_gate.attest import signoff
 from compliance_gate.attest.seal import PASSPHRASE_ENV, key_passphrase
 from compliance_gate.attest.statement import PAYLOAD_TYPE, VERDICT_PREDICATE, parse_statement
+from compliance_gate.cli.command import Subparsers
 from compliance_gate.errors import UsageError
+from compliance_gate.signing import dsse, keys
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser(
         "sign-off",
         help="sign an approval (or --reject) of a signed verdict",

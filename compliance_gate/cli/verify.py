@@ -10,20 +10,21 @@ import argparse
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
 
-from compliance_gate.attest import dsse, keys, signoff
+from compliance_gate.attest import signoff
 from compliance_gate.attest.roster import ROLE, load_roster
 from compliance_gate.attest.statement import file_subject
 from compliance_gate.attest.verify import Expectations, verify_verdict
+from compliance_gate.cli.command import Subparsers
 from compliance_gate.errors import UsageError
+from compliance_gate.signing import dsse, keys
 
 COMMIT = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")
 AGE = re.compile(r"(\d+)([smhd]?)")
 UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser(
         "verify",
         help="exit 0 only for a valid, fresh, signed PASS of this commit",

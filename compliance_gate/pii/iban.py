@@ -2,9 +2,11 @@
 
 **What it finds.** A two-letter country code and two check digits followed by the account part,
 written compactly (`DE44500105175407324931`) or in the printed groups of four
-(`DE44 5001 0517 5407 3249 31`), whose length is the one its country registered (ISO 13616
-registry: DE 22, GB 22, FR 27, NL 18, NO 15...) and whose mod-97 checksum is 1. Documentation
-IBANs (`DE89370400440532013000`, `GB82WEST12345698765432`...) are CG-PII-IBAN-TEST.
+(`DE44 5001 0517 5407 3249 31`), with the length and account structure its country registered
+(ISO 13616 registry: DE 22 digits, GB 4 letters and 14 digits, NO 15...) and a mod-97 checksum
+of 1. Validation is python-stdnum's (`stdnum.iban`, registry included); national check digits
+inside the account part are not required. Documentation IBANs (`DE89370400440532013000`,
+`GB82WEST12345698765432`...) are CG-PII-IBAN-TEST.
 
 **Why it matters.** An IBAN with a name is personal data (GDPR) and is enough to set up a direct
 debit; it has no place in source, fixtures or logs.
@@ -17,6 +19,8 @@ IBANs); the rest may be either case. Excerpts keep the country code and the last
 """
 
 from __future__ import annotations
+
+from stdnum import iban as stdnum_iban
 
 from compliance_gate.pii.hit import IBAN, IBAN_TEST, RawHit, neighbours
 from compliance_gate.pii.testvalues import TEST_IBANS
@@ -34,7 +38,8 @@ IBAN_LENGTHS: dict[str, int] = {
     "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
     "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
 }  # fmt: skip
-"""Registered IBAN length per country (SWIFT IBAN registry)."""
+"""Registered IBAN length per country: a cheap first screen of candidates, and where printed
+groups end. tests/pii/test_pii_iban.py keeps it equal to python-stdnum's registry."""
 
 CANDIDATE = (
     r"[A-Z](?<![A-Za-z0-9_][A-Z])[A-Z][0-9]{2}(?:[A-Za-z0-9]{11,30}"
@@ -53,20 +58,13 @@ SHAPE_CANDIDATE = r"AA00(?<![0Aa]AA00)(?:[A0a]{11,30}|(?: [A0a]{4}){2,7}(?: [A0a
 far faster than a first upper-case letter (these start every class name and constant)."""
 
 
-def mod97_ok(iban: str) -> bool:
-    """ISO 7064 MOD 97-10 over the compact, upper-case IBAN."""
-    rearranged = iban[4:] + iban[:4]
-    remainder = 0
-    for ch in rearranged:
-        value = ord(ch) - 48 if ch <= "9" else ord(ch) - 55  # A=10 ... Z=35
-        remainder = (remainder * (100 if value > 9 else 10) + value) % 97
-    return remainder == 1
-
-
 def valid_iban(value: str) -> bool:
-    """Country length and checksum of a compact, upper-case string."""
+    """A compact, upper-case string is an IBAN: registered length (cheap, first), then
+    python-stdnum's structure and ISO 7064 mod-97 check."""
     expected = IBAN_LENGTHS.get(value[:2])
-    return expected == len(value) and value[2:4].isdigit() and value.isalnum() and mod97_ok(value)
+    if expected != len(value) or not value[2:4].isdigit() or not value.isalnum():
+        return False
+    return bool(stdnum_iban.is_valid(value, check_country=False))
 
 
 def iban_hit(text: str, start: int, end: int) -> RawHit | None:

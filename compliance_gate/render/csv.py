@@ -15,11 +15,11 @@ import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
-from compliance_gate.model import Verdict
-from compliance_gate.render import common
-from compliance_gate.render.common import Located, ReportContext
+from compliance_gate.model import JSONValue, Verdict
+from compliance_gate.render import findings, summaries
+from compliance_gate.render.context import ReportContext
+from compliance_gate.render.findings import Located
 
 FINDING_COLUMNS = (
     "check",
@@ -80,14 +80,14 @@ def render(verdict: Verdict, context: ReportContext | None = None) -> str:
             x.waived_by,
             x.waived_reason,
         )
-        for x in common.located(verdict, include_waived=True)
+        for x in findings.located(verdict, include_waived=True)
     )
     return _write(FINDING_COLUMNS, rows)
 
 
-def _flat(props: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flat(props: Mapping[str, JSONValue], prefix: str = "") -> dict[str, JSONValue]:
     """Nested properties as dotted columns (`replay.state`, `report.status`); lists joined by "; "."""
-    out: dict[str, Any] = {}
+    out: dict[str, JSONValue] = {}
     for key, value in props.items():
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):
@@ -100,8 +100,10 @@ def _flat(props: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def render_breaks(verdict: Verdict, context: ReportContext | None = None) -> str:
-    """The replay check's breaks with their properties as extra columns (sorted by name)."""
-    items = [x for x in common.located(verdict, include_waived=True) if x.result.check == common.REPLAY_CHECK]
+    """The reconciliation breaks (the findings of the check that reconciles money: replay) with
+    their properties as extra columns (sorted by name)."""
+    reconciling = {r.result.check for r in summaries.reconciliations(verdict)}
+    items = [x for x in findings.located(verdict, include_waived=True) if x.result.check in reconciling]
     flat = [_flat(x.finding.properties) for x in items]
     extra = sorted({k for f in flat for k in f} - set(BREAK_COLUMNS))
     rows = (

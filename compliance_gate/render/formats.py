@@ -14,7 +14,7 @@ from compliance_gate.errors import UsageError
 from compliance_gate.model import Verdict
 from compliance_gate.render import csv, github, html, junit, markdown, sarif
 from compliance_gate.render import json as json_render
-from compliance_gate.render.common import ReportContext
+from compliance_gate.render.context import ReportContext
 
 Renderer = Callable[[Verdict, ReportContext | None], str]
 

@@ -10,8 +10,8 @@ each level are emitted, followed by one notice with the totals.
 from __future__ import annotations
 
 from compliance_gate.model import Verdict
-from compliance_gate.render import common
-from compliance_gate.render.common import ReportContext
+from compliance_gate.render import findings
+from compliance_gate.render.context import ReportContext, prefixed
 
 PER_LEVEL = 10
 
@@ -50,8 +50,8 @@ def render(verdict: Verdict, context: ReportContext | None = None, *, per_level:
     lines: list[str] = []
     emitted = {"error": 0, "warning": 0}
     totals = {"error": 0, "warning": 0}
-    for x in common.located(verdict):
-        level = common.level(x)
+    for x in findings.located(verdict):
+        level = findings.level(x)
         if level == "note":
             continue  # low and info findings are not annotated
         totals[level] += 1
@@ -62,8 +62,8 @@ def render(verdict: Verdict, context: ReportContext | None = None, *, per_level:
         lines.append(
             annotation(
                 level,
-                common.message_with_excerpt(f),
-                file=common.prefixed(f.path, context),
+                findings.message_with_excerpt(f),
+                file=prefixed(f.path, context),
                 line=f.line,
                 col=f.column,
                 title=f"{f.severity.value} {x.result.check} {f.rule}",

@@ -11,8 +11,8 @@ import re
 import xml.etree.ElementTree as ET
 
 from compliance_gate.model import Status, Verdict
-from compliance_gate.render import common
-from compliance_gate.render.common import ReportContext
+from compliance_gate.render import findings
+from compliance_gate.render.context import ReportContext
 
 MAX_LISTED = 200
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -57,9 +57,9 @@ def render(verdict: Verdict, context: ReportContext | None = None) -> str:
             suite, "testcase", {"classname": "compliance-gate", "name": _clean(r.check), "time": f"{r.duration_s:.3f}"}
         )
         if r.status is Status.FAILED:
-            blocking = sorted(r.blocking, key=common.finding_key)
+            blocking = sorted(r.blocking, key=findings.finding_key)
             lines = [
-                _clean(f"{f.severity.value} {f.rule} {common.location(f)}: {common.message_with_excerpt(f)}")
+                _clean(f"{f.severity.value} {f.rule} {findings.location(f)}: {findings.message_with_excerpt(f)}")
                 for f in blocking[:MAX_LISTED]
             ]
             el = ET.SubElement(case, "failure", {"message": f"{len(blocking)} blocking finding(s)", "type": "policy"})

@@ -12,8 +12,9 @@ links, images, HTML or table cells to the summary.
 from __future__ import annotations
 
 from compliance_gate.model import Outcome, Status, Verdict
-from compliance_gate.render import common
-from compliance_gate.render.common import Located, ReportContext
+from compliance_gate.render import facts, findings, summaries
+from compliance_gate.render.context import ReportContext
+from compliance_gate.render.findings import Located
 
 MAX_BYTES = 1_000_000
 """Under GitHub's 1 MiB (1,048,576 bytes) step-summary limit, with room for other steps' lines."""
@@ -43,17 +44,17 @@ def _header(verdict: Verdict, context: ReportContext | None) -> list[str]:
     lines = [f"## {ICON[verdict.verdict]} compliance-gate: {verdict.verdict.value}", ""]
     if context and context.provenance:
         lines += [f"> **{escape(context.provenance)}**", ""]
-    facts = [
+    items = [
         f"**{blocking}** blocking finding(s)",
-        f"policy {code(verdict.policy.name or verdict.policy.path)} ({code(common.short(verdict.policy.digest))})",
+        f"policy {code(verdict.policy.name or verdict.policy.path)} ({code(facts.short(verdict.policy.digest))})",
     ]
     if s.commit:
-        facts.append(f"commit {code(s.commit[:12])}" + (f" on {code(s.ref)}" if s.ref else ""))
+        items.append(f"commit {code(s.commit[:12])}" + (f" on {code(s.ref)}" if s.ref else ""))
     if s.since:
-        facts.append(f"since {code(s.since)}")
-    facts += [f"{s.files} file(s), mode {code(s.mode)}", f"gate {escape(verdict.gate_version)}"]
-    lines += [" · ".join(facts), ""]
-    note = common.deploy_valid_note(verdict)
+        items.append(f"since {code(s.since)}")
+    items += [f"{s.files} file(s), mode {code(s.mode)}", f"gate {escape(verdict.gate_version)}"]
+    lines += [" · ".join(items), ""]
+    note = facts.deploy_valid_note(verdict)
     if note:
         lines += [f"> {escape(note)}", ""]
     if verdict.reasons:
@@ -67,11 +68,11 @@ def _header(verdict: Verdict, context: ReportContext | None) -> list[str]:
 
 def _checks(verdict: Verdict) -> list[str]:
     lines = ["| Check | Status | Blocking | Findings | Waived | Engines | Time |", "|---|---|--:|--:|--:|---|--:|"]
-    for r in common.ordered_checks(verdict):
+    for r in findings.ordered_checks(verdict):
         status = f"{STATUS_ICON[r.status]} {r.status.value}"
         lines.append(
             f"| {escape(r.check)} | {status} | {len(r.blocking)} | {len(r.findings)} | {len(r.waived)} "
-            f"| {escape(common.engines_text(r.engines))} | {r.duration_s:.1f} s |"
+            f"| {escape(facts.engines_text(r.engines))} | {r.duration_s:.1f} s |"
         )
     errors = [r for r in verdict.checks if r.status is Status.ERROR and r.error]
     lines.append("")
@@ -84,7 +85,7 @@ def _row(x: Located) -> str:
     sev = f"**{f.severity.value}**" if x.blocking else f.severity.value
     excerpt = code(f.excerpt, 80) if f.excerpt else ""
     return (
-        f"| {sev} | {escape(x.result.check)} | {escape(f.rule)} | {escape(common.location(f))} "
+        f"| {sev} | {escape(x.result.check)} | {escape(f.rule)} | {escape(findings.location(f))} "
         f"| {escape(f.message)} | {excerpt} |"
     )
 
@@ -115,7 +116,7 @@ def _findings(items: list[Located], max_findings: int, budget: int) -> list[str]
             "| Check/rule | Count |",
             "|---|--:|",
         ]
-        counts = common.rule_counts(rest)
+        counts = findings.rule_counts(rest)
         out += [f"| {escape(rule)} | {n} |" for rule, n in counts[:100]]
         if len(counts) > 100:
             out.append(f"| … {len(counts) - 100} more rule(s) | {sum(n for _, n in counts[100:])} |")
@@ -124,7 +125,7 @@ def _findings(items: list[Located], max_findings: int, budget: int) -> list[str]
 
 
 def _reconciliation(verdict: Verdict) -> list[str]:
-    bridged = [t for t in common.reconciliation_totals(verdict) if t.bridges]
+    bridged = [t for t in summaries.reconciliation_totals(verdict) if t.bridges]
     if not bridged:
         return []
     out = [
@@ -135,10 +136,10 @@ def _reconciliation(verdict: Verdict) -> list[str]:
     ]
     for t in bridged:
         for b in t.bridges:
-            residual = common.money(b.residual, t.exponent)
+            residual = summaries.money(b.residual, t.exponent)
             out.append(
-                f"| {escape(t.currency)} | {escape(b.counterpart)} | {common.money(b.replay, t.exponent)} "
-                f"| {common.money(b.other, t.exponent)} | {f'**{residual}**' if b.residual else residual} |"
+                f"| {escape(t.currency)} | {escape(b.counterpart)} | {summaries.money(b.replay, t.exponent)} "
+                f"| {summaries.money(b.other, t.exponent)} | {f'**{residual}**' if b.residual else residual} |"
             )
     return [*out, ""]
 
@@ -159,12 +160,12 @@ def _tail(verdict: Verdict, context: ReportContext | None) -> list[str]:
             for w in verdict.waivers[:100]
         ]
         out.append("")
-    rows = common.signoff_rows(verdict, context)
+    rows = facts.signoff_rows(verdict, context)
     if rows:
         out += ["### Sign-offs required", "", "| Role | Required | Approved |", "|---|--:|--:|"]
         out += [f"| {escape(role)} | {n} | {have} |" for role, n, have in rows]
         out.append("")
-    commands = "\n".join(common.verify_commands(verdict, context))
+    commands = "\n".join(facts.verify_commands(verdict, context))
     out += ["### Verify before deploying", "", f"<pre><code>{escape_block(commands)}</code></pre>", ""]
     return out
 
@@ -186,7 +187,7 @@ def render(
     fixed = sum(len(line.encode()) + 1 for line in top + tail)
     # The by-rule table and section title need room too; 16 KiB covers 100 rules of long names.
     budget = max(0, max_bytes - fixed - 16_384)
-    body = _findings(common.located(verdict), max_findings, budget)
+    body = _findings(findings.located(verdict), max_findings, budget)
     text = "\n".join(top + body + tail)
     encoded = text.encode()
     if len(encoded) > max_bytes:  # only with pathological reasons or waivers lists

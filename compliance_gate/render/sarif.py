@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 from pathlib import PurePosixPath
-from typing import Any
 from urllib.parse import quote
 
-from compliance_gate.model import CheckResult, Finding, Severity, Status, Verdict
-from compliance_gate.render import common
-from compliance_gate.render.common import Located, ReportContext
+from compliance_gate.model import CheckResult, Finding, JSONValue, Severity, Status, Verdict
+from compliance_gate.render import findings, summaries
+from compliance_gate.render.context import ReportContext, prefixed
+from compliance_gate.render.findings import Located
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RESULTS = 5000
@@ -30,35 +30,6 @@ SECURITY_SEVERITY = {
     Severity.MEDIUM: "5.5",
     Severity.LOW: "3.0",
     Severity.INFO: "1.0",
-}
-CHECK_HELP = {
-    "pii": (
-        "Cardholder data or personal data in the repository.",
-        "Remove the value (use a network test card or a generated token), or waive it in the policy "
-        "with a reason, an approver and an expiry.",
-    ),
-    "secrets": (
-        "A credential committed to the repository.",
-        "Revoke and rotate the credential, load it from the secret store, then remove it; a value "
-        "that is not a secret can be audited into the detect-secrets baseline.",
-    ),
-    "sast": (
-        "A dangerous code pattern found by static analysis (bandit and the gate's payment rules).",
-        "Fix the code as the rule's documentation says, or mark a reviewed false positive with "
-        "`# nosec <rule>` where the policy allows it.",
-    ),
-    "audit-log": (
-        "The audit trail is incomplete, malformed, broken or holds sensitive data.",
-        "Restore the missing or altered records from the source, fix the emitter, and re-run.",
-    ),
-    "replay": (
-        "Replaying the recorded payment events disagrees with the reporting system.",
-        "Investigate the payment ids named in the result and correct the projector or the data.",
-    ),
-    "change-scope": (
-        "The change touches paths that need additional sign-off.",
-        "Collect the approvals of the roles listed in the verdict before deploying.",
-    ),
 }
 
 
@@ -73,9 +44,9 @@ def _uri(path: str, root: str) -> tuple[str, bool]:
     return quote(str(p)), True
 
 
-def _location(f: Finding, fallback: str, root: str, context: ReportContext | None) -> dict[str, Any]:
-    uri, relative = _uri(common.prefixed(f.path, context) or fallback, root)
-    artifact: dict[str, Any] = {"uri": uri}
+def _location(f: Finding, fallback: str, root: str, context: ReportContext | None) -> dict[str, JSONValue]:
+    uri, relative = _uri(prefixed(f.path, context) or fallback, root)
+    artifact: dict[str, JSONValue] = {"uri": uri}
     if relative:
         artifact["uriBaseId"] = "%SRCROOT%"
     start = max(1, f.column or 1)
@@ -83,14 +54,15 @@ def _location(f: Finding, fallback: str, root: str, context: ReportContext | Non
     return {"physicalLocation": {"artifactLocation": artifact, "region": region}}
 
 
-def _rule(check: str, rule: str, items: list[Located]) -> dict[str, Any]:
+def _rule(check: str, rule: str, items: list[Located]) -> dict[str, JSONValue]:
     worst = max((x.finding.severity for x in items), key=lambda s: s.rank)
-    what, fix = CHECK_HELP.get(check, (f"Finding of the {check} check.", "See the check's documentation."))
+    help_ = summaries.help_of(check)
+    what, fix = help_.what, help_.fix
     example = items[0].finding.message
     text = f"{rule} ({check}): {what}\n\nExample: {example}\n\nHow to fix: {fix}"
     markdown = f"**{rule}** ({check}): {what}\n\n*Example:* {example}\n\n*How to fix:* {fix}"
     tags = ["security", check] + ([f"external/cwe/cwe-{cwe}"] if (cwe := _cwe(items[0].finding)) else [])
-    out: dict[str, Any] = {
+    out: dict[str, JSONValue] = {
         "id": rule,
         "name": rule.replace("-", "_"),
         "shortDescription": {"text": f"{check}: {rule}"},
@@ -112,13 +84,13 @@ def _cwe(f: Finding) -> str | None:
     return str(cwe) if isinstance(cwe, int | str) and str(cwe).isdigit() else None
 
 
-def _result(x: Located, index: int, fallback: str, root: str, context: ReportContext | None) -> dict[str, Any]:
+def _result(x: Located, index: int, fallback: str, root: str, context: ReportContext | None) -> dict[str, JSONValue]:
     f = x.finding
-    message = common.message_with_excerpt(f)
-    result: dict[str, Any] = {
+    message = findings.message_with_excerpt(f)
+    result: dict[str, JSONValue] = {
         "ruleId": f.rule,
         "ruleIndex": index,
-        "level": common.level(x),
+        "level": findings.level(x),
         "message": {"text": message or f.rule},
         "locations": [_location(f, fallback, root, context)],
         "properties": {"severity": f.severity.value, "blocking": x.blocking, **dict(f.properties)},
@@ -137,7 +109,7 @@ def _result(x: Located, index: int, fallback: str, root: str, context: ReportCon
 
 def _run(
     verdict: Verdict, r: CheckResult, items: list[Located], max_results: int, context: ReportContext | None
-) -> dict[str, Any]:
+) -> dict[str, JSONValue]:
     by_rule: dict[str, list[Located]] = {}
     for x in items:
         by_rule.setdefault(x.finding.rule, []).append(x)
@@ -147,7 +119,7 @@ def _run(
     policy = verdict.policy.path
     # A finding without a path (rare: a whole-run condition) is pinned to the policy that demands it.
     fallback = policy if policy and ":" not in policy and not PurePosixPath(policy).is_absolute() else "."
-    notifications = []
+    notifications: list[JSONValue] = []
     if r.status is Status.ERROR:
         notifications.append({"level": "error", "message": {"text": r.error or "the check could not evaluate"}})
     if len(items) > len(shown):
@@ -157,7 +129,7 @@ def _run(
                 "message": {"text": f"{len(items) - len(shown)} of {len(items)} results left out (cap {max_results})"},
             }
         )
-    run: dict[str, Any] = {
+    run: dict[str, JSONValue] = {
         "tool": {
             "driver": {
                 "name": f"compliance-gate {r.check}",
@@ -193,9 +165,9 @@ def _run(
 
 def to_sarif(
     verdict: Verdict, context: ReportContext | None = None, *, max_results: int = MAX_RESULTS
-) -> dict[str, Any]:
+) -> dict[str, JSONValue]:
     """The SARIF log as a JSON-able dict."""
-    items = common.located(verdict, include_waived=True)
+    items = findings.located(verdict, include_waived=True)
     runs = []
     for r in sorted(verdict.checks, key=lambda c: c.check):
         mine = [x for x in items if x.result is r]

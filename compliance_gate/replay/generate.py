@@ -14,10 +14,10 @@ import datetime as dt
 import gzip
 import random
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, cast
 
 import orjson
 
@@ -108,14 +108,14 @@ def generate(
     settle_rows: list[tuple[str, str, str, str]] = []
     offsets = [0] * partitions
     written = 0
-    opener: Any = gzip.open if compress else open
+    opener: Callable[..., IO[str]] = gzip.open if compress else open
     with opener(ev_path, "wt", encoding="utf-8") as fh:
         for start in range(0, payments, block):
-            lines: list[tuple[float, int, dict[str, Any]]] = []
+            lines: list[tuple[float, int, dict[str, object]]] = []
             for i in range(start, min(payments, start + block)):
                 kind = picks.get(i, "")
                 for ev in _payment(i, kind, rng, as_of_s, expected, counted, report_rows, settle_rows, picks):
-                    lines.append((ev.pop("_t"), i % partitions, ev))
+                    lines.append((cast(float, ev.pop("_t")), i % partitions, ev))
             written += _write_block(fh, lines, offsets, rng, pan)
     for n in range(faults.get("missing_in_events", 0)):
         orphan = f"pay_orphan_{n:04d}"
@@ -162,7 +162,7 @@ def _payment(
     report: list[tuple[str, str, str, str]],
     settle: list[tuple[str, str, str, str]],
     picks: Mapping[int, str],
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[dict[str, object]]:
     p = pid(i)
     cur, exp, country, region = CURRENCIES[i % len(CURRENCIES)]
     amount = rng.randrange(100, 500000)
@@ -190,7 +190,7 @@ def _payment(
     base = {"payment_id": p, "currency": cur, "idempotency_key": idem, "country": country, "region": region}
     seq = 0
 
-    def ev(etype: str, minor: int | None = None, **extra: Any) -> dict[str, Any]:
+    def ev(etype: str, minor: int | None = None, **extra: object) -> dict[str, object]:
         nonlocal seq
         seq += 1
         e = {"event_id": f"{p}-e{seq}", "type": etype, "occurred_at": _ts(t + seq), "_t": t + seq, **base, **extra}
@@ -282,7 +282,11 @@ def _expect(
 
 
 def _write_block(
-    fh: IO[str], lines: list[tuple[float, int, dict[str, Any]]], offsets: list[int], rng: random.Random, pan: str | None
+    fh: IO[str],
+    lines: list[tuple[float, int, dict[str, object]]],
+    offsets: list[int],
+    rng: random.Random,
+    pan: str | None,
 ) -> int:
     lines.sort(key=lambda x: x[0])
     out = []

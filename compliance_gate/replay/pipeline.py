@@ -15,21 +15,25 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from compliance_gate import bundled
 from compliance_gate.errors import InputError
 from compliance_gate.model import InputRecord
-from compliance_gate.replay import integrity, projector, setfold, stream
-from compliance_gate.replay.fold import fold_payment
-from compliance_gate.replay.geo import GeoChecker
-from compliance_gate.replay.machine import StateMachine, load_machine
+from compliance_gate.replay.fold import projector, setfold, stream
+from compliance_gate.replay.fold.machine import StateMachine, load_machine
+from compliance_gate.replay.fold.payment import fold_payment
 from compliance_gate.replay.options import ReplayOptions, TableInput
-from compliance_gate.replay.reconcile import Break, Reconciler, Side
+from compliance_gate.replay.read import integrity
+from compliance_gate.replay.read.stage_events import detect_format, effect_table, stage_events
+from compliance_gate.replay.read.stage_tables import Source, record, stage_table
+from compliance_gate.replay.reconcile.geo import GeoChecker
+from compliance_gate.replay.reconcile.reconciler import Break, Reconciler, Side
 from compliance_gate.replay.safety import safe_text
 from compliance_gate.replay.sqlutil import connect, iso_from_us
-from compliance_gate.replay.stage_events import detect_format, effect_table, stage_events
-from compliance_gate.replay.stage_tables import Source, record, stage_table
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection as Connection
 
 # above about 2,000 events per MB of memory limit, the set-based fold runs step by step
 SPLIT_ROWS_PER_MB = 2000
@@ -71,7 +75,7 @@ def replay_and_reconcile(opts: ReplayOptions, root: Path, set_based: bool = True
     return out
 
 
-def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outcome, set_based: bool) -> None:
+def _run(con: Connection, opts: ReplayOptions, root: Path, events_path: Path, out: Outcome, set_based: bool) -> None:
     fmt = detect_format(events_path, opts.events.format)
     sides = {"rep": opts.reported}
     if opts.settlement.configured:
@@ -142,14 +146,16 @@ def _run(con: Any, opts: ReplayOptions, root: Path, events_path: Path, out: Outc
     out.event_refs = _event_refs(con, out)
 
 
-def _stage_sides(cur: Any, sides: dict[str, TableInput], root: Path) -> dict[str, Source]:
+def _stage_sides(cur: Connection, sides: dict[str, TableInput], root: Path) -> dict[str, Source]:
     try:
         return {name: stage_table(cur, name, table, root) for name, table in sides.items()}
     finally:
         cur.close()
 
 
-def _fold_and_reconcile(con: Any, out: Outcome, recon: Reconciler, projected: dict[str, int] | None) -> list[str]:
+def _fold_and_reconcile(
+    con: Connection, out: Outcome, recon: Reconciler, projected: dict[str, int] | None
+) -> list[str]:
     """Add the clean payments' totals, then fold and reconcile the others one by one in Python.
     Returns the ids of those that settled."""
     payments = 0
@@ -191,7 +197,7 @@ def _fold_and_reconcile(con: Any, out: Outcome, recon: Reconciler, projected: di
     return settled
 
 
-def _double_charges(con: Any, out: Outcome, settled: list[str]) -> None:
+def _double_charges(con: Connection, out: Outcome, settled: list[str]) -> None:
     for pids, n in setfold.double_charges(con, out.machine, settled):
         shown = ", ".join(pids)
         for pid in pids[1:]:
@@ -202,7 +208,7 @@ def _double_charges(con: Any, out: Outcome, settled: list[str]) -> None:
             )
 
 
-def _event_refs(con: Any, out: Outcome) -> dict[str, list[tuple[str, int]]]:
+def _event_refs(con: Connection, out: Outcome) -> dict[str, list[tuple[str, int]]]:
     """Event ids and lines behind each payment that has a break (breaks are the rare case)."""
     pids = sorted({b.payment_id for b in out.breaks})
     if not pids:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compliance_gate.errors import InputError
+from compliance_gate.replay.extra import MissingExtra
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection as Connection
 
 READ_LINES = (
     "read_csv({src}, columns={{'text': 'VARCHAR'}}, delim=chr(1), quote='', escape='', "
@@ -19,12 +23,15 @@ READ_LINES = (
 )
 
 
-def connect(temp_dir: Path, memory_limit_mb: int) -> Any:
+def connect(temp_dir: Path, memory_limit_mb: int) -> Connection:
     """An in-memory DuckDB that spills to `temp_dir` and keeps insertion order.
 
     Timestamps are handled as UTC epoch microseconds, so no time-zone setting is involved.
     """
-    import duckdb
+    try:
+        import duckdb
+    except ImportError:
+        raise MissingExtra("duckdb") from None
 
     con = duckdb.connect(
         ":memory:",
@@ -42,7 +49,7 @@ def iso_from_us(us: int) -> str:
     return dt.datetime.fromtimestamp(us / 1_000_000, dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def fetch_rows(cur: Any, batch: int = 20000) -> Iterator[tuple[Any, ...]]:
+def fetch_rows(cur: Connection, batch: int = 20000) -> Iterator[tuple[Any, ...]]:
     """The rows of the query `cur` ran, fetched in batches so a large result is never held whole."""
     while rows := cur.fetchmany(batch):
         yield from rows
@@ -53,7 +60,7 @@ def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def values_table(con: Any, name: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+def values_table(con: Connection, name: str, columns: str, rows: Sequence[tuple[str | int, ...]]) -> None:
     """Create table `name` from literal rows in one statement (executemany is slow in DuckDB)."""
     con.execute(f"CREATE OR REPLACE TABLE {name}({columns})")
     if rows:
@@ -78,7 +85,7 @@ def number_re(dotted: str) -> str:
     return literal(f'"{dotted.split(".")[-1]}"\\s*:\\s*(-?[0-9][0-9.eE+-]*)')
 
 
-def csv_select(con: Any, path: Path, display: str, columns: Mapping[str, str]) -> str:
+def csv_select(con: Connection, path: Path, display: str, columns: Mapping[str, str]) -> str:
     """SQL reading a CSV file with a header row as text: `line`, `ok`, then per name the column
     `columns` maps it to, NULL where the file has no such column."""
     src = f"read_csv({literal(str(path))}, all_varchar=true, header=true, strict_mode=false)"

@@ -16,13 +16,13 @@ from pathlib import Path
 
 from compliance_gate import bundled
 from compliance_gate.errors import InputError
-from compliance_gate.replay import integrity
-from compliance_gate.replay.fold import fold_payment
-from compliance_gate.replay.machine import load_machine
+from compliance_gate.replay.fold.machine import load_machine
+from compliance_gate.replay.fold.payment import fold_payment
 from compliance_gate.replay.options import ReplayOptions
+from compliance_gate.replay.read import integrity
+from compliance_gate.replay.read.stage_events import detect_format, effect_table, stage_events
 from compliance_gate.replay.safety import safe_text
 from compliance_gate.replay.sqlutil import connect, fetch_rows
-from compliance_gate.replay.stage_events import detect_format, effect_table, stage_events
 
 
 @dataclass(frozen=True, slots=True)

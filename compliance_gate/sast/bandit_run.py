@@ -5,9 +5,12 @@ suppressions or ask for a reason. `RecordingTester` asks bandit's own nosec logi
 (`_get_nosecs_from_contexts`, same lines, same test ids) and stores its answer on the issue
 instead of acting on it; the check then applies the policy (honour, refuse, require a reason).
 With `honour`, what remains is exactly what `bandit` reports; with `refuse`, exactly what
-`bandit --ignore-nosec` reports. This leans on private methods of bandit 1.9.4
+`bandit --ignore-nosec` reports. This leans on private methods of bandit
 (`BanditTester._get_nosecs_from_contexts`, `BanditManager._parse_file` and
-`_execute_ast_visitor`); the differential tests against the real `bandit` CLI pin the behaviour.
+`_execute_ast_visitor`), unchanged from 1.7.6 to 1.9.4: bandit's public API (`BanditManager`
+with `ignore_nosec`) cannot report what a `# nosec` hid, which the nosec policy needs. So the
+range in pyproject is what CI tests: the differential tests against the real `bandit` CLI run at
+its lower bound (.ci/run) and its upper bound (the main environment).
 
 This module imports bandit at the top: import it only inside the worker.
 """
@@ -16,13 +19,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import BinaryIO, cast
 
 from bandit.core import config as b_config
+from bandit.core import context as b_context
 from bandit.core import extension_loader
+from bandit.core import issue as b_issue
 from bandit.core import manager as b_manager
+from bandit.core import metrics as b_metrics
 from bandit.core import node_visitor as b_node_visitor
+from bandit.core import test_set as b_test_set
 from bandit.core import tester as b_tester
 
 from compliance_gate.errors import CheckFailure
@@ -32,12 +39,25 @@ NOSEC_ATTR = "_compliance_gate_nosec"
 """Set on each issue: None (no nosec covers it) or (test ids named, comment line numbers)."""
 
 
+NosecLines = dict[int, set[str] | None]
+"""bandit's map from a line with a `# nosec` comment to the test ids it names (empty: all)."""
+
+
 class RecordingTester(b_tester.BanditTester):  # type: ignore[misc]
-    def __init__(self, testset: Any, debug: bool, nosec_lines: dict[int, Any], metrics: Any, errors: list[str]) -> None:
+    def __init__(
+        self,
+        testset: b_test_set.BanditTestSet,
+        debug: bool,
+        nosec_lines: NosecLines,
+        metrics: b_metrics.Metrics,
+        errors: list[str],
+    ) -> None:
         super().__init__(testset, debug, nosec_lines, metrics)
         self.errors = errors
 
-    def _get_nosecs_from_contexts(self, context: dict[str, Any], test_result: Any = None) -> Any:
+    def _get_nosecs_from_contexts(
+        self, context: Mapping[str, object], test_result: b_issue.Issue | None = None
+    ) -> set[str] | None:
         if test_result is None:
             # No finding: bandit would only log an unused nosec (logs we silence anyway); skipping
             # the lookup saves one call per test per AST node.
@@ -46,14 +66,14 @@ class RecordingTester(b_tester.BanditTester):  # type: ignore[misc]
         lines = []
         if test_result.lineno is not None and self.nosec_lines.get(test_result.lineno) is not None:
             lines.append(test_result.lineno)
-        for line in context["linerange"]:
+        for line in cast("Iterable[int]", context["linerange"]):
             if self.nosec_lines.get(line) is not None:
                 lines.append(line)
                 break
         setattr(test_result, NOSEC_ATTR, None if found is None else (frozenset(found), tuple(lines)))
         return None  # never skip here: the check decides
 
-    def report_error(self, test: str, context: Any, error: Exception) -> None:
+    def report_error(self, test: str, context: b_context.Context, error: Exception) -> None:
         # bandit logs a crashed test and carries on, losing its result: for us that file is
         # not evaluated, so it becomes an error of the check.
         line = context._context.get("lineno", 0)
@@ -67,20 +87,22 @@ class RecordingManager(b_manager.BanditManager):  # type: ignore[misc]
         # The bytes bandit parsed, kept for files with results: findings point into them.
         self.sources: dict[str, bytes] = {}
 
-    def _parse_file(self, fname: str, fdata: Any, new_files_list: list[str]) -> None:
+    def _parse_file(self, fname: str, fdata: BinaryIO, new_files_list: list[str]) -> None:
         # bandit tokenizes every file to find `# nosec` comments (a tenth of its time); its
         # comment pattern needs the literal text "nosec", so without it there is nothing to find.
         self.ignore_nosec = b"nosec" not in fdata.read()
         fdata.seek(0)
         super()._parse_file(fname, fdata, new_files_list)
 
-    def _execute_ast_visitor(self, fname: str, fdata: Any, data: bytes, nosec_lines: dict[int, Any]) -> Any:
+    def _execute_ast_visitor(
+        self, fname: str, fdata: BinaryIO, data: bytes, nosec_lines: NosecLines
+    ) -> dict[str, list[int]]:
         visitor = b_node_visitor.BanditNodeVisitor(
             fname, fdata, self.b_ma, self.b_ts, self.debug, nosec_lines, self.metrics
         )
         errors = self.test_errors.setdefault(fname, [])
         visitor.tester = RecordingTester(self.b_ts, self.debug, nosec_lines, self.metrics, errors)
-        score = visitor.process(data)
+        score: dict[str, list[int]] = visitor.process(data)
         if visitor.tester.results:
             self.sources[fname] = data
         self.results.extend(visitor.tester.results)

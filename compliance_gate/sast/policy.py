@@ -18,10 +18,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 
-from compliance_gate import pathglob
-from compliance_gate.checks.interface import FileOutcome
+from compliance_gate import paths
 from compliance_gate.model import CheckOutput, Finding, Waived
 from compliance_gate.sast.options import LEVELS, SastOptions
+from compliance_gate.scanning.collect import collect
+from compliance_gate.scanning.jobs import FileOutcome
 
 COUNT_KEYS = (
     "files",
@@ -38,21 +39,18 @@ _RANK = {"undefined": -1, **{lvl: i for i, lvl in enumerate(LEVELS)}}
 
 
 def apply_policy(outcomes: Iterable[FileOutcome], options: SastOptions) -> CheckOutput:
+    scanned = collect(outcomes)
     findings: list[Finding] = []
     waived: list[Waived] = []
-    errors: list[str] = []
+    errors = scanned.errors
     counts: Counter[str] = Counter(dict.fromkeys(COUNT_KEYS, 0))
-    for outcome in outcomes:
-        if outcome.error is not None:
-            errors.append(outcome.error)
-            continue
-        counts["files"] += 1
-        for finding in outcome.findings:
-            kept = _decide(finding, options, counts)
-            if isinstance(kept, Waived):
-                waived.append(kept)
-            elif kept is not None:
-                findings.append(kept)
+    counts["files"] = scanned.files - len(errors)
+    for finding in scanned.findings:
+        kept = _decide(finding, options, counts)
+        if isinstance(kept, Waived):
+            waived.append(kept)
+        elif kept is not None:
+            findings.append(kept)
     counts["findings"] = len(findings)
     counts["errors"] = len(errors)
     findings.sort(key=lambda f: (f.path or "", f.line or 0, f.column or 0, f.rule))
@@ -88,7 +86,7 @@ def _decide(finding: Finding, options: SastOptions, counts: Counter[str]) -> Fin
 def _selected_for_path(finding: Finding, options: SastOptions) -> bool:
     path = finding.path or ""
     for rule in options.per_path:
-        if not pathglob.matches(path, rule.paths):
+        if not paths.matches(path, rule.paths):
             continue
         if finding.rule in rule.skips or (rule.tests and finding.rule not in rule.tests):
             return False

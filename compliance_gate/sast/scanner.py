@@ -15,12 +15,15 @@ import re
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
-from compliance_gate.checks.interface import FileJob, FileOutcome
 from compliance_gate.fingerprint import Fingerprinter, stamp
-from compliance_gate.model import Finding, Severity
+from compliance_gate.model import Finding, JSONValue, Severity
 from compliance_gate.sast.options import SastOptions
+from compliance_gate.scanning.jobs import FileJob, FileOutcome
+
+if TYPE_CHECKING:
+    from bandit.core.issue import Issue
 
 CHECK_ID = "sast"
 SEVERITY = {"UNDEFINED": Severity.INFO, "LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH}
@@ -37,10 +40,11 @@ VALUE_IN_TEXT = frozenset({"B105", "B106", "B107"})
 
 
 def scan_batch(jobs: Sequence[FileJob], options: SastOptions, key: bytes) -> list[FileOutcome]:
+    # deferred: bandit (bandit_run subclasses its manager at import; only workers need it)
     from compliance_gate.sast.bandit_run import NOSEC_ATTR, run_bandit
 
     mgr = run_bandit([j.abspath for j in jobs], options.profile())
-    issues: dict[str, list[Any]] = defaultdict(list)
+    issues: dict[str, list[Issue]] = defaultdict(list)
     for issue in mgr.results:
         issues[issue.fname].append(issue)
     skipped = dict(mgr.get_skipped())
@@ -77,7 +81,7 @@ def _skip_reason(job: FileJob, reason: str) -> str:
 
 
 def _findings(
-    job: FileJob, issues: list[Any], source: bytes, fingerprints: Fingerprinter, nosec_attr: str
+    job: FileJob, issues: list[Issue], source: bytes, fingerprints: Fingerprinter, nosec_attr: str
 ) -> tuple[Finding, ...]:
     text = source.decode("utf-8", "replace")
     # Line numbers are the parser's: only \n, \r\n and \r end a line (not \f, as splitlines has it).
@@ -87,8 +91,8 @@ def _findings(
     return tuple(stamp(fingerprints, pairs))
 
 
-def _finding(job: FileJob, issue: Any, lines: list[str], nosec_attr: str) -> Finding:
-    props: dict[str, Any] = {
+def _finding(job: FileJob, issue: Issue, lines: list[str], nosec_attr: str) -> Finding:
+    props: dict[str, JSONValue] = {
         "cwe": f"CWE-{issue.cwe.id}" if issue.cwe.id else None,
         "confidence": str(issue.confidence).lower(),
         "test_name": issue.test,
@@ -110,7 +114,7 @@ def _finding(job: FileJob, issue: Any, lines: list[str], nosec_attr: str) -> Fin
     )
 
 
-def _nosec_state(issue: Any, lines: list[str], nosec_attr: str) -> str | None:
+def _nosec_state(issue: Issue, lines: list[str], nosec_attr: str) -> str | None:
     """ "reason" / "bare" when a `# nosec` would make bandit drop this issue, else None."""
     found = getattr(issue, nosec_attr, None)
     if found is None:
@@ -138,7 +142,7 @@ def safe_message(test_id: str, text: str) -> str:
     return _DIGITS.sub("<digits>", text)
 
 
-def _content(issue: Any, lines: list[str]) -> str:
+def _content(issue: Issue, lines: list[str]) -> str:
     """What the fingerprint covers: the rule's lines, whitespace-normalised (survives moves)."""
     first = issue.lineno or 1
     last = max(issue.linerange) if issue.linerange else first

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance_gate.errors import InputError
-from compliance_gate.model import Finding
+from compliance_gate.model import Finding, JSONValue
 
 FORMAT_VERSION = "1.5.0"
 _HASH = re.compile(r"^[0-9a-f]{40}$")
@@ -102,25 +102,25 @@ def _entry(item: Any, filename: str, where: str) -> tuple[Key, Entry]:
 
 def render(
     findings: Iterable[Finding],
-    settings: Mapping[str, Any],
+    settings: Mapping[str, JSONValue],
     previous: Baseline | None = None,
     slim: bool = False,
     generated_at: str | None = None,
 ) -> str:
     """The baseline JSON for `findings` (engine format, no plaintext), keeping earlier audits."""
-    results: dict[str, list[dict[str, Any]]] = {}
+    results: dict[str, list[dict[str, JSONValue]]] = {}
     for f in sorted(findings, key=lambda f: (f.path or "", f.line or 0, finding_key(f))):
         if f.properties.get("suppressed") or f.properties.get("commit"):
             continue
         key = finding_key(f)
-        item: dict[str, Any] = {"type": key[1], "filename": key[0], "hashed_secret": key[2], "is_verified": False}
+        item: dict[str, JSONValue] = {"type": key[1], "filename": key[0], "hashed_secret": key[2], "is_verified": False}
         if not slim and f.line:
             item["line_number"] = f.line
         old = previous.entries.get(key) if previous else None
         if old is not None and old.is_secret is not None:
             item["is_secret"] = old.is_secret
         results.setdefault(key[0], []).append(item)
-    out: dict[str, Any] = {"version": FORMAT_VERSION, **settings, "results": results}
+    out: dict[str, JSONValue] = {"version": FORMAT_VERSION, **settings, "results": results}
     if not slim and generated_at:
         out["generated_at"] = generated_at
     return json.dumps(out, indent=2) + "\n"

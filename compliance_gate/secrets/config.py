@@ -16,10 +16,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from compliance_gate.errors import CheckFailure
+from compliance_gate.model import JSONValue
 from compliance_gate.secrets.options import SecretsOptions
+
+if TYPE_CHECKING:
+    from detect_secrets.plugins.base import BasePlugin
+    from detect_secrets.settings import Settings
+
+EngineConfig = dict[str, list[dict[str, JSONValue]]]
+"""The engine's own configuration: `plugins_used` and `filters_used`, as in a baseline."""
 
 SUPPORTED_ENGINE = "1.5."
 INVALID_FILE = "detect_secrets.filters.common.is_invalid_file"
@@ -45,18 +53,18 @@ def check_engine() -> None:
     if not version.startswith(SUPPORTED_ENGINE):
         raise CheckFailure(
             f"detect-secrets {version} is installed; the secrets check supports {SUPPORTED_ENGINE}x "
-            "(its prefilter mirrors that version's plugins): install detect-secrets==1.5.0"
+            "(its prefilter mirrors that version's plugins): install 'detect-secrets>=1.5.0,<1.6'"
         )
 
 
 def builtin_plugins() -> list[str]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
+    classes: list[type[BasePlugin]] = list(get_mapping_from_secret_type_to_class().values())
     return sorted(cls.__name__ for cls in classes)
 
 
-def engine_config(opts: SecretsOptions) -> dict[str, Any]:
+def engine_config(opts: SecretsOptions) -> EngineConfig:
     """The engine's configuration dict for these options; raises `CheckFailure` if unusable."""
     known = builtin_plugins()
     unknown = sorted((set(opts.plugins) | set(opts.disable_plugins)) - set(known))
@@ -81,7 +89,7 @@ def _valid_regex(where: str, pattern: str) -> None:
         raise CheckFailure(f"{where}: invalid regular expression ({exc})") from None
 
 
-def _plugin(name: str, opts: SecretsOptions) -> dict[str, Any]:
+def _plugin(name: str, opts: SecretsOptions) -> dict[str, JSONValue]:
     if name in LIMITED:
         return {"name": name, "limit": float(getattr(opts, LIMITED[name]))}
     if name == "KeywordDetector" and opts.keyword_exclude:
@@ -89,11 +97,11 @@ def _plugin(name: str, opts: SecretsOptions) -> dict[str, Any]:
     return {"name": name}
 
 
-def _filters(opts: SecretsOptions) -> list[dict[str, Any]]:
+def _filters(opts: SecretsOptions) -> list[dict[str, JSONValue]]:
     from detect_secrets.settings import Settings
 
     defaults = Settings()  # a fresh instance: the engine's own default filter set
-    out: list[dict[str, Any]] = [
+    out: list[dict[str, JSONValue]] = [
         {"path": path} for path in sorted(defaults.filters) if path not in Settings.DEFAULT_FILTERS
     ]
     for key, path in REGEX_FILTERS.items():
@@ -106,7 +114,7 @@ def _filters(opts: SecretsOptions) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def configured(config: dict[str, Any]) -> Iterator[Any]:
+def configured(config: EngineConfig) -> Iterator[Settings]:
     """Apply `config` to this process's detect-secrets settings for the duration of the block.
 
     The allowlist filter is switched off inside: the scanner evaluates pragmas itself so that it

@@ -14,6 +14,13 @@ Two deliberate differences, both about what the engine silently drops:
   the undecodable bytes replaced and counts it (`invalid-utf8`);
 - `pragma: allowlist secret` comments are evaluated here (with the engine's function) after the
   other filters, so that suppressions can be counted and, per policy, refused.
+
+Why internals and not the public API: `SecretsCollection.scan_file` and `scan_line` run every
+plugin over every line, which is what makes the engine slow; skipping lines needs the engine's
+own per-line step (`core.scan._scan_line`, `_is_filtered_out`). So the dependency is a range of
+one minor version (`detect-secrets>=1.5.0,<1.6`, of which 1.5.0 is the only release), checked at
+run time (`config.check_engine`), and tests/secrets/test_differential.py compares the results
+with the real `detect-secrets scan` at both ends of that range (.ci/run).
 """
 
 from __future__ import annotations
@@ -22,9 +29,15 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, cast
 
 from compliance_gate.secrets.prefilter import LineIndex, PluginPlan, candidate_lines
+
+if TYPE_CHECKING:
+    from detect_secrets.core.potential_secret import PotentialSecret
+    from detect_secrets.plugins.base import BasePlugin
+    from detect_secrets.types import NamedIO
+    from detect_secrets.util.code_snippet import CodeSnippet
 
 _REASON = re.compile(r"pragma: ?(?:allow|white)list(?:[ -]nextline)?[ -]secret(.*)$")
 _NOT_INI = re.compile(r"^[^\s#;=:\[][^=:\[\n]*$", re.MULTILINE)
@@ -96,11 +109,11 @@ def scan_text(filename: str, text: str, plans: Sequence[PluginPlan], invalid_utf
     reason = skip_reason(filename)
     if reason is not None:
         return FileScan(skipped=reason)
-    lines = get_transformed_file(cast(Any, _Named(text, filename))) or _Named(text, filename).readlines()
+    lines = get_transformed_file(cast("NamedIO", _Named(text, filename))) or _Named(text, filename).readlines()
     hits, candidates = scan_lines(filename, lines, plans)
     total = len(lines)
     if all(h.suppressed for h in hits) and not _NOT_INI.search(text):
-        eager = get_transformed_file(cast(Any, _Named(text, filename)), use_eager_transformers=True)
+        eager = get_transformed_file(cast("NamedIO", _Named(text, filename)), use_eager_transformers=True)
         if eager:
             more, extra = scan_lines(filename, eager, plans)
             hits = [*hits, *more]
@@ -131,13 +144,13 @@ def scan_lines(
             continue
         line = index.stripped[i]
         snippet = get_code_snippet(lines=content, line_number=number)
-        found: list[tuple[Any, Any]] = []
+        found: list[tuple[BasePlugin, PotentialSecret]] = []
         for plugin in per_line[i]:
             for secret in _scan_line(plugin=plugin, filename=filename, line=line, line_number=number, context=snippet):
                 if not _is_filtered_out(
                     required_filter_parameters=["context"],
                     filename=secret.filename,
-                    secret=secret.secret_value,
+                    secret=secret.secret_value or "",  # always set for a secret a plugin found
                     plugin=plugin,
                     line=line,
                     context=snippet,
@@ -154,7 +167,7 @@ def scan_lines(
                     plugin=type(plugin).__name__,
                     type=secret.type,
                     line=number,
-                    secret=secret.secret_value,
+                    secret=secret.secret_value or "",  # always set for a secret a plugin found
                     hashed=secret.secret_hash,
                     suppressed=pragma is not None,
                     reason=pragma or "",
@@ -163,7 +176,7 @@ def scan_lines(
     return hits, len(per_line)
 
 
-def _pragma(filename: str, line: str, snippet: Any) -> str | None:
+def _pragma(filename: str, line: str, snippet: CodeSnippet) -> str | None:
     """None if no allowlist pragma covers the line, else the reason written after it ('' if none)."""
     from detect_secrets.filters.allowlist import is_line_allowlisted
 

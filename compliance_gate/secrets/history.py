@@ -21,10 +21,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from compliance_gate.errors import CheckFailure
-from compliance_gate.workspace import SourceFile
+from compliance_gate.gitrepo import GitProblem, GitRepo
+from compliance_gate.scanning.workspace import SourceFile
 
 _HUNK = re.compile(rb"^(@@+) (.*?) @@+")
 
@@ -39,37 +39,20 @@ class Change:
     added: list[int] = field(default_factory=list)
 
 
-def open_repo(toplevel: str) -> Any:
-    import git
-
-    return git.Repo(toplevel)
-
-
-def resolve_base(repo: Any, ref: str) -> str:
+def resolve_base(repo: GitRepo, ref: str) -> str:
     """The merge base of `ref` and HEAD; a clear error for an unknown ref or a shallow clone."""
-    import git
-
     try:
-        return str(repo.git.merge_base(ref, "HEAD")).strip()
-    except git.GitCommandError:
-        hint = (
-            " (this is a shallow clone: fetch the history, e.g. actions/checkout fetch-depth: 0)"
-            if (_is_shallow(repo))
-            else ""
-        )
-        raise CheckFailure(f"history_since {ref}: no such revision or no common history with HEAD{hint}") from None
+        return repo.merge_base(ref)
+    except GitProblem as exc:
+        raise CheckFailure(f"history_since {exc}") from None
 
 
-def _is_shallow(repo: Any) -> bool:
-    return str(repo.git.rev_parse("--is-shallow-repository")).strip() == "true"
-
-
-def check_complete(repo: Any, base: str) -> int:
+def check_complete(repo: GitRepo, base: str) -> int:
     """Number of commits in base..HEAD; refuses a range that a shallow clone cut short."""
-    commits = [c for c in str(repo.git.rev_list(f"{base}..HEAD")).split() if c]
-    if _is_shallow(repo):
-        shallow = Path(str(repo.git.rev_parse("--git-path", "shallow")).strip())
-        path = shallow if shallow.is_absolute() else Path(repo.working_tree_dir) / shallow
+    commits = [c for c in repo.run("rev-list", f"{base}..HEAD").split() if c]
+    if repo.is_shallow():
+        shallow = Path(repo.run("rev-parse", "--git-path", "shallow").strip())
+        path = shallow if shallow.is_absolute() else Path(repo.toplevel) / shallow
         grafted = set(path.read_text().split()) if path.is_file() else set()
         cut = [c for c in commits if c in grafted]
         if cut:
@@ -80,7 +63,7 @@ def check_complete(repo: Any, base: str) -> int:
     return len(commits)
 
 
-def changes(repo: Any, base: str, prefix: str, counts: Counter[str]) -> Iterator[Change]:
+def changes(repo: GitRepo, base: str, prefix: str, counts: Counter[str]) -> Iterator[Change]:
     """Added lines per commit and file in base..HEAD, oldest commit first, paths under `prefix`."""
     args = [
         f"{base}..HEAD",
@@ -97,7 +80,7 @@ def changes(repo: Any, base: str, prefix: str, counts: Counter[str]) -> Iterator
     ]
     if prefix:
         args.append(f"--relative={prefix}")
-    raw: bytes = repo.git.log(*args, stdout_as_string=False)
+    raw = repo.run_bytes("log", *args)
     for chunk in raw.split(b"\0")[1:]:
         head, _, body = chunk.partition(b"\n")
         yield from _parse_commit(head.strip().decode("ascii"), body, counts)

@@ -25,9 +25,14 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from compliance_gate.secrets.triggers import Literal, LiteralSet, line_safe, required_sets, strength
+
+if TYPE_CHECKING:
+    from detect_secrets.plugins.base import BasePlugin
+    from detect_secrets.util.filetype import FileType
 
 STRONG_LITERAL = 2
 """Literals at least this long are rare enough to search for; shorter ones use the twin regex."""
@@ -61,20 +66,20 @@ class Gate:
 class PluginPlan:
     """How to find candidate lines for one plugin; `gates` empty means every line."""
 
-    plugin: Any
+    plugin: BasePlugin
     gates: tuple[Gate, ...]
 
 
-def plan_for(plugins: Sequence[Any], filename: str) -> tuple[PluginPlan, ...]:
+def plan_for(plugins: Sequence[BasePlugin], filename: str) -> tuple[PluginPlan, ...]:
     return tuple(PluginPlan(p, _gates(p, filename)) for p in plugins)
 
 
 class Planner:
     """Plans for the configured plugins, per file type (the keyword detector's table varies)."""
 
-    def __init__(self, plugins: Sequence[Any]) -> None:
+    def __init__(self, plugins: Sequence[BasePlugin]) -> None:
         self._plugins = tuple(plugins)
-        self._by_type: dict[Any, tuple[PluginPlan, ...]] = {}
+        self._by_type: dict[FileType, tuple[PluginPlan, ...]] = {}
 
     def for_file(self, filename: str) -> tuple[PluginPlan, ...]:
         from detect_secrets.util.filetype import determine_file_type
@@ -86,7 +91,7 @@ class Planner:
         return plans
 
 
-def _gates(plugin: Any, filename: str) -> tuple[Gate, ...]:
+def _gates(plugin: BasePlugin, filename: str) -> tuple[Gate, ...]:
     from detect_secrets.plugins.base import BasePlugin, RegexBasedDetector
     from detect_secrets.plugins.high_entropy_strings import (
         Base64HighEntropyString,
@@ -104,7 +109,7 @@ def _gates(plugin: Any, filename: str) -> tuple[Gate, ...]:
         return ()
     if cls is KeywordDetector:
         patterns = _keyword_patterns(sys.modules[cls.__module__], filename)
-    elif cls in (Base64HighEntropyString, HexHighEntropyString):
+    elif isinstance(plugin, Base64HighEntropyString | HexHighEntropyString):
         patterns = [_entropy_pattern(plugin.charset, plugin.entropy_limit)]
     elif isinstance(plugin, RegexBasedDetector) and (
         cls.analyze_string is RegexBasedDetector.analyze_string or cls is JwtTokenDetector
@@ -117,7 +122,7 @@ def _gates(plugin: Any, filename: str) -> tuple[Gate, ...]:
     return () if any(g is None for g in gates) else tuple(g for g in gates if g is not None)
 
 
-def _keyword_patterns(module: Any, filename: str) -> list[re.Pattern[str]]:
+def _keyword_patterns(module: ModuleType, filename: str) -> list[re.Pattern[str]]:
     """The patterns `KeywordDetector.analyze_line` uses for this file type (its own table)."""
     from detect_secrets.util.filetype import determine_file_type
 
@@ -129,7 +134,7 @@ def _keyword_patterns(module: Any, filename: str) -> list[re.Pattern[str]]:
     return _module_patterns(module)
 
 
-def _module_patterns(module: Any) -> list[re.Pattern[str]]:
+def _module_patterns(module: ModuleType) -> list[re.Pattern[str]]:
     found: dict[int, re.Pattern[str]] = {}
     for value in vars(module).values():
         items = list(value.keys()) if isinstance(value, dict) else [value]
@@ -221,9 +226,9 @@ class LineIndex:
         return out
 
 
-def candidate_lines(index: LineIndex, plans: Sequence[PluginPlan]) -> dict[int, list[Any]]:
+def candidate_lines(index: LineIndex, plans: Sequence[PluginPlan]) -> dict[int, list[BasePlugin]]:
     """0-based line index -> plugins (in configured order) whose regexes match that line."""
-    per_line: dict[int, list[Any]] = {}
+    per_line: dict[int, list[BasePlugin]] = {}
     everything = range(len(index.stripped))
     for plan in plans:
         hits = everything if not plan.gates else _plan_lines(index, plan.gates)

@@ -18,12 +18,20 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from types import ModuleType
+from typing import TypeAlias, cast
 
-_parser: Any = importlib.import_module("re._parser")
-_compiler: Any = importlib.import_module("re._compiler")
-_c: Any = importlib.import_module("re._constants")
+Item: TypeAlias = tuple[object, object]
+"""One node of re's parse tree: an opcode and its argument, whose shape the opcode decides (each
+use below casts it to that shape). A sequence of nodes is a `SubPattern`, an `Iterable[Item]`."""
+Nodes: TypeAlias = Iterable[Item]
+
+# re's own parser and compiler (by module name: `sre_parse` and friends warn on import).
+_parser: ModuleType = importlib.import_module("re._parser")
+_compiler: ModuleType = importlib.import_module("re._compiler")
+_c: ModuleType = importlib.import_module("re._constants")
 
 NEWLINE = 10
 
@@ -64,7 +72,7 @@ def strength(s: LiteralSet) -> tuple[int, int]:
     return (min(len(lit.text) for lit in s), -len(s))
 
 
-def _all(seq: Any, ci: bool) -> list[LiteralSet]:
+def _all(seq: Nodes, ci: bool) -> list[LiteralSet]:
     """Every necessary set found in the sequence `seq` (literal runs, required sub-parts)."""
     found: list[LiteralSet] = []
     run: list[str] = []
@@ -76,7 +84,7 @@ def _all(seq: Any, ci: bool) -> list[LiteralSet]:
 
     for op, av in seq:
         if op is _c.LITERAL:
-            run.append(chr(av))
+            run.append(chr(cast(int, av)))
             continue
         flush()
         found.extend(_node(op, av, ci))
@@ -84,19 +92,23 @@ def _all(seq: Any, ci: bool) -> list[LiteralSet]:
     return found
 
 
-def _node(op: Any, av: Any, ci: bool) -> list[LiteralSet]:
+def _node(op: object, av: object, ci: bool) -> list[LiteralSet]:
     if op is _c.SUBPATTERN:
-        _group, add, remove, sub = av
+        _group, add, remove, sub = cast("tuple[int | None, int, int, Nodes]", av)
         return _all(sub, (ci or bool(add & re.IGNORECASE)) and not (remove & re.IGNORECASE))
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
-        return _all(av[2], ci) if av[0] >= 1 else []
+        low, _high, body = cast("tuple[int, int, Nodes]", av)
+        return _all(body, ci) if low >= 1 else []
     if op is _c.ATOMIC_GROUP:
-        return _all(av, ci)
-    if op is _c.IN and all(item_op is _c.LITERAL for item_op, _ in av):
-        return [frozenset(_lit(chr(c), ci) for _, c in av)]
+        return _all(cast("Nodes", av), ci)
+    if op is _c.IN:
+        items = cast("list[tuple[object, int]]", av)
+        if all(item_op is _c.LITERAL for item_op, _ in items):
+            return [frozenset(_lit(chr(c), ci) for _, c in items)]
+        return []
     if op is _c.BRANCH:
         out: set[Literal] = set()
-        for alt in av[1]:
+        for alt in cast("tuple[None, list[Nodes]]", av)[1]:
             sets = _all(alt, ci)
             if not sets:
                 return []
@@ -127,8 +139,8 @@ _LINE_ANCHORS = {
 }
 
 
-def _rewrite(seq: Any, state: Any, flags: int) -> list[Any] | None:
-    out: list[Any] = []
+def _rewrite(seq: Nodes, state: object, flags: int) -> list[Item] | None:
+    out: list[Item] = []
     for op, av in seq:
         node = _rewrite_node(op, av, state, flags)
         if node is None:
@@ -137,19 +149,20 @@ def _rewrite(seq: Any, state: Any, flags: int) -> list[Any] | None:
     return out
 
 
-def _sub(seq: Any, state: Any, flags: int) -> Any:
+def _sub(seq: Nodes, state: object, flags: int) -> Nodes:
     data = _rewrite(seq, state, flags)
     if data is None:
         raise _Unsafe
-    return _parser.SubPattern(state, data)
+    sub: Nodes = _parser.SubPattern(state, data)
+    return sub
 
 
 class _Unsafe(Exception):
     pass
 
 
-def _rewrite_node(op: Any, av: Any, state: Any, flags: int) -> list[Any] | None:
-    guard = (_c.ASSERT_NOT, (1, _parser.SubPattern(state, [(_c.LITERAL, NEWLINE)])))
+def _rewrite_node(op: object, av: object, state: object, flags: int) -> list[Item] | None:
+    guard: Item = (_c.ASSERT_NOT, (1, _parser.SubPattern(state, [(_c.LITERAL, NEWLINE)])))
     try:
         if op is _c.LITERAL:
             return None if av == NEWLINE else [(op, av)]
@@ -163,25 +176,29 @@ def _rewrite_node(op: Any, av: Any, state: Any, flags: int) -> list[Any] | None:
             name = str(av)
             return [(op, getattr(_c, _LINE_ANCHORS[name]))] if name in _LINE_ANCHORS else [(op, av)]
         if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
-            return [(op, (av[0], av[1], _sub(av[2], state, flags)))]
+            low, high, body = cast("tuple[int, int, Nodes]", av)
+            return [(op, (low, high, _sub(body, state, flags)))]
         if op is _c.SUBPATTERN:
-            return [(op, (av[0], av[1], av[2], _sub(av[3], state, flags)))]
+            group, add, remove, sub = cast("tuple[int | None, int, int, Nodes]", av)
+            return [(op, (group, add, remove, _sub(sub, state, flags)))]
         if op is _c.ATOMIC_GROUP:
-            return [(op, _sub(av, state, flags))]
+            return [(op, _sub(cast("Nodes", av), state, flags))]
         if op is _c.BRANCH:
-            return [(op, (av[0], [_sub(alt, state, flags) for alt in av[1]]))]
+            first, alts = cast("tuple[None, list[Nodes]]", av)
+            return [(op, (first, [_sub(alt, state, flags) for alt in alts]))]
         if op in (_c.ASSERT, _c.ASSERT_NOT):
-            return [(op, (av[0], _sub(av[1], state, flags)))]
+            direction, body = cast("tuple[int, Nodes]", av)
+            return [(op, (direction, _sub(body, state, flags)))]
         if op is _c.GROUPREF:
             return [(op, av)]
         if op is _c.GROUPREF_EXISTS:
-            group, yes, no = av
+            group, yes, no = cast("tuple[int, Nodes, Nodes | None]", av)
             return [(op, (group, _sub(yes, state, flags), _sub(no, state, flags) if no else no))]
     except _Unsafe:
         return None
     return None
 
 
-def _set_has_newline(items: Any, state: Any, flags: int) -> bool:
-    probe = _compiler.compile(_parser.SubPattern(state, [(_c.IN, items)]), flags & ~re.VERBOSE)
+def _set_has_newline(items: object, state: object, flags: int) -> bool:
+    probe: re.Pattern[str] = _compiler.compile(_parser.SubPattern(state, [(_c.IN, items)]), flags & ~re.VERBOSE)
     return probe.match("\n") is not None

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Any
 
-from compliance_gate.checks.interface import FileJob, FileOutcome
 from compliance_gate.fingerprint import Fingerprinter, stamp
-from compliance_gate.model import Finding, Severity
+from compliance_gate.model import Finding, JSONValue, Severity
 from compliance_gate.redact import mask_secret
-from compliance_gate.secrets.config import configured, engine_config
+from compliance_gate.scanning.jobs import FileJob, FileOutcome
+from compliance_gate.secrets.config import EngineConfig, configured, engine_config
 from compliance_gate.secrets.engine import FileScan, Hit, decode, dedupe, scan_lines, scan_text, skip_reason
 from compliance_gate.secrets.history import read_job
 from compliance_gate.secrets.options import SecretsOptions
@@ -66,7 +65,7 @@ def _planner(frozen_config: str) -> Planner:
     return Planner(get_plugins())
 
 
-def current_planner(config: dict[str, Any]) -> Planner:
+def current_planner(config: EngineConfig) -> Planner:
     """The prefilter for the plugins configured now (cached per configuration in this process)."""
     import json
 
@@ -133,7 +132,7 @@ def outcome(path: str, result: FileScan, fp: Fingerprinter, commit: str | None =
 
 
 def to_finding(path: str, hit: Hit, commit: str | None = None) -> Finding:
-    props: dict[str, Any] = {"type": hit.type, "hashed_secret": hit.hashed}
+    props: dict[str, JSONValue] = {"type": hit.type, "hashed_secret": hit.hashed}
     where = f" added in commit {commit[:12]}" if commit else ""
     message = f"{hit.type}{where}; rotate it and load it from a secret store"
     if hit.suppressed:

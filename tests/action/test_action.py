@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -11,9 +12,9 @@ import pytest
 from action_harness import ActionRun, parse_commands, run_action
 from gitutil import commit, git, init_repo
 
-from compliance_gate.attest import keys
 from compliance_gate.cli import main
 from compliance_gate.pii.cards import luhn_complete
+from compliance_gate.signing import keys
 
 ACTION_DIR = Path(__file__).resolve().parents[2]
 REUSE = {"CG_ACTION_TEST_PYTHON": sys.executable}
@@ -48,7 +49,7 @@ def test_fail_sets_outputs_summary_annotations_and_exit_code(tmp_path: Path) -> 
     assert Path(run.outputs["report-path"]).name == "report.html"
     assert run.outputs["envelope-path"] == ""
     upload = run.step("__2")
-    assert upload.uses == "github/codeql-action/upload-sarif@v3"
+    assert re.fullmatch(r"github/codeql-action/upload-sarif@[0-9a-f]{40}", upload.uses or "")
     assert upload.with_ == {"sarif_file": run.outputs["sarif-path"]}
     everything = run.summary + "".join(s.stdout + s.stderr for s in run.steps)
     everything += "".join(Path(run.outputs[k]).read_text() for k in ("verdict-path", "sarif-path", "report-path"))

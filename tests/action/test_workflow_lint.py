@@ -119,3 +119,20 @@ def _path() -> str:
     import os
 
     return os.environ.get("PATH", "")
+
+
+def test_actions_are_pinned_by_commit_with_the_tag_in_a_comment() -> None:
+    """Every action used by action.yml and the workflows is pinned to a full commit SHA (a tag
+    can be moved to other code), with the release it is in a comment; only `./` is local."""
+    uses = [
+        (path.name, line.strip())
+        for path in [ROOT / "action.yml", *WORKFLOWS]
+        for line in path.read_text().splitlines()
+        if re.match(r"\s*(- )?uses:", line)
+    ]
+    assert uses
+    for name, line in uses:
+        target = line.split("uses:", 1)[1].strip()
+        if target == "./":
+            continue
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*", target), (name, target)

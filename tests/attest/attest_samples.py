@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from compliance_gate.attest import dsse, keys, seal, signoff
+from compliance_gate.attest import seal, signoff
 from compliance_gate.attest.statement import (
     PAYLOAD_TYPE,
     VERDICT_PREDICATE,
@@ -18,6 +18,7 @@ from compliance_gate.attest.statement import (
 )
 from compliance_gate.attest.verify import Expectations
 from compliance_gate.model import CheckResult, Outcome, PolicyRef, Source, Status, Verdict
+from compliance_gate.signing import dsse, keys
 
 NOW = dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC)
 COMMIT = "3f2c9a1e5b7d4c6a8e0f1b2d3c4e5f6a7b8c9d0e"

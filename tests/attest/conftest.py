@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from compliance_gate.attest import keys
+from compliance_gate.signing import keys
 
 
 @pytest.fixture(scope="session")

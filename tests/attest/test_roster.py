@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from attest_samples import roster_file
 
-from compliance_gate.attest import keys
 from compliance_gate.attest.roster import load_roster
 from compliance_gate.errors import UsageError
+from compliance_gate.signing import keys
 
 
 def test_files_and_inline_keys(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from attest_samples import approval, roster_file, sealed, verdict
 
-from compliance_gate.attest import dsse, keys, signoff
+from compliance_gate.attest import signoff
 from compliance_gate.attest.roster import Roster, load_roster
+from compliance_gate.signing import dsse, keys
 
 ALICE, BOB, CAROL, MALLORY = (keys.generate() for _ in range(4))
 VERDICT_KEY = keys.generate()

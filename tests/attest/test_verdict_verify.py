@@ -24,11 +24,11 @@ from attest_samples import (
     verdict,
 )
 
-from compliance_gate.attest import keys
-from compliance_gate.attest.dsse import Rejected
 from compliance_gate.attest.statement import file_subject
 from compliance_gate.attest.verify import verify_verdict
 from compliance_gate.model import Outcome, Source
+from compliance_gate.signing import keys
+from compliance_gate.signing.dsse import Rejected
 
 
 @pytest.mark.parametrize("algorithm", keys.ALGORITHMS)

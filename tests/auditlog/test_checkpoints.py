@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from auditlogs import read, reseal, write, write_log
 
-from compliance_gate.attest.keys import ECDSA_P256, ED25519, generate
 from compliance_gate.auditlog.checkpoints import (
     CheckpointProblem,
     Head,
@@ -18,6 +17,7 @@ from compliance_gate.auditlog.checkpoints import (
     sign_checkpoint,
 )
 from compliance_gate.auditlog.verify import VerifyConfig, verify_logs
+from compliance_gate.signing.keys import ECDSA_P256, ED25519, generate
 
 
 def _heads(path: Path) -> list[Head]:

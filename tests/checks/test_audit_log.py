@@ -13,15 +13,15 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "auditlog"))
 
 from auditlogs import read, write, write_log
 
-from compliance_gate.attest.keys import generate
 from compliance_gate.auditlog.checkpoints import Head, sign_checkpoint
 from compliance_gate.checks.audit_log import AuditLogOptions, run
 from compliance_gate.checks.interface import CheckContext
-from compliance_gate.engine import run_check
+from compliance_gate.engine import parse_policy, run_check
 from compliance_gate.fingerprint import Fingerprinter
 from compliance_gate.model import Severity, Status
-from compliance_gate.policy import parse_policy
-from compliance_gate.workspace import PathRules, open_workspace
+from compliance_gate.policy import PathRules
+from compliance_gate.scanning.workspace import open_workspace
+from compliance_gate.signing.keys import generate
 
 KEY = "hex:" + "ab" * 24
 
@@ -153,9 +153,10 @@ def test_run_with_a_hand_built_context(root: Path) -> None:
         open_workspace(root, PathRules()),
         (),
         Fingerprinter(),
-        None,
+        None,  # type: ignore[arg-type]
         Severity.HIGH,
-    )  # type: ignore[arg-type]
+        parse_policy,
+    )
     out = run(ctx)
     assert {f.rule for f in out.findings} == {"CG-AUDIT-GAP", "CG-AUDIT-UNVERIFIABLE"}
     assert all(len(f.fingerprint) == 32 for f in out.findings) and out.errors == ()

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 from gitutil import commit, git
 
-from compliance_gate.engine import run
+from compliance_gate.engine import parse_policy, run
 from compliance_gate.model import Outcome, Status
-from compliance_gate.policy import parse_policy
 
 RULES = """version: 1
 checks:

@@ -19,15 +19,16 @@ from checkutil import in_process
 from piiutil import group, make_iban, make_pan, make_ssn
 
 from compliance_gate.checks import pii
-from compliance_gate.checks.interface import CheckContext, FileJob
+from compliance_gate.checks.interface import CheckContext
 from compliance_gate.cli import main
-from compliance_gate.engine import run
+from compliance_gate.engine import parse_policy, run
 from compliance_gate.errors import PolicyError
 from compliance_gate.fingerprint import PUBLIC_KEY, Fingerprinter
 from compliance_gate.model import Outcome, Severity, Status
-from compliance_gate.policy import parse_policy
+from compliance_gate.policy import PathRules
 from compliance_gate.render import json as render_json
-from compliance_gate.workspace import PathRules, open_workspace
+from compliance_gate.scanning.jobs import FileJob
+from compliance_gate.scanning.workspace import open_workspace
 
 PAN = make_pan("4", 16, seed=3)
 IBAN = make_iban("GB", "NWBK60161331926818")
@@ -54,7 +55,7 @@ def context(root: Path, policy_text: str = "version: 1\nchecks:\n  pii: {}\n") -
     workspace = open_workspace(root, PathRules())
     section = policy.checks["pii"]
     return CheckContext("pii", section.options, policy, workspace, workspace.files, Fingerprinter(),
-                        in_process, section.fail_on)  # fmt: skip
+                        in_process, section.fail_on, parse_policy)  # fmt: skip
 
 
 def by_rule(findings: Sequence[Any]) -> dict[str, list[tuple[str, int, str]]]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import pytest
 from gitutil import commit
 
-from compliance_gate.engine import run_check
+from compliance_gate.engine import load_policy, parse_policy, run_check
 from compliance_gate.model import Status
-from compliance_gate.policy import parse_policy
 from compliance_gate.replay import generate as gen
 
 POLICY = """version: 1
@@ -50,11 +51,24 @@ def test_missing_events_file_is_an_error(repo: Path) -> None:
 
 def test_bundled_example_has_exactly_the_planted_break() -> None:
     """The example service's recordings, through its own projector, show only the planted pending-while-completed."""
-    from compliance_gate.policy import load_policy
-
     example = Path(__file__).parents[2] / "examples" / "payments-service"
     policy = load_policy(example / "policies" / "compliance-gate.yaml")
     result = run_check("replay", policy, example, use_cache=False)
     assert result.status is Status.FAILED, result.error
     assert [(f.rule, f.properties["payment_id"]) for f in result.findings] == [("CG-REC-REPORT-BEHIND", "pay_00000005")]
     assert result.findings[0].properties["report"]["status"] == "pending"
+
+
+@pytest.mark.parametrize("package", ["duckdb", "sqlalchemy"])
+def test_without_the_replay_extra_the_check_errors_naming_it(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, package: str
+) -> None:
+    """The default install has no DuckDB or SQLAlchemy: the check is an error that names the
+    `replay` extra, never a pass."""
+    g = gen.generate(repo / "data", payments=5)
+    commit(repo, {"README": "x\n"})
+    text = POLICY.format(as_of=g.as_of).replace("{path: data/report.csv,", '{url: "sqlite:///data/r.db",')
+    monkeypatch.setitem(sys.modules, package, None)  # `import duckdb` now raises ImportError
+    result = run_check("replay", parse_policy(text), repo, use_cache=False)
+    assert result.status is Status.ERROR
+    assert package in (result.error or "") and "compliance-gate[replay]" in (result.error or "")

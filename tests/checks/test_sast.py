@@ -14,10 +14,9 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "sast"))
 from sastutil import luhn_pan, scan, triples
 
 from compliance_gate import serialize
-from compliance_gate.engine import run
+from compliance_gate.engine import load_policy, parse_policy, run
 from compliance_gate.errors import CheckFailure, PolicyError
 from compliance_gate.model import Outcome, Status
-from compliance_gate.policy import load_policy, parse_policy
 from compliance_gate.sast import scanner as sast_scanner
 
 NOSEC_FILE = (

@@ -18,10 +18,9 @@ from secretsutil import context
 
 from compliance_gate.checks import secrets
 from compliance_gate.cli import main
-from compliance_gate.engine import run
+from compliance_gate.engine import parse_policy, run
 from compliance_gate.errors import PolicyError
 from compliance_gate.model import Outcome, Severity
-from compliance_gate.policy import parse_policy
 from compliance_gate.render import json as render_json
 
 

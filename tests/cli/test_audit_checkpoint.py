@@ -11,9 +11,9 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "auditlog"))
 
 from auditlogs import read, write, write_log
 
-from compliance_gate.attest.keys import generate, load_public_file, write_keypair
 from compliance_gate.auditlog.checkpoints import read_checkpoint
 from compliance_gate.cli import main
+from compliance_gate.signing.keys import generate, load_public_file, write_keypair
 
 
 @pytest.fixture

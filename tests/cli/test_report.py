@@ -72,8 +72,8 @@ def test_bad_input_is_one_line_exit_2(
 
 
 def _envelope(saved: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
-    dsse = pytest.importorskip("compliance_gate.attest.dsse")
-    keys = pytest.importorskip("compliance_gate.attest.keys")
+    dsse = pytest.importorskip("compliance_gate.signing.dsse")
+    keys = pytest.importorskip("compliance_gate.signing.keys")
     from compliance_gate.attest.statement import PAYLOAD_TYPE, VERDICT_PREDICATE, Statement, Subject
 
     predicate = json.loads(saved.read_text())

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import string
+
 import pytest
 from piiutil import make_iban, printed, rules
+from stdnum import numdb
 
 from compliance_gate.pii.iban import IBAN_LENGTHS, valid_iban
 from compliance_gate.pii.testvalues import TEST_IBANS
@@ -63,3 +67,21 @@ def test_length_table_covers_the_common_countries() -> None:
         "DE": 22, "GB": 22, "FR": 27, "NL": 18, "NO": 15,
     }  # fmt: skip
     assert len(IBAN_LENGTHS) >= 80
+
+
+def test_length_table_is_python_stdnums_registry() -> None:
+    """The first-screen length table names exactly the countries, with exactly the lengths, of the
+    registry python-stdnum validates against (so the two cannot drift apart)."""
+    registry = numdb.get("iban")
+    lengths = {}
+    for cc in (a + b for a in string.ascii_uppercase for b in string.ascii_uppercase):
+        bban = registry.info(cc)[0][1].get("bban")
+        if bban:
+            lengths[cc] = 4 + sum(int(n) for n in re.findall(r"(\d+)!?[nac]", bban))
+    assert lengths == IBAN_LENGTHS
+
+
+def test_account_part_must_have_the_registered_structure() -> None:
+    """A checksum-valid string whose account part breaks its country's structure (GB: 4 letters,
+    then 14 digits) is not an IBAN."""
+    assert valid_iban(GB) and not valid_iban(make_iban("GB", "1234" + GB[8:]))

@@ -13,7 +13,7 @@ from render_samples import sample_verdict
 
 from compliance_gate.model import Verdict
 from compliance_gate.render import html
-from compliance_gate.render.common import Approval, ReportContext
+from compliance_gate.render.context import Approval, ReportContext
 
 URL_ATTRS = {"src", "href", "xlink:href", "action", "formaction", "poster", "data", "srcset", "background"}
 

@@ -98,6 +98,6 @@ def test_breaks_csv_spreads_properties(verdict: Verdict) -> None:
 )
 def test_money_formatting(amount: int, exponent: int | None, text: str) -> None:
     """Minor units are shown as exact decimal amounts with the currency's exponent."""
-    from compliance_gate.render.common import money
+    from compliance_gate.render.summaries import money
 
     assert money(amount, exponent) == text

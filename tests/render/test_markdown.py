@@ -10,7 +10,7 @@ from render_samples import HOSTILE, sample_verdict
 
 from compliance_gate.model import Finding, Outcome, Severity, Verdict
 from compliance_gate.render import markdown
-from compliance_gate.render.common import ReportContext
+from compliance_gate.render.context import ReportContext
 
 GITHUB_LIMIT = 1024 * 1024
 

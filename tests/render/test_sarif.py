@@ -96,7 +96,7 @@ def test_levels_follow_blocking(verdict: Verdict) -> None:
 
 def test_path_prefix_for_a_scanned_subfolder(verdict: Verdict) -> None:
     """With a path prefix, relative finding paths become repo-relative; the document stays valid."""
-    from compliance_gate.render.common import ReportContext
+    from compliance_gate.render.context import ReportContext
 
     doc = sarif.to_sarif(verdict, ReportContext(path_prefix="services/pay/"))
     validate(doc)

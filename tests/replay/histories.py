@@ -14,9 +14,9 @@ import random
 from pathlib import Path
 
 from compliance_gate import bundled
-from compliance_gate.replay.fold import NO_AMOUNT, fold_payment
-from compliance_gate.replay.machine import load_machine
-from compliance_gate.replay.stage_events import effect_table, event_codes
+from compliance_gate.replay.fold.machine import load_machine
+from compliance_gate.replay.fold.payment import NO_AMOUNT, fold_payment
+from compliance_gate.replay.read.stage_events import effect_table, event_codes
 
 FLOWS = (
     ("payment.created", "payment.processing", "payment.authorized", "payment.captured"),

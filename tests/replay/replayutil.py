@@ -10,10 +10,11 @@ from typing import Any
 from compliance_gate import typed
 from compliance_gate.checks import replay as replay_check
 from compliance_gate.checks.interface import CheckContext
+from compliance_gate.engine import parse_policy
 from compliance_gate.fingerprint import Fingerprinter
 from compliance_gate.model import CheckOutput, Severity
 from compliance_gate.replay.options import ReplayOptions
-from compliance_gate.workspace import Workspace
+from compliance_gate.scanning.workspace import Workspace
 
 
 def options(data: dict[str, Any]) -> ReplayOptions:
@@ -29,8 +30,9 @@ def run_check(root: Path, data: dict[str, Any]) -> CheckOutput:
         workspace=Workspace(root, "tree", ()),  # type: ignore[arg-type]
         files=(),
         fingerprints=Fingerprinter(),
-        scan_files=None,
-        fail_on=Severity.HIGH,  # type: ignore[arg-type]
+        scan_files=None,  # type: ignore[arg-type]
+        fail_on=Severity.HIGH,
+        parse_policy=parse_policy,
     )
     return replay_check.run(ctx)
 

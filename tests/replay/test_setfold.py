@@ -16,7 +16,9 @@ from replayutil import dump, options
 from compliance_gate.fingerprint import Fingerprinter
 from compliance_gate.model import CheckOutput
 from compliance_gate.replay import generate as gen
-from compliance_gate.replay import pipeline, results, setfold
+from compliance_gate.replay import pipeline
+from compliance_gate.replay.fold import setfold
+from compliance_gate.replay.report import results
 
 ALL_FAULTS = {k: 3 for k in gen.FLAGGED} | {k: 3 for k in gen.COUNTED}
 

@@ -21,10 +21,10 @@ from replayutil import run_check, write_jsonl
 from compliance_gate import bundled
 from compliance_gate.replay import generate as gen
 from compliance_gate.replay import money
-from compliance_gate.replay.machine import load_machine
+from compliance_gate.replay.fold.machine import load_machine
 from compliance_gate.replay.options import EventsInput
+from compliance_gate.replay.read.stage_events import detect_format, stage_events
 from compliance_gate.replay.sqlutil import connect
-from compliance_gate.replay.stage_events import detect_format, stage_events
 
 MACHINE = load_machine(bundled.resolve("builtin:state-machines/payments.yaml", Path()))
 

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from compliance_gate.engine import run_check
+from compliance_gate.engine import parse_policy, run_check
 from compliance_gate.model import CheckResult
 from compliance_gate.pii.cards import luhn_complete
-from compliance_gate.policy import Policy, parse_policy
+from compliance_gate.policy import Policy
 
 BANDIT = str(Path(sys.executable).with_name("bandit"))
 

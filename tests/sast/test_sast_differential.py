@@ -11,8 +11,8 @@ from sast_bandit_samples import BROKEN, SAMPLES
 from sast_codebase import generate
 from sastutil import bandit_cli, bandit_skipped, scan, triples
 
-from compliance_gate import fanout
 from compliance_gate.model import Status
+from compliance_gate.scanning import fanout
 
 
 @pytest.fixture(scope="module")

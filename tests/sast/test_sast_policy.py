@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from compliance_gate.checks.interface import FileOutcome
 from compliance_gate.model import Finding, Severity
 from compliance_gate.sast.options import PathRule, SastOptions
 from compliance_gate.sast.policy import apply_policy
 from compliance_gate.sast.scanner import has_reason, safe_message
+from compliance_gate.scanning.jobs import FileOutcome
 
 
 @pytest.mark.parametrize(

@@ -10,13 +10,15 @@ from typing import Any
 
 from checkutil import in_process
 
-from compliance_gate.checks.interface import CheckContext, FileJob, FileOutcome
+from compliance_gate.checks.interface import CheckContext
+from compliance_gate.engine import parse_policy
 from compliance_gate.fingerprint import PUBLIC_KEY, Fingerprinter
 from compliance_gate.model import Severity
-from compliance_gate.policy import parse_policy
+from compliance_gate.policy import PathRules
+from compliance_gate.scanning.jobs import FileJob, FileOutcome
+from compliance_gate.scanning.workspace import open_workspace
 from compliance_gate.secrets.options import SecretsOptions
 from compliance_gate.secrets.worker import engine_hits, scan_batch
-from compliance_gate.workspace import PathRules, open_workspace
 
 DETECT_SECRETS = str(Path(sys.executable).parent / "detect-secrets")
 Hits = set[tuple[str, int, str, str]]
@@ -82,4 +84,5 @@ def context(root: Path, section: str = "{}", mode: str = "tree", since: str | No
         fingerprints=Fingerprinter(),
         scan_files=in_process,
         fail_on=Severity.HIGH,
+        parse_policy=parse_policy,
     )

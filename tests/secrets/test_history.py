@@ -11,9 +11,8 @@ from gitutil import commit, git
 from secretsutil import context
 
 from compliance_gate.checks import secrets
-from compliance_gate.engine import run_check
+from compliance_gate.engine import parse_policy, run_check
 from compliance_gate.errors import CheckFailure, UsageError
-from compliance_gate.policy import parse_policy
 
 
 def token(seed: int) -> str:

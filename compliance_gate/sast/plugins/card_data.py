@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bandit.core.constants import HIGH, MEDIUM
 from bandit.core.issue import Issue
@@ -12,6 +12,9 @@ from bandit.core.issue import Issue
 from compliance_gate.pii.cards import luhn_ok
 from compliance_gate.sast.plugins._names import is_card_data, last_words, name_of, names_in
 from compliance_gate.sast.plugins._rule import rule
+
+if TYPE_CHECKING:
+    from bandit.core.context import Context
 
 CWE_LOG = 532  # Insertion of Sensitive Information into Log File
 CWE_ERROR = 209  # Generation of Error Message Containing Sensitive Information
@@ -107,7 +110,7 @@ def _data_args(call: ast.Call) -> list[ast.expr]:
 
 
 @rule("B903", "Call", "Raise")
-def card_data_in_log_or_error(context: Any) -> Any:
+def card_data_in_log_or_error(context: Context) -> Issue | None:
     """B903: a card number, CVV, PIN block or track data passed to a log call or an exception.
 
     **What it finds.** Logging calls (`logger.info`, `logging.error`, `log.warning`,

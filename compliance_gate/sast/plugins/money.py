@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bandit.core.constants import HIGH, LOW, MEDIUM
 from bandit.core.issue import Issue
@@ -11,11 +11,14 @@ from bandit.core.issue import Issue
 from compliance_gate.sast.plugins._names import enclosing_function, last_words, money_strength, names_in
 from compliance_gate.sast.plugins._rule import rule
 
+if TYPE_CHECKING:
+    from bandit.core.context import Context
+
 CWE_PRECISION = 1339  # Insufficient Precision or Accuracy of a Real Number
 _CONFIDENCE = {2: MEDIUM, 1: LOW}
 
 
-def _issue(text: str, strength: int, lineno: int | None = None) -> Any:
+def _issue(text: str, strength: int, lineno: int | None = None) -> Issue:
     return Issue(
         severity=MEDIUM,
         confidence=HIGH if strength >= 3 else _CONFIDENCE[strength],
@@ -69,7 +72,7 @@ def _assigned_strength(node: ast.AST, targets: list[ast.expr]) -> int:
 
 
 @rule("B901", "Call", "Assign", "AnnAssign", "FunctionDef", "AsyncFunctionDef")
-def money_held_in_float(context: Any) -> Any:
+def money_held_in_float(context: Context) -> Issue | None:
     """B901: money held in a binary float.
 
     **What it finds.** `float(x)` where `x` names an amount (`float(amount)`,
@@ -132,7 +135,7 @@ def _is_float_of_other(node: ast.AST) -> bool:
     )
 
 
-def _check_call(context: Any, node: ast.Call) -> Any:
+def _check_call(context: Context, node: ast.Call) -> Issue | None:
     if context.call_function_name_qual == "float" and len(node.args) == 1:
         strength = money_strength(last_words(node.args[0]))
         if strength:
@@ -151,7 +154,7 @@ ROUND_NAMES = frozenset({"round", "numpy.round", "numpy.around", "np.round", "np
 
 
 @rule("B902", "Call")
-def money_rounded_with_round(context: Any) -> Any:
+def money_rounded_with_round(context: Context) -> Issue | None:
     """B902: money rounded with `round()` (or `math.floor`/`math.ceil`, `numpy.round`).
 
     **What it finds.** A call to `round()` whose first argument mentions an amount-like name:

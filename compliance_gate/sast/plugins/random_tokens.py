@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bandit.core.constants import HIGH, MEDIUM
 from bandit.core.issue import Issue
 
 from compliance_gate.sast.plugins._names import enclosing_function, is_token, last_words, parent, words
 from compliance_gate.sast.plugins._rule import rule
+
+if TYPE_CHECKING:
+    from bandit.core.context import Context
 
 CWE_WEAK_PRNG = 338  # Use of Cryptographically Weak Pseudo-Random Number Generator
 RANDOM_FUNCS = frozenset(
@@ -40,7 +43,7 @@ def _token_context(node: ast.AST) -> bool:
 
 
 @rule("B904", "Call")
-def insecure_random_for_secret(context: Any) -> Any:
+def insecure_random_for_secret(context: Context) -> Issue | None:
     """B904: `random` used for tokens, OTPs, idempotency keys, salts or passwords.
 
     **What it finds.** A call into the `random` module (`random.choice`, `randint`, `choices`,

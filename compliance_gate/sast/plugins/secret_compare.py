@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bandit.core.constants import MEDIUM
 from bandit.core.issue import Issue
 
 from compliance_gate.sast.plugins._names import enclosing_function, is_secret, name_of, words
 from compliance_gate.sast.plugins._rule import rule
+
+if TYPE_CHECKING:
+    from bandit.core.context import Context
 
 CWE_TIMING = 208  # Observable Timing Discrepancy
 DIGEST_CALLS = frozenset({"hexdigest", "digest"})
@@ -42,7 +45,7 @@ def _is_public_value(node: ast.AST) -> bool:
 
 
 @rule("B905", "Compare")
-def secret_compared_with_eq(context: Any) -> Any:
+def secret_compared_with_eq(context: Context) -> Issue | None:
     """B905: a signature, HMAC, token or password compared with `==` or `!=`.
 
     **What it finds.** A comparison with `==` or `!=` where one side names a secret value

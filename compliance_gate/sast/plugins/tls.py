@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bandit.core.constants import HIGH
 from bandit.core.issue import Issue
 
 from compliance_gate.sast.plugins._names import name_of
 from compliance_gate.sast.plugins._rule import rule
+
+if TYPE_CHECKING:
+    from bandit.core.context import Context
 
 CWE_CERT = 295  # Improper Certificate Validation
 VERIFY_FLAGS = frozenset(
@@ -93,7 +96,7 @@ def _is_http_call(qualname: str, name: str) -> bool:
     return name in HTTP_CALLS or any(hint in qualname.lower() for hint in CLIENT_HINTS)
 
 
-def _check_call(context: Any, node: ast.Call) -> int | None:
+def _check_call(context: Context, node: ast.Call) -> int | None:
     qualname, name = context.call_function_name_qual or "", context.call_function_name or ""
     for kw in node.keywords:
         if kw.arg in VERIFY_FLAGS and _is_false(kw.value):
@@ -121,7 +124,7 @@ def _check_assign(targets: list[ast.expr], value: ast.expr) -> bool:
 
 
 @rule("B907", "Call", "Assign", "AnnAssign")
-def tls_verification_disabled(context: Any) -> Any:
+def tls_verification_disabled(context: Context) -> Issue | None:
     """B907: TLS certificate verification disabled on a client (payment provider APIs included).
 
     **What it finds.** Keyword arguments that switch verification off on a client, session or

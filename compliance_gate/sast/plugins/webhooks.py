@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bandit.core.constants import HIGH, MEDIUM
 from bandit.core.issue import Issue
 
 from compliance_gate.sast.plugins._names import name_of, parent, words
 from compliance_gate.sast.plugins._rule import rule
+
+if TYPE_CHECKING:
+    from bandit.core.context import Context
 
 CWE_SIGNATURE = 347  # Improper Verification of Cryptographic Signature
 ROUTE_DECORATORS = frozenset(
@@ -102,7 +105,7 @@ def _verifies(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 
 @rule("B906", "FunctionDef", "AsyncFunctionDef")
-def webhook_without_signature_check(context: Any) -> Any:
+def webhook_without_signature_check(context: Context) -> Issue | None:
     """B906: a webhook handler that never verifies the sender's signature.
 
     **What it finds.** A function that handles webhooks - its name says so (`stripe_webhook`,

@@ -38,7 +38,7 @@ def fixed_clock() -> Any:
 
 def transitions() -> Iterator[tuple[str, str, str | None, str]]:
     """(payment_id, event_id, from, to) from the example's replay section, if it has one."""
-    from compliance_gate.policy import load_policy
+    from compliance_gate.engine import load_policy
 
     policy = load_policy(SERVICE / "policies" / "compliance-gate.yaml")
     section = policy.checks.get("replay")

@@ -1,0 +1,85 @@
+"""Per-side tables and the two sorted streams the Python fold and the reconciler merge.
+
+`rep1`/`st1` hold the first usable report/settlement row per payment with its copy count. The
+streams cover the payments `setfold.classify` did not find clean: their `recon` rows in
+payment-id order, and their events as integers sorted by (payment id, partition, offset | sequence),
+so memory stays bounded by one payment's events however large the recording is; DuckDB spills
+the sorts to disk.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+from compliance_gate.replay.fold.setfold import SIDE
+from compliance_gate.replay.sqlutil import fetch_rows
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection as Connection
+
+EMPTY_SIDE = (
+    "CREATE OR REPLACE TABLE {name} (line BIGINT, payment_id VARCHAR, status VARCHAR, currency VARCHAR, "
+    "amount BIGINT, refunded BIGINT, problem VARCHAR, amount_problem VARCHAR)"
+)
+ROWS = 20000
+
+
+def build_tables(con: Connection, has_settlement: bool) -> None:
+    con.execute(
+        "CREATE OR REPLACE TABLE curs AS SELECT currency, row_number() OVER (ORDER BY currency) - 1 AS ci "
+        "FROM (SELECT DISTINCT currency FROM evs WHERE currency IS NOT NULL)"
+    )
+    if not has_settlement:
+        con.execute(EMPTY_SIDE.format(name="st"))
+    for name in ("rep", "st"):
+        con.execute(f"""CREATE OR REPLACE TABLE {name}1 AS
+            SELECT r.*, count(*) OVER (PARTITION BY payment_id) AS copies FROM {name} r
+            WHERE problem IS NULL QUALIFY row_number() OVER (PARTITION BY payment_id ORDER BY line) = 1""")
+
+
+def currencies(con: Connection) -> list[str]:
+    return [c for (c,) in con.execute("SELECT currency FROM curs ORDER BY ci").fetchall()]
+
+
+def event_groups(con: Connection) -> Iterator[tuple[str, list[tuple[int, int, int, int]]]]:
+    """(payment id, [(code, amount or NO_AMOUNT, currency index or -1, line), ...]) in id order."""
+    cur = con.cursor()
+    cur.execute("""SELECT e.payment_id, e.code, coalesce(e.amount, -9223372036854775808) AS amount,
+                          coalesce(c.ci, -1) AS ci, e.line
+                   FROM evs e JOIN recon r USING (payment_id) LEFT JOIN curs c USING (currency)
+                   WHERE NOT r.clean ORDER BY e.payment_id, e.o1, e.o2, e.line""")
+    for pid, rows in itertools.groupby(fetch_rows(cur, ROWS), key=itemgetter(0)):
+        yield pid, [row[1:] for row in rows]
+    cur.close()
+
+
+SIDES = ", ".join(f"{t}_{c}" for t in ("r", "s") for c in SIDE)
+
+
+def recon_rows(con: Connection) -> Iterator[tuple[Any, ...]]:
+    """Rows of the payments that were not clean: id, events (None: none), last_ts, country, ip, region, then
+    status, currency, amount, refunded, precision problem, line and copies of each side."""
+    cur = con.cursor()
+    cur.execute(
+        f"SELECT payment_id, events, last_ts, country, ip, region, {SIDES} FROM recon "
+        "WHERE NOT clean ORDER BY payment_id"
+    )
+    yield from fetch_rows(cur, ROWS)
+    cur.close()
+
+
+def extra_copies(con: Connection, name: str) -> list[tuple[str, int]]:
+    """Per currency, the amounts of report/settlement rows beyond the first for one payment id."""
+    rows = con.execute(f"""SELECT currency, sum(coalesce(amount, 0)) FROM {name}
+        WHERE problem IS NULL AND line NOT IN (SELECT line FROM {name}1) GROUP BY currency""").fetchall()
+    return [(str(c), int(a)) for c, a in rows]
+
+
+def side_totals(con: Connection, name: str) -> list[tuple[str, str, int, int, int]]:
+    """(currency, status, rows, net, gross) of the usable rows of a side."""
+    rows = con.execute(f"""SELECT currency, coalesce(status, ''), count(*), sum(coalesce(amount, 0)),
+        sum(abs(coalesce(amount, 0))) FROM {name} WHERE problem IS NULL GROUP BY ALL ORDER BY ALL""").fetchall()
+    return [(str(c), str(s), int(n), int(net), int(gross)) for c, s, n, net, gross in rows]

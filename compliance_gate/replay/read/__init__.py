@@ -1,0 +1,1 @@
+"""Reading the recorded events and the report/settlement tables into DuckDB."""

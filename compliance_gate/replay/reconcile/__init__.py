@@ -1,0 +1,1 @@
+"""The replayed state against the report and the settlement file: breaks and geo rules."""

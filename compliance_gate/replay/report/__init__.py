@@ -1,0 +1,1 @@
+"""Findings, counts and metrics of a finished replay."""

@@ -1,0 +1,220 @@
+"""Turn the pipeline's outcome into findings, counts and the metrics the renderers draw.
+
+Breaks are sorted by severity, then amount (largest first), then payment id, so the same inputs
+always give the same list. A category whose count is within the policy's threshold is reported
+at `info` severity (visible, not blocking). Bridge residuals must be 0; anything else is an
+error, because it means money went unexplained.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from pathlib import Path
+
+from compliance_gate.fingerprint import Fingerprinter, stamp
+from compliance_gate.model import CheckOutput, Finding, JSONValue, Severity
+from compliance_gate.replay import money
+from compliance_gate.replay.options import ReplayOptions
+from compliance_gate.replay.pipeline import Outcome, replay_and_reconcile
+from compliance_gate.replay.reconcile.categories import CATEGORIES
+from compliance_gate.replay.reconcile.reconciler import Break
+from compliance_gate.replay.report.summary import (
+    EVENT_COUNTS,
+    BridgeTotals,
+    CurrencySummary,
+    ReplaySummary,
+    ReplayTotals,
+    SideTotals,
+    StatusTotal,
+)
+from compliance_gate.replay.safety import safe_text
+from compliance_gate.replay.sqlutil import iso_from_us
+
+MAX_EVENT_REFS = 10
+
+
+def evaluate(opts: ReplayOptions, root: Path, fp: Fingerprinter, engines: Mapping[str, str]) -> CheckOutput:
+    """The whole replay check: what `checks.replay.run` and `compliance-gate replay` both return."""
+    return check_output(replay_and_reconcile(opts, root), opts, fp, engines)
+
+
+def check_output(out: Outcome, opts: ReplayOptions, fp: Fingerprinter, engines: Mapping[str, str]) -> CheckOutput:
+    """Findings, counts, metrics and errors of a finished replay."""
+    out.breaks.extend(tolerance_breaks(out, opts))
+    sev = severities(out, opts)
+    out.breaks.sort(key=lambda b: sort_key(b, sev))  # the order of the findings and of the metrics' breaks
+    replayed, bridge_errors = summary(out, opts, sev)
+    return CheckOutput(
+        findings=tuple(findings(out, opts, fp, sev)),
+        counts=counts(out),
+        metrics=replayed.to_metrics(),
+        inputs=tuple(out.inputs),
+        engines=engines,
+        errors=tuple(out.errors + bridge_errors),
+    )
+
+
+def sort_key(b: Break, severity: Mapping[str, Severity]) -> tuple[int, int, str, str, str, int, str]:
+    return (-severity[b.category].rank, -b.amount, b.payment_id, b.category, b.side, b.line or 0, b.detail)
+
+
+def severities(out: Outcome, opts: ReplayOptions) -> dict[str, Severity]:
+    totals = Counter(b.category for b in out.breaks)
+    sev = {}
+    for name, cat in CATEGORIES.items():
+        within = name in opts.thresholds and totals[name] <= opts.thresholds[name]
+        sev[name] = Severity.INFO if within else cat.severity
+    return sev
+
+
+def findings(out: Outcome, opts: ReplayOptions, fp: Fingerprinter, sev: Mapping[str, Severity]) -> list[Finding]:
+    """The first `max_findings` breaks (`out.breaks` is sorted) as findings."""
+    pairs = []
+    for b in out.breaks[: opts.max_findings]:
+        cat = CATEGORIES[b.category]
+        path = _path(b, out, opts)
+        line = b.line if b.side in ("events", "input") or b.other is None else b.other[3]
+        props = break_record(b, out, sev)
+        detail = safe_text(b.detail)
+        message = f"{cat.summary}: {detail}" if b.side == "input" else f"payment {safe_text(b.payment_id)}: {detail}"
+        f = Finding("replay", cat.rule, sev[b.category], message, path, line, properties=props)
+        pairs.append((f, f"{b.category}|{b.side}|{b.payment_id}|{detail}"))
+    return list(stamp(fp, pairs))
+
+
+def _path(b: Break, out: Outcome, opts: ReplayOptions) -> str:
+    if b.side == "input":
+        return b.payment_id  # bad input: the file the row came from
+    if b.side == "events":
+        return out.events_display
+    side = opts.settlement if b.side == "settlement" else opts.reported
+    if side.path:
+        return side.path
+    sqlite = re.match(r"sqlite[+a-z]*:///(?!/)(.+)", side.url)  # a relative SQLite file
+    return sqlite.group(1) if sqlite else re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", side.url)
+
+
+def break_record(b: Break, out: Outcome, sev: Mapping[str, Severity]) -> dict[str, JSONValue]:
+    refs = out.event_refs.get(b.payment_id, [])
+    rec: dict[str, JSONValue] = {
+        "category": b.category,
+        "severity": str(sev[b.category]),
+        "side": b.side,
+        "payment_id": safe_text(b.payment_id),
+        "currency": safe_text(b.currency),
+        "amount_minor": b.amount,
+        "detail": safe_text(b.detail),
+        "events": [f"{e} ({out.events_display}:{n})" for e, n in refs[:MAX_EVENT_REFS]],
+    }
+    if len(refs) > MAX_EVENT_REFS:
+        rec["events_more"] = len(refs) - MAX_EVENT_REFS
+    if b.replay is not None:
+        state, amount, captured, refunded, currency = b.replay
+        rec["replay"] = {
+            "state": state,
+            "amount": amount,
+            "captured": captured,
+            "refunded": refunded,
+            "currency": currency,
+        }
+    if b.other is not None:
+        status, other_amount, other_currency, line = b.other
+        rec[b.side] = {
+            "status": safe_text(status) if status is not None else None,
+            "amount": other_amount,
+            "currency": safe_text(other_currency) if other_currency is not None else None,
+            "line": line,
+        }
+    return rec
+
+
+def summary(out: Outcome, opts: ReplayOptions, sev: Mapping[str, Severity]) -> tuple[ReplaySummary, list[str]]:
+    """The replay's summary (its metrics; shape documented in `checks/replay.py`) and the bridge
+    errors, if any: a bridge whose residual is not 0 leaves money unexplained."""
+    assert out.recon is not None
+    recon = out.recon
+    cats: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for b in out.breaks:
+        cats[b.category][b.currency] += 1
+    exps = money.exponents(opts.events.exponents)
+    currencies = sorted(set(recon.replay) | {c for rows in out.side_totals.values() for c, *_ in rows})
+    per: dict[str, CurrencySummary] = {}
+    errors: list[str] = []
+    for cur in currencies:
+        payments, amount, captured, refunded, disputed = recon.replay.get(cur, [0, 0, 0, 0, 0])
+        states = sorted(s for c, s in recon.by_state if c == cur)
+        replayed = ReplayTotals(
+            payments,
+            amount,
+            captured,
+            refunded,
+            disputed,
+            gross=captured + refunded + disputed,
+            net=captured - refunded - disputed,
+            by_status={s: StatusTotal(*recon.by_state[(cur, s)][:2]) for s in states},
+        )
+        sides: dict[str, SideTotals] = {}
+        bridges: dict[str, BridgeTotals] = {}
+        for side, rows in sorted(out.side_totals.items()):
+            mine = [r for r in rows if r[0] == cur]
+            totals = SideTotals(
+                rows=sum(r[2] for r in mine),
+                net=sum(r[3] for r in mine),
+                gross=sum(r[4] for r in mine),
+                by_status={r[1]: StatusTotal(r[2], r[3]) for r in mine},
+            )
+            sides[side] = totals
+            left = amount if side == "report" else captured
+            explained = dict(sorted(recon.bridges[side].explained[cur].items()))
+            diff = left - totals.net
+            residual = diff - sum(explained.values())
+            bridges[side] = BridgeTotals(left, totals.net, diff, explained, residual)
+            if residual:
+                errors.append(f"{side} bridge for {cur} does not balance: {residual} minor units unexplained")
+        per[cur] = CurrencySummary(exps.get(cur), replayed, bridges, sides)
+    return (
+        ReplaySummary(
+            version=1,
+            as_of=iso_from_us(out.counters["as_of_us"]),
+            in_flight_after=iso_from_us(out.counters["cutoff_us"]),
+            events={k: out.counters.get(k, 0) for k in EVENT_COUNTS},
+            categories={c: dict(sorted(v.items())) for c, v in sorted(cats.items())},
+            in_flight=dict(sorted(recon.in_flight.items())),
+            within_tolerance={
+                c: StatusTotal(recon.within_tolerance_count[c], recon.within_tolerance[c])
+                for c in sorted(recon.within_tolerance_count)
+            },
+            currencies=per,
+            breaks_total=len(out.breaks),
+            breaks=tuple(break_record(b, out, sev) for b in out.breaks[: opts.max_breaks]),
+        ),
+        errors,
+    )
+
+
+def tolerance_breaks(out: Outcome, opts: ReplayOptions) -> list[Break]:
+    assert out.recon is not None
+    return [
+        Break(
+            "tolerance_cap",
+            "report",
+            "(all)",
+            cur,
+            total,
+            f"within-tolerance differences sum to {total} minor units; cap {opts.tolerance_caps[cur]}",
+        )
+        for cur, total in sorted(out.recon.within_tolerance.items())
+        if cur in opts.tolerance_caps and total > opts.tolerance_caps[cur]
+    ]
+
+
+def counts(out: Outcome) -> dict[str, int]:
+    assert out.recon is not None
+    c = Counter(b.category for b in out.breaks)
+    c["payments"] = out.counters.get("payments", 0)
+    c["redeliveries"] = out.counters.get("redeliveries", 0)
+    c["stale_ignored"] = out.counters.get("stale_ignored", 0)
+    c["in_flight"] = sum(out.recon.in_flight.values())
+    return dict(sorted(c.items()))

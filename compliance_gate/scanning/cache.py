@@ -1,0 +1,79 @@
+"""The content-hash cache: an unchanged file is never scanned twice.
+
+Results live in one SQLite file under the scanned repository (`.compliance-gate/cache.sqlite3`,
+safe to delete at any time). A key covers everything that can change a file's result: the check,
+the digest of its policy section, its engine versions, the gate version, the fingerprint key id,
+the path and the sha256 of the content. Only clean results are stored: a file that errored is
+scanned again next time. Cached values hold findings exactly as reported (masked, fingerprinted),
+never raw content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import orjson
+
+from compliance_gate.scanning.jobs import FileOutcome
+from compliance_gate.serialize import finding_from_dict, finding_to_dict
+
+CACHE_DIR = ".compliance-gate"
+CACHE_FILE = "cache.sqlite3"
+
+
+def state_dir(root: Path) -> Path:
+    """`ROOT/.compliance-gate/`, created with a `.gitignore` so it never dirties the work tree."""
+    folder = root / CACHE_DIR
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# compliance-gate cache and outputs; safe to delete\n*\n")
+    return folder
+
+
+def cache_key(parts: Sequence[str], engines: Mapping[str, str]) -> str:
+    engine_part = ",".join(f"{k}={v}" for k, v in sorted(engines.items()))
+    blob = "\x1f".join((*parts, engine_part)).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(blob).hexdigest()
+
+
+class ResultCache:
+    """A key-value store of per-file outcomes. Not shared between processes while open."""
+
+    def __init__(self, root: Path) -> None:
+        self._db = sqlite3.connect(state_dir(root) / CACHE_FILE, timeout=30, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, FileOutcome]:
+        out: dict[str, FileOutcome] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT key, value FROM results WHERE key IN ({marks})", chunk)  # noqa: S608 - only placeholders are interpolated
+            for key, value in rows:
+                out[key] = _decode(value)
+        return out
+
+    def put_many(self, items: Iterable[tuple[str, FileOutcome]]) -> None:
+        rows = [(k, _encode(o)) for k, o in items if o.error is None]
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO results (key, value) VALUES (?, ?)", rows)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _encode(o: FileOutcome) -> bytes:
+    return orjson.dumps(
+        {"path": o.path, "findings": [finding_to_dict(f) for f in o.findings], "counts": dict(o.counts)}
+    )
+
+
+def _decode(value: bytes) -> FileOutcome:
+    d = orjson.loads(value)
+    return FileOutcome(d["path"], tuple(finding_from_dict(f) for f in d["findings"]), d["counts"])
