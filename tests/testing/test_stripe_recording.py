@@ -22,10 +22,11 @@ PI_FIELDS = {"id", "object", "amount", "amount_received", "capture_method", "cli
 PI_FIELDS |= {"latest_charge", "last_payment_error", "metadata", "next_action", "payment_method", "status"}
 
 
-@pytest.fixture(scope="module")
-def rec(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Expected]:
+@pytest.fixture(scope="module", params=[None, 500], ids=["generated", "tiled"])
+def rec(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Expected]:
+    """1500 payments, generated one by one, or as three copies of a 500-payment tile."""
     out = tmp_path_factory.mktemp("stripe")
-    return out, stripe.generate(out, payments=1500, seed=11, faults=FAULTS)
+    return out, stripe.generate(out, payments=1500, seed=11, faults=FAULTS, tile=request.param)
 
 
 def test_every_event_is_a_stripe_event_with_the_documented_envelope(rec: tuple[Path, Expected]) -> None:
@@ -227,3 +228,27 @@ def test_noise_is_present_and_counted(tmp_path: Path) -> None:
     fold = recfold.fold_stripe(tmp_path / exp.events)
     assert fold.duplicates == exp.noise_count("redelivery") and not fold.conflicts
     assert not recfold.double_charges(fold)
+
+
+def test_a_tiled_recording_repeats_the_tile_with_new_ids_later_and_faults_once(tmp_path: Path) -> None:
+    """Copies of the base tile have their own ids and creation keys, 10^6 s later each; the
+    faults are planted once; kcat offsets run on across copies; the same seed, the same bytes."""
+    faults = {"double_charge": 1, "missing_refund": 1, "missing_in_events": 1}
+    exp = stripe.generate(tmp_path / "a", payments=1200, seed=4, faults=faults, kcat=True, tile=400)
+    again = stripe.generate(tmp_path / "b", payments=1200, seed=4, faults=faults, kcat=True, tile=400)
+    assert exp == again and (tmp_path / "a" / exp.events).read_bytes() == (tmp_path / "b" / exp.events).read_bytes()
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert names == ["events.jsonl", "expected.json", "report.csv", "settlement.csv"]
+    assert len(exp.faults) == 3
+    records = list(recfold.read_records(tmp_path / "a" / exp.events))
+    assert len(records) == exp.events_written
+    by_partition: dict[int, list[int]] = defaultdict(list)
+    for r in records:
+        by_partition[r.partition].append(r.offset)
+    assert all(v == list(range(len(v))) for v in by_partition.values())
+    fold = recfold.fold_stripe(tmp_path / "a" / exp.events)
+    assert len(fold.payments) == exp.payments == 400 + 2 * (400 - 3)
+    assert fold.duplicates == exp.noise_count("redelivery")
+    assert recfold.double_charges(fold) == exp.by_category()["double_charge"]
+    created = sorted(r.payload["created"] for r in records)
+    assert created[-1] - created[0] > 2 * 10**6 - 10**5

@@ -18,9 +18,7 @@ re-sends its last few events (same LSN, source and images, a new envelope `ts_ms
 from __future__ import annotations
 
 import csv
-import heapq
-import zlib
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,17 +27,16 @@ from compliance_gate.testing.recordings import debezium_shapes as shapes
 from compliance_gate.testing.recordings.common import (
     Currency,
     Picker,
-    Rng,
     Totals,
     Window,
     draw_amount,
     iso_utc,
-    later,
     new_rng,
     pick_currency,
     plan_faults,
     uuid4,
 )
+from compliance_gate.testing.recordings.debezium_stream import ChangeStream, Row
 from compliance_gate.testing.recordings.expected import Expected, Fault
 from compliance_gate.testing.recordings.sink import EventSink
 
@@ -91,52 +88,6 @@ _PATHS = {
 }
 _FORCED = {"report_ahead": "authorized_only", "contradiction": "canceled"}
 _SNAPSHOT_MAX = 5000
-Change = tuple[float, str, dict[str, Any] | None, dict[str, Any] | None]  # (time, op, before, after)
-
-
-class _Row:
-    """One row of `payments` and the changes made to it, in commit order."""
-
-    def __init__(self, rng: Rng, rid: str, key: str | None, cur: str, amount: int, t: float, limit: float) -> None:
-        self.rng, self.id, self.key, self.currency, self.amount = rng, rid, key, cur, amount
-        self.t, self.limit = t, limit
-        self.changes: list[Change] = []
-        self.now: dict[str, Any] | None = None
-        self.snapshot_at = 0  # changes[:snapshot_at] happened before the snapshot
-
-    def _image(self, status: str, captured: int, refunded: int) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "status": status,
-            "amount_minor": self.amount,
-            "currency": self.currency,
-            "captured_minor": captured,
-            "refunded_minor": refunded,
-            "idempotency_key": self.key,
-            "updated_at": int(self.t * 1_000_000) - self.rng.randrange(1000, 400_000),
-        }
-
-    def insert(self, status: str = "pending", captured: int = 0) -> None:
-        self.now = self._image(status, captured, 0)
-        self.changes.append((self.t, "c", None, self.now))
-
-    def update(self, status: str, captured: int | None = None, refunded: int | None = None, wait: float = 20) -> None:
-        assert self.now is not None
-        self.t = later(self.t, self.rng.uniform(1, wait), self.limit)
-        before = self.now
-        cap = before["captured_minor"] if captured is None else captured
-        ref = before["refunded_minor"] if refunded is None else refunded
-        self.now = self._image(status, cap, ref)
-        self.changes.append((self.t, "u", before, self.now))
-
-    def delete(self) -> None:
-        self.t = later(self.t, self.rng.uniform(600, 86400), self.limit)
-        self.changes.append((self.t, "d", self.now, None))
-        self.now = None
-
-    def walk(self, path: tuple[str, ...]) -> None:
-        for status in path:
-            self.update(status, captured=self.amount if status == "captured" else None)
 
 
 def generate(
@@ -192,30 +143,26 @@ class _Recording:
         self.totals = Totals()
         self.found: list[Fault] = []
         self.in_events = 0
-        self.first_of_pair: _Row | None = None
-        # commit order: (time, seq, row, change index, snapshot, conflict)
-        self.commits: list[tuple[float, int, _Row, int, bool, bool]] = []
-        self.seq = 0
-        self.snap_time = self.window.t0 - 30.0
-        self.snap_rows = 0
-        self.snap_done = 0
-        self.lsn = 24_000_000 + self.rng.randrange(10**6)
-        self.snap_lsn = self.lsn
-        self.tx = 700 + self.rng.randrange(1000)
-        self.snap_tx = self.tx
-        self.prev_commit = self.lsn
-        self.lag = [0.0] * partitions
-        self.last = [0.0] * partitions
-        self.recent: deque[tuple[dict[str, Any] | None, str, int, str]] = deque(maxlen=40)
+        self.first_of_pair: Row | None = None
         span = self.window.as_of - self.window.t0
-        self.restarts = [self.window.t0 + span * f for f in (0.31, 0.67)] if payments >= 50 else []
+        self.snap_time = self.window.t0 - 30.0
+        self.stream = ChangeStream(
+            self.rng,
+            self.sink,
+            self.noise,
+            schema=schema,
+            full=identity == "full",
+            partitions=partitions,
+            snap_time=self.snap_time,
+            restarts=[self.window.t0 + span * f for f in (0.31, 0.67)] if payments >= 50 else [],
+        )
 
     def run(self) -> Expected:
         snapshot_n = min(_SNAPSHOT_MAX, self.payments * 8 // 100)
         for i in range(self.payments):
             start = self.window.start(i) + self.rng.uniform(0, self.window.gap)
             if i >= snapshot_n:  # the snapshot's rows all go first, at one LSN
-                self._advance(start)
+                self.stream.advance(start)
             self._one(start, self.plan.get(i, ""), i < snapshot_n)
         for n in range(self.faults_wanted.get("missing_in_events", 0)):
             rid = uuid4(self.rng)
@@ -223,7 +170,7 @@ class _Recording:
             self.found.append(
                 Fault("missing_in_events", rid, "missing_in_events", "report", f"report row {n + 1} has no events")
             )
-        self._advance(float("inf"))
+        self.stream.advance(float("inf"))
         written = self.sink.close()
         self._report_fh.close()
         missing = {f.payment_id for f in self.found if f.kind == "missing_in_events"}
@@ -246,12 +193,12 @@ class _Recording:
         return expected
 
     # -- rows ----------------------------------------------------------------------------
-    def _new_row(self, start: float, kind: str, key: str | None, cur: Currency, amount: int) -> _Row:
+    def _new_row(self, start: float, kind: str, key: str | None, cur: Currency, amount: int) -> Row:
         rid = uuid4(self.rng)
         if kind == "double_charge" and self.first_of_pair is not None:
             while rid <= self.first_of_pair.id:  # the duplicate sorts after the original
                 rid = uuid4(self.rng)
-        return _Row(self.rng, rid, key, cur.code, amount, start, self.window.limit(bool(kind)))
+        return Row(self.rng, rid, key, cur.code, amount, start, self.window.limit(bool(kind)))
 
     def _one(self, start: float, kind: str, may_snapshot: bool) -> None:
         rng = self.rng
@@ -281,14 +228,14 @@ class _Recording:
             self._snapshot(row)
         self._finish(row, kind)
         if flow.endswith("_then_retry"):
-            retry = _Row(rng, uuid4(rng), key, cur.code, amount, row.t + rng.uniform(30, 900), self.window.limit(False))
+            retry = Row(rng, uuid4(rng), key, cur.code, amount, row.t + rng.uniform(30, 900), self.window.limit(False))
             retry.insert()
             retry.walk(_PATHS["captured"])
             self._finish(retry, "")
         if kind == "double_charge_first":
             self.first_of_pair = row
 
-    def _extras(self, row: _Row) -> None:
+    def _extras(self, row: Row) -> None:
         rng, step = self.rng, 10 if row.currency == "KWD" else 1
         r = rng.random()
         if r < 0.08:
@@ -308,7 +255,7 @@ class _Recording:
             row.update(row.now["status"], wait=3600)  # touched, status repeated
             self.noise["update_repeating_status"] += 1
 
-    def _snapshot(self, row: _Row) -> None:
+    def _snapshot(self, row: Row) -> None:
         """Move the row's first changes before the snapshot (they happened before the recording
         began); the snapshot shows the image they left, the rest streams as usual."""
         cut = self.rng.randint(1, len(row.changes))
@@ -327,24 +274,24 @@ class _Recording:
         else:
             row.now = row.changes[-1][3]
         row.snapshot_at = cut
-        self.snap_rows += 1
+        self.stream.snap_rows += 1
         self.noise["snapshot_row"] += 1
 
-    def _fault(self, kind: str, row: _Row) -> None:
+    def _fault(self, kind: str, row: Row) -> None:
         if kind == "missing_refund":
             row.update("partially_refunded", refunded=max(1, row.amount // 3), wait=3600)
         elif kind == "illegal_transition":
             row.update("refunded", refunded=row.amount, wait=3600)
             row.update("captured", wait=3600)  # refunded -> captured: amounts unchanged, status rewound
 
-    def _finish(self, row: _Row, kind: str) -> None:
+    def _finish(self, row: Row, kind: str) -> None:
         conflict_at = -1
         if kind == "duplicate_conflict":
             conflict_at = next(k for k, c in enumerate(row.changes) if c[1] == "u")
         if row.snapshot_at:
-            self._commit(self.snap_time, row, row.snapshot_at - 1, True, False)
+            self.stream.commit(self.snap_time, row, row.snapshot_at - 1, True, False)
         for k in range(row.snapshot_at, len(row.changes)):
-            self._commit(row.changes[k][0], row, k, False, k == conflict_at)
+            self.stream.commit(row.changes[k][0], row, k, False, k == conflict_at)
         if row.now is None:
             self.noise["deleted_row"] += 1
             return  # a deleted row is neither in the report nor a replayed payment
@@ -380,76 +327,3 @@ class _Recording:
             self.report.writerow((row.id, status, amount, row.currency, refunded))
         self.in_events += 1
         self.totals.add(row.currency, row.amount, img["captured_minor"], img["refunded_minor"], 0)
-
-    # -- commit order, LSNs, delivery -----------------------------------------------------
-    def _commit(self, t: float, row: _Row, k: int, snap: bool, conflict: bool) -> None:
-        self.seq += 1
-        heapq.heappush(self.commits, (t, self.seq, row, k, snap, conflict))
-
-    def _advance(self, now: float) -> None:
-        commits = self.commits
-        while commits and commits[0][0] < now:
-            t, _, row, k, snap, conflict = heapq.heappop(commits)
-            while self.restarts and self.restarts[0] <= t:
-                self._restart(self.restarts.pop(0))
-            self._emit(t, row, k, snap, conflict)
-        while self.restarts and self.restarts[0] < now and now != float("inf"):
-            self._restart(self.restarts.pop(0))
-        self.sink.advance(now)
-
-    def _emit(self, t: float, row: _Row, k: int, snap: bool, conflict: bool) -> None:
-        rng = self.rng
-        _, op, before, after = row.changes[k]
-        if snap:
-            lsn, tx, sequence = self.snap_lsn, self.snap_tx, f'[null,"{self.snap_lsn}"]'
-            self.snap_done += 1
-            label = "last" if self.snap_done == self.snap_rows else "first" if self.snap_done == 1 else "true"
-            op, before = "r", None
-        else:
-            self.lsn += rng.randrange(56, 900)
-            self.tx += 1
-            lsn, tx, label = self.lsn, self.tx, "false"
-            sequence = f'["{self.prev_commit}","{lsn}"]'
-            self.prev_commit = lsn
-            if not self.full and op == "u":
-                before = None
-            elif not self.full and op == "d" and before is not None:
-                before = {name: (before[name] if name == "id" else None) for name in before}
-        src = shapes.source(int(t * 1000), label, sequence, tx, lsn)
-        body = shapes.payload(before, after, src, op, int(t * 1000) + rng.randrange(5, 900))
-        key = shapes.key_text(row.id, self.schema)
-        p = zlib.crc32(row.id.encode()) % self.partitions
-        self._push(t, body, key, p)
-        if op == "d":
-            self._push(t, None, key, p)  # the tombstone that follows a delete
-            self.noise["tombstone"] += 1
-        if conflict:
-            clash = {**body, "after": {**(after or {}), "updated_at": (after or {})["updated_at"] + 1}}
-            self._push(t + 5, self._restamp(clash, t + 5), key, p)
-
-    def _restamp(self, body: dict[str, Any], t: float) -> dict[str, Any]:
-        ms = int(t * 1000) + self.rng.randrange(5, 900)
-        return {**body, "ts_ms": ms, "ts_us": ms * 1000, "ts_ns": ms * 1_000_000}
-
-    def _push(self, t: float, body: dict[str, Any] | None, key: str, p: int) -> None:
-        # each partition lags by its own slowly changing delay; per partition, order is kept
-        self.lag[p] = min(3.0, max(0.05, self.lag[p] + self.rng.uniform(-0.3, 0.3)))
-        when = max(self.last[p] + 0.0001, t + self.lag[p])
-        self.last[p] = when
-        line = None if body is None else shapes.value_line(body, self.schema)
-        self.sink.push(when, line, key, p)
-        self.recent.append((body, key, p, "tombstone" if body is None else "event"))
-
-    def _restart(self, at: float) -> None:
-        """The connector restarts and re-sends what it had not yet committed as read: same LSNs
-        and images, a new envelope timestamp."""
-        if not self.recent:
-            return
-        tail = list(self.recent)[-self.rng.randint(min(5, len(self.recent)), len(self.recent)) :]
-        for body, key, p, _ in tail:
-            again = None if body is None else self._restamp(body, at)
-            when = max(self.last[p] + 0.0001, at)
-            self.last[p] = when
-            self.sink.push(when, None if again is None else shapes.value_line(again, self.schema), key, p)
-            self.noise["restart_resent"] += 1
-        self.noise["connector_restart"] += 1

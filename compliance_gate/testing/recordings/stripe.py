@@ -13,32 +13,33 @@ refunded, disputed or touched (`charge.updated`). The faults a caller can plant 
 from __future__ import annotations
 
 import csv
-import datetime as dt
+import shutil
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import orjson
 
 from compliance_gate.testing.recordings import stripe_objects as so
+from compliance_gate.testing.recordings import stripe_settlement, stripe_tiles
 from compliance_gate.testing.recordings.common import (
     Currency,
-    Picker,
     Totals,
     Window,
     b62,
     draw_amount,
     iso_utc,
-    major,
     new_rng,
     pick_currency,
     plan_faults,
 )
 from compliance_gate.testing.recordings.expected import Expected, Fault
-from compliance_gate.testing.recordings.sink import EventSink, RowSink
+from compliance_gate.testing.recordings.sink import EventSink
 from compliance_gate.testing.recordings.stripe_flows import Movement, StripePayment
+from compliance_gate.testing.recordings.stripe_scenarios import FLOWS, extras, pick_flow, run_flow
 from compliance_gate.testing.recordings.webhooks import Rates, deliveries
+
+__all__ = ["CURRENCIES", "FAULTS", "FLOWS", "REPORT_COLUMNS", "SETTLEMENT_COLUMNS", "generate"]
 
 CURRENCIES = (
     Currency("usd", 2, 50, 100, 60000),
@@ -47,22 +48,6 @@ CURRENCIES = (
     Currency("jpy", 0, 12, 100, 80000),
     Currency("kwd", 3, 8, 1000, 200000, step=10),  # Stripe takes 3-decimal amounts in multiples of 10
 )
-FLOWS = {
-    "card": 52.0,
-    "three_ds": 8.0,
-    "decline_then_success": 5.0,
-    "decline_abandoned": 3.0,
-    "abandoned": 4.0,
-    "canceled_abandoned": 2.0,
-    "three_ds_abandoned": 1.5,
-    "three_ds_canceled": 0.5,
-    "manual_capture": 7.0,
-    "manual_void": 2.0,
-    "manual_pending": 1.0,
-    "async_success": 3.0,
-    "async_failed": 1.0,
-    "async_processing": 1.0,
-}
 FAULTS = {
     "report_behind": "report_behind",
     "report_ahead": "report_ahead",
@@ -77,31 +62,7 @@ FAULTS = {
     "missing_in_events": "missing_in_events",
     "duplicate_conflict": "duplicate_conflict",
 }
-SETTLEMENT_COLUMNS = (
-    "automatic_payout_id",
-    "automatic_payout_effective_at_utc",
-    "balance_transaction_id",
-    "created_utc",
-    "available_on_utc",
-    "currency",
-    "gross",
-    "fee",
-    "net",
-    "reporting_category",
-    "source_id",
-    "description",
-    "customer_facing_amount",
-    "customer_facing_currency",
-    "charge_id",
-    "payment_intent_id",
-    "charge_created_utc",
-    "payment_method_type",
-    "card_brand",
-    "card_funding",
-    "card_country",
-    "dispute_reason",
-)
-_PICK_FLOW = Picker(FLOWS)
+SETTLEMENT_COLUMNS = stripe_settlement.COLUMNS
 REPORT_COLUMNS = ("payment_id", "status", "amount", "currency", "refunded")
 _FORCED = {
     "report_behind": "card",
@@ -117,8 +78,6 @@ _FORCED = {
     "missing_in_report": "card",
     "duplicate_conflict": "card",
 }
-_EXP = {c.code: c.exponent for c in CURRENCIES}
-_RADAR_FEE = {"usd": 5, "eur": 5, "gbp": 5, "jpy": 7, "kwd": 20}  # per screened charge, minor units
 
 
 def generate(
@@ -131,12 +90,24 @@ def generate(
     gzip: bool = False,
     partitions: int = 3,
     rates: Rates = Rates(),  # noqa: B008 - a frozen value
+    tile: int | None = None,
 ) -> Expected:
     """Write a Stripe recording of `payments` PaymentIntents under `out_dir`; return what a
-    correct replay must find."""
+    correct replay must find. `tile=T` (for benchmarks): generate T payments and repeat them with
+    new ids, later in time, up to about `payments` (see `stripe_tiles`); faults are planted once."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    rec = _Recording(out_dir, payments, seed, dict(faults or {}), kcat, gzip, partitions, rates)
-    return rec.run()
+    if tile is None or payments <= tile:
+        return _Recording(out_dir, payments, seed, dict(faults or {}), kcat, gzip, partitions, rates).run()
+    base_dir = out_dir / ".base-tile"
+    base_dir.mkdir(exist_ok=True)
+    rec = _Recording(
+        base_dir, tile, seed, dict(faults or {}), kcat, False, partitions, rates, stripe_tiles.window(tile)
+    )
+    expected = rec.run()
+    base = stripe_tiles.Base(base_dir, expected, rec.ids.tag, rec.clean_totals.freeze(), rec.fault_noise)
+    result = stripe_tiles.replicate(base, out_dir, max(1, round(payments / tile)), gzip)
+    shutil.rmtree(base_dir)
+    return result
 
 
 class _Recording:
@@ -150,25 +121,27 @@ class _Recording:
         gzipped: bool,
         partitions: int,
         rates: Rates,
+        window: Window | None = None,
     ) -> None:
         self.out, self.payments, self.seed, self.faults_wanted = out, payments, seed, faults
         self.rng = new_rng(seed)
         self.ids = so.Ids(self.rng)
         self.plan = plan_faults(self.rng, payments, faults, FAULTS, "stripe")
-        self.window = Window.around_dst(payments, gap=3.0)
+        self.window = window or Window.around_dst(payments, gap=3.0)
         self.rates = rates
         self.events_name = "events.jsonl.gz" if gzipped else "events.jsonl"
         self.sink = EventSink(
             out / self.events_name, gzipped=gzipped, kcat=kcat, topic="stripe.webhooks", partitions=partitions
         )
-        self.settle = RowSink(out / "settlement.csv", SETTLEMENT_COLUMNS)
+        self.settle = stripe_settlement.PayoutReport(out / "settlement.csv", self.ids)
         self._report_fh = open(out / "report.csv", "w", newline="", encoding="utf-8")  # noqa: SIM115 - closed in run()
         self.report = csv.writer(self._report_fh, lineterminator="\n")
         self.report.writerow(REPORT_COLUMNS)
         self.noise: Counter[str] = Counter()
         self.totals = Totals()
+        self.clean_totals = Totals()
+        self.fault_noise: Counter[str] = Counter()
         self.found: list[Fault] = []
-        self.payouts: dict[tuple[str, str], list[Any]] = {}
         self.in_events = 0
         self.first_of_pair: StripePayment | None = None
         self.cards: list[so.Method] = []
@@ -177,15 +150,20 @@ class _Recording:
         for i in range(self.payments):
             start = self.window.start(i) + self.rng.uniform(0, self.window.gap)
             self.sink.advance(start)
-            self.settle.advance(start)
-            self._one(i, start, self.plan.get(i, ""))
+            self.settle.sink.advance(start)
+            kind = self.plan.get(i, "")
+            if kind:
+                before = Counter(self.noise)
+                self._one(i, start, kind)
+                self.fault_noise.update(self.noise - before)
+            else:
+                self._one(i, start, kind)
         for n in range(self.faults_wanted.get("missing_in_events", 0)):
             pid = self.ids.obj("pi")
             self.report.writerow((pid, "succeeded", 4200, "usd", 0))
             self.found.append(
                 Fault("missing_in_events", pid, "missing_in_events", "report", f"report row {n + 1} has no events")
             )
-        self._payout_rows()
         written = self.sink.close()
         self.settle.close()
         self._report_fh.close()
@@ -214,11 +192,11 @@ class _Recording:
     def _one(self, i: int, start: float, kind: str) -> None:
         rng = self.rng
         cur = pick_currency(rng, CURRENCIES)
-        flow = _FORCED.get(kind) or _PICK_FLOW(rng)
+        flow = _FORCED.get(kind) or pick_flow(rng)
         if flow.startswith("async") and cur.code not in ("eur", "usd"):
             flow = "card"
         method = so.bank_debit(self.ids, cur.code) if flow.startswith("async") else self._card(flow)
-        order = f"ord_{b62(rng, 12)}"
+        order = f"ord_{b62(rng, 6)}{self.ids.tag}"  # the account tag: ids stay unique when tiled
         key = f"{order}:create"
         pid = self.ids.obj("pi")
         if kind == "double_charge" and self.first_of_pair is not None:
@@ -229,9 +207,9 @@ class _Recording:
         amount = self.first_of_pair.amount if kind == "double_charge" and self.first_of_pair else draw_amount(rng, cur)
         p = StripePayment(self.ids, start, self.window.limit(bool(kind)), amount, cur.code, method, key)
         p.create(pid, manual=flow.startswith("manual"))
-        _run_flow(p, flow, self.noise)
+        run_flow(p, flow, self.noise)
         if not kind and p.status == "succeeded" and p.method.kind == "card":
-            _extras(p, self.noise)
+            extras(p, self.noise)
         self.noise[f"flow:{flow}"] += 1
         self._fault(kind, p)
         self._deliver(p, kind)
@@ -304,9 +282,11 @@ class _Recording:
         if kind != "missing_in_report":
             self.report.writerow((p.pid, status, amount, p.currency, refunded))
         for m in moves:
-            self._settlement_row(p, m)
+            self.settle.row(p, m)
         self.in_events += 1
         self.totals.add(p.currency, p.amount, p.captured, p.refunded, p.disputed)
+        if not kind:
+            self.clean_totals.add(p.currency, p.amount, p.captured, p.refunded, p.disputed)
 
     def _deliver(self, p: StripePayment, kind: str) -> None:
         events = p.events
@@ -324,155 +304,3 @@ class _Recording:
             e = events[k][1]
             # Stripe recomputes pending_webhooks for each delivery attempt
             push(when, orjson.dumps({**e, "pending_webhooks": max(0, e["pending_webhooks"] - 1)}), p.pid)
-
-    # -- settlement ----------------------------------------------------------------------
-    def _settlement_row(self, p: StripePayment, m: Movement) -> None:
-        exp = _EXP[p.currency]
-        available = _stamp(m.created + 2 * 86400)[:10]
-        payout = self._payout(p.currency, available, m.gross - m.fee, m.category == "charge")
-        card = p.method.kind == "card"
-        row = (
-            payout,
-            f"{available} 00:00:00",
-            m.txn,
-            _stamp(m.created),
-            f"{available} 00:00:00",
-            p.currency,
-            major(m.gross, exp),
-            major(m.fee, exp),
-            major(m.gross - m.fee, exp),
-            m.category,
-            m.source,
-            m.description,
-            major(abs(m.gross), exp),
-            p.currency,
-            p.ch["id"],
-            p.pid,
-            _stamp(p.ch["created"]),
-            p.method.kind,
-            p.method.brand if card else "",
-            p.method.funding if card else "",
-            p.method.country,
-            m.dispute_reason,
-        )
-        self.settle.push(m.created, row)
-
-    def _payout(self, currency: str, day: str, net: int, screened: bool) -> str:
-        entry = self.payouts.get((currency, day))
-        if entry is None:
-            entry = self.payouts[(currency, day)] = [self.ids.obj("po", "1"), 0, 0]
-        entry[1] += net
-        entry[2] += screened
-        return str(entry[0])
-
-    def _payout_rows(self) -> None:
-        """Per payout, a Radar fee row (no PaymentIntent) and the payout itself (no PaymentIntent)."""
-        for (currency, day), (po, net, count) in sorted(self.payouts.items()):
-            exp = _EXP[currency]
-            radar = count * _RADAR_FEE[currency]
-            when = dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp() - 86400 - 1
-            charged = dt.date.fromisoformat(day) - dt.timedelta(days=2)
-            for cat, gross, source, text in (
-                ("fee", -radar, self.ids.obj("txn"), f"Radar ({charged}): Radar for Fraud Teams"),
-                ("payout", -(net - radar), po, "STRIPE PAYOUT"),
-            ):
-                row = (
-                    po,
-                    f"{day} 00:00:00",
-                    self.ids.obj("txn"),
-                    _stamp(int(when)),
-                    f"{day} 00:00:00",
-                    currency,
-                    major(gross, exp),
-                    major(0, exp),
-                    major(gross, exp),
-                    cat,
-                    source,
-                    text,
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                )
-                self.settle.push(when, row)
-
-
-_DAYS: dict[int, str] = {}
-
-
-def _stamp(t: int) -> str:
-    day, second = divmod(int(t), 86400)
-    text = _DAYS.get(day)
-    if text is None:
-        text = _DAYS[day] = dt.datetime.fromtimestamp(day * 86400, dt.UTC).strftime("%Y-%m-%d")
-    hours, rest = divmod(second, 3600)
-    return f"{text} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
-
-
-def _run_flow(p: StripePayment, flow: str, noise: Counter[str]) -> None:
-    rng = p.rng
-    if flow == "card":
-        p.succeed()
-    elif flow == "three_ds":
-        p.require_action()
-        p.succeed(after_action=True)
-    elif flow == "decline_then_success":
-        p.decline(rng.choice(("insufficient_funds", "do_not_honor", "generic_decline")))
-        if rng.random() < 0.3:
-            p.decline("card_velocity_exceeded")
-        p.method = so.card(p.ids, False)
-        p.succeed()
-    elif flow == "decline_abandoned":
-        p.decline()
-    elif flow == "canceled_abandoned":
-        p.cancel("abandoned")
-    elif flow.startswith("three_ds_"):
-        p.require_action()
-        if flow == "three_ds_canceled":
-            p.cancel("abandoned")
-    elif flow.startswith("manual"):
-        p.authorize()
-        if flow == "manual_capture":
-            p.capture()
-        elif flow == "manual_void":
-            p.void()
-    elif flow.startswith("async"):
-        p.process()
-        if flow != "async_processing":
-            p.settle_async(flow == "async_success")
-
-
-def _extras(p: StripePayment, noise: Counter[str]) -> None:
-    """After a card payment succeeded: refunds, disputes, a charge update (all clean noise)."""
-    rng, step = p.rng, 10 if p.currency == "kwd" else 1
-    r = rng.random()
-    if r < 0.07:
-        p.refund(max(step, p.amount // 2 // step * step), "succeeded")
-        noise["refund_partial"] += 1
-    elif r < 0.11:
-        p.refund(p.amount, "succeeded")
-        noise["refund_full"] += 1
-    elif r < 0.125:
-        third = max(step, p.amount // 3 // step * step)
-        p.refund(third, "succeeded")
-        p.refund(third, "pending")
-        noise["refund_two_partials"] += 1
-    elif r < 0.145:
-        p.refund(p.amount, "pending")
-        noise["refund_pending_then_succeeded"] += 1
-    elif r < 0.155:
-        p.refund(p.amount, "failed")
-        noise["refund_failed"] += 1
-    elif r < 0.182:
-        fate = rng.choice(("won", "won", "lost", "lost", "open", "inquiry"))
-        p.dispute(fate)
-        noise[f"dispute_{fate}"] += 1
-    if rng.random() < 0.04:
-        p.touch_charge()
-        noise["charge_updated"] += 1

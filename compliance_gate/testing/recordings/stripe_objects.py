@@ -46,12 +46,20 @@ EVIDENCE_FIELDS = (
 _BRANDS = (("visa", "credit", 60), ("mastercard", "debit", 30), ("amex", "credit", 10))
 
 
+def account_tag(rng: Rng) -> str:
+    """10 characters, a letter at each end: no digit run can cross into or out of an id's tag."""
+    tag = b62(rng, 10)
+    while not (tag[0].isalpha() and tag[-1].isalpha()):
+        tag = b62(rng, 10)
+    return tag
+
+
 class Ids:
     """Stripe-style ids for one account: `pi_3` + 9 random + the account's 10-character tag + 4."""
 
     def __init__(self, rng: Rng) -> None:
         self.rng = rng
-        self.tag = b62(rng, 10)
+        self.tag = account_tag(rng)
 
     def obj(self, prefix: str, version: str = "3") -> str:
         return f"{prefix}_{version}{b62(self.rng, 9)}{self.tag}{b62(self.rng, 4)}"
