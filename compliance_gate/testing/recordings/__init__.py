@@ -12,6 +12,9 @@ faults={kind: n}, kcat=False, gzip=False)` (Debezium also `schema=True`, `replic
 "full"|"default"`) and return an `Expected`, also written as `expected.json` (`Expected.load`).
 The same seed gives the same bytes. Generation streams: memory is bounded by the events in
 flight, not by the size of the recording. Only the standard library and orjson are used.
+Generating costs tens of microseconds of Python per event; for benchmark-size Stripe recordings
+`stripe.generate(..., tile=25000)` generates one tile and repeats it with every id renamed and
+later in time, faults planted once (`stripe_tiles`; `benchmarks/recordings_bench.py` measures).
 
 ## The files
 

@@ -30,7 +30,7 @@ from compliance_gate.testing.recordings.common import (
     Picker,
     Totals,
     Window,
-    cet_local,
+    cet_text,
     draw_amount,
     iso_utc,
     major,
@@ -308,7 +308,7 @@ class _Recording:
 
     def _settlement_row(self, p: AdyenPayment, r: Row) -> None:
         exp = _EXP[p.currency]
-        local, hours = cet_local(r.created)
+        local, hours = cet_text(r.created)
         batch = 1000 + (dt.datetime.fromtimestamp(r.created, dt.UTC).date() - self.day0).days
         entry = self.batches.setdefault((batch, p.currency), [0, 0])
         entry[0] += r.net
@@ -323,7 +323,7 @@ class _Recording:
             p.psp,
             p.mref,
             p.method,
-            local.strftime("%Y-%m-%d %H:%M:%S"),
+            local,
             "CEST" if hours == 2 else "CET",
             r.type,
             r.modification,
@@ -352,8 +352,8 @@ class _Recording:
             fee = count * (20 if exp == 3 else 2)  # processing fees invoiced per batch
             day = self.day0 + dt.timedelta(days=batch - 1000 + 1)
             when = dt.datetime.combine(day, dt.time(3), dt.UTC).timestamp()
-            local, hours = cet_local(when)
-            stamp, tz = local.strftime("%Y-%m-%d %H:%M:%S"), "CEST" if hours == 2 else "CET"
+            stamp, hours = cet_text(when)
+            tz = "CEST" if hours == 2 else "CET"
             payout = net - fee
             for kind, debit, ref in (("Fee", fee, "Transaction Fees"), ("MerchantPayout", payout, f"TX{batch}XT")):
                 row: list[Any] = [COMPANY, ACCOUNT, "", "", "", stamp, tz, kind, ref, "", "", "", "", currency]

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from compliance_gate.testing.recordings.common import Rng, cet_local, hmac_like, later, upper_alnum
+from compliance_gate.testing.recordings.common import Rng, cet_text, hmac_like, later, upper_alnum
 
 METHODS = (("visa", "visacredit", 55), ("mc", "mccredit", 35), ("amex", "amex", 10))
 REFUSALS = ("Refused", "Not enough balance", "CVC Declined", "FRAUD", "Expired Card")
@@ -36,8 +36,8 @@ def psp_reference(rng: Rng) -> str:
 
 
 def event_date(t: int) -> str:
-    local, hours = cet_local(t)
-    return f"{local.isoformat()}+0{hours}:00"
+    local, hours = cet_text(t, "T")
+    return f"{local}+0{hours}:00"
 
 
 @dataclass(frozen=True, slots=True)

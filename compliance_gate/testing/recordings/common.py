@@ -13,6 +13,7 @@ import bisect
 import datetime as dt
 import random
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -172,23 +173,40 @@ def iso_utc(t: float) -> str:
 
 
 def _last_sunday(year: int, month: int) -> dt.date:
-    day = dt.date(year, month + 1, 1) - dt.timedelta(days=1) if month < 12 else dt.date(year, 12, 31)
+    day = dt.date(year, month + 1, 1) - dt.timedelta(days=1)
     return day - dt.timedelta(days=(day.weekday() + 1) % 7)
+
+
+_SUMMER: dict[int, tuple[float, float]] = {}  # year -> summer time's start and end (pure memo)
+_DAYS: dict[int, str] = {}  # day number -> "YYYY-MM-DD" (pure memo)
 
 
 def eu_offset_hours(t: float) -> int:
     """UTC offset of Central European time at `t`: +2 from the last Sunday of March 01:00 UTC to
     the last Sunday of October 01:00 UTC, else +1 (the EU rule; no tz database needed)."""
-    when = dt.datetime.fromtimestamp(t, dt.UTC)
-    start = dt.datetime.combine(_last_sunday(when.year, 3), dt.time(1), dt.UTC)
-    end = dt.datetime.combine(_last_sunday(when.year, 10), dt.time(1), dt.UTC)
-    return 2 if start <= when < end else 1
+    year = time.gmtime(t).tm_year
+    bounds = _SUMMER.get(year)
+    if bounds is None:
+        start, end = (dt.datetime.combine(_last_sunday(year, m), dt.time(1), dt.UTC).timestamp() for m in (3, 10))
+        bounds = _SUMMER[year] = (start, end)
+    return 2 if bounds[0] <= t < bounds[1] else 1
 
 
-def cet_local(t: float) -> tuple[dt.datetime, int]:
-    """`t` as naive Central European wall-clock time, with its offset in hours."""
+def clock_text(t: int, sep: str = " ") -> str:
+    """`YYYY-MM-DD HH:MM:SS` for epoch seconds `t` read as UTC (day strings memoized: this runs
+    for every event and row)."""
+    day, second = divmod(t, 86400)
+    text = _DAYS.get(day)
+    if text is None:
+        text = _DAYS[day] = time.strftime("%Y-%m-%d", time.gmtime(day * 86400))
+    hours, rest = divmod(second, 3600)
+    return f"{text}{sep}{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def cet_text(t: float, sep: str = " ") -> tuple[str, int]:
+    """`t` as Central European wall-clock text, and its offset in hours."""
     hours = eu_offset_hours(t)
-    return dt.datetime.fromtimestamp(int(t), dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=hours), hours
+    return clock_text(int(t) + hours * 3600, sep), hours
 
 
 # The recording window straddles the end of daylight-saving time in the EU (2026-10-25 01:00 UTC),

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance_gate.testing.recordings import stripe_objects as so
-from compliance_gate.testing.recordings.common import major
+from compliance_gate.testing.recordings.common import clock_text, major
 from compliance_gate.testing.recordings.sink import RowSink
 from compliance_gate.testing.recordings.stripe_flows import Movement, StripePayment
 
@@ -49,17 +49,11 @@ COLUMNS = (
 )
 EXPONENT = {"usd": 2, "eur": 2, "gbp": 2, "jpy": 0, "kwd": 3}
 RADAR_FEE = {"usd": 5, "eur": 5, "gbp": 5, "jpy": 7, "kwd": 20}  # per screened charge, minor units
-_DAYS: dict[int, str] = {}
 
 
 def stamp(t: int) -> str:
-    """`YYYY-MM-DD HH:MM:SS` in UTC (day strings cached: this runs for every row)."""
-    day, second = divmod(int(t), 86400)
-    text = _DAYS.get(day)
-    if text is None:
-        text = _DAYS[day] = dt.datetime.fromtimestamp(day * 86400, dt.UTC).strftime("%Y-%m-%d")
-    hours, rest = divmod(second, 3600)
-    return f"{text} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+    """`YYYY-MM-DD HH:MM:SS` in UTC."""
+    return clock_text(int(t))
 
 
 class PayoutReport:
