@@ -181,7 +181,7 @@ def test_settlement_details_report_follows_adyen_conventions(rec: tuple[Path, Ex
 
 def test_noise_is_present_and_counted(tmp_path: Path) -> None:
     """Refusals, retries, cancellations, failed and rejected refunds, chargebacks, redeliveries."""
-    exp = adyen.generate(tmp_path, payments=3000, seed=6)
+    exp = adyen.generate(tmp_path, payments=2000, seed=6)
     kinds = {k for k, n in exp.noise if n > 0}
     assert kinds >= {
         "redelivery",

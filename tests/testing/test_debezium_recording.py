@@ -36,7 +36,7 @@ COLUMNS = {
 def rec(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Expected, bool]:
     schema, identity = request.param
     out = tmp_path_factory.mktemp("debezium")
-    exp = debezium.generate(out, payments=1500, seed=13, faults=FAULTS, schema=schema, replica_identity=identity)
+    exp = debezium.generate(out, payments=1200, seed=13, faults=FAULTS, schema=schema, replica_identity=identity)
     return out, exp, identity == "full"
 
 
@@ -159,7 +159,7 @@ def test_expected_totals_are_the_live_rows(rec: tuple[Path, Expected, bool]) -> 
 
 
 def test_noise_is_present_and_counted(tmp_path: Path) -> None:
-    exp = debezium.generate(tmp_path, payments=3000, seed=8)
+    exp = debezium.generate(tmp_path, payments=2000, seed=8)
     kinds = {k for k, n in exp.noise if n > 0}
     assert kinds >= {
         "snapshot_row",

@@ -42,6 +42,7 @@ _TIME = re.compile(rb":1792(?=\d{6})")
 _PI = re.compile(rb"pi_3[0-9A-Za-z]{23}")
 _OFFSET = re.compile(rb'^\{"topic":"[^"]*","partition":(\d+),"offset":(\d+),')
 _DATE_COLUMNS = (1, 3, 4, 16)
+_DAY_COLUMNS = (1, 4)  # payout and availability dates: midnight
 _ID_COLUMNS = (0, 2, 10, 14, 15)  # payout, balance transaction, source, charge, PaymentIntent
 
 
@@ -193,7 +194,10 @@ def _settlement(src: Path, dst: Path, tags: list[str], involved: frozenset[str])
                     out[c] = row[c].replace(tags[0], tag)
                 for c, t in zip(_DATE_COLUMNS, stamps, strict=True):
                     if t >= 0:
-                        out[c] = stamp(t + k * SPAN)
+                        shifted = t + k * SPAN
+                        out[c] = stamp(shifted - shifted % 86400 if c in _DAY_COLUMNS else shifted)
+                if row[9] == "fee":
+                    out[11] = f"Radar ({out[3][:10]}): Radar for Fraud Teams"
                 if row[9] == "payout":  # this copy's rows, paid out
                     out[6] = out[8] = major(-nets[row[0]], EXPONENT[row[5]])
                 else:
