@@ -15,7 +15,7 @@ import resource
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -33,6 +33,7 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    cpu_by_exe: dict[str, float] = field(default_factory=dict)  # sampled CPU seconds per executable name
 
 
 def load() -> str:
@@ -67,7 +68,14 @@ def _cpu_s(pid: int) -> float:
         return 0.0
 
 
-def tree(root: int, cpu: dict[int, float] | None = None) -> tuple[int, int]:
+def _exe(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return "?"
+
+
+def tree(root: int, cpu: dict[int, float] | None = None, names: dict[int, str] | None = None) -> tuple[int, int]:
     """(bytes of RSS summed over `root` and its descendants, number of processes); notes each
     process's CPU seconds so far in `cpu` (so a child that is never waited for still counts)."""
     seen, stack, total = set(), [root], 0
@@ -79,6 +87,8 @@ def tree(root: int, cpu: dict[int, float] | None = None) -> tuple[int, int]:
         total += _rss(pid)
         if cpu is not None:
             cpu[pid] = max(cpu.get(pid, 0.0), _cpu_s(pid))
+        if names is not None and pid not in names:
+            names[pid] = _exe(pid)
         stack.extend(_children(pid))
     return total, len(seen)
 
@@ -87,6 +97,7 @@ def run(argv: list[str], env: dict[str, str] | None = None, cwd: str | None = No
     """Run `argv` to completion; stdout/stderr are captured (to files, so a chatty child never blocks)."""
     peak = [0, 0]
     cpu: dict[int, float] = {}
+    names: dict[int, str] = {}
     done = threading.Event()
     with open(os.devnull, "rb") as devnull, _tmpfile() as out, _tmpfile() as err:
         t0 = time.perf_counter()
@@ -94,7 +105,7 @@ def run(argv: list[str], env: dict[str, str] | None = None, cwd: str | None = No
 
         def sample() -> None:
             while not done.is_set():
-                rss, n = tree(proc.pid, cpu)
+                rss, n = tree(proc.pid, cpu, names)
                 peak[0] = max(peak[0], rss)
                 peak[1] = max(peak[1], n)
                 done.wait(SAMPLE_S)
@@ -111,6 +122,9 @@ def run(argv: list[str], env: dict[str, str] | None = None, cwd: str | None = No
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     # ru_maxrss of wait4 is the largest single process of the child's waited-for tree, in KiB
     peak_bytes = max(peak[0], usage.ru_maxrss * 1024)
+    by_exe: dict[str, float] = {}
+    for pid, seconds in cpu.items():
+        by_exe[names.get(pid, "?")] = round(by_exe.get(names.get(pid, "?"), 0.0) + seconds, 2)
     return Measured(
         tuple(argv),
         wall,
@@ -120,6 +134,7 @@ def run(argv: list[str], env: dict[str, str] | None = None, cwd: str | None = No
         proc.returncode,
         stdout,
         stderr,
+        by_exe,
     )
 
 
