@@ -39,7 +39,11 @@ STATUS = {
 def reconcile(d: Path, engine: str = "ujson") -> dict[str, object]:
     import pandas as pd
 
-    ev = pd.read_json(d / "events.jsonl", lines=True, dtype={"amount": float}, engine=engine)
+    if engine == "pyarrow":  # that engine takes no plain dtypes: convert after reading
+        ev = pd.read_json(d / "events.jsonl", lines=True, engine="pyarrow")
+        ev["amount"] = pd.to_numeric(ev["amount"]).astype(float)
+    else:
+        ev = pd.read_json(d / "events.jsonl", lines=True, dtype={"amount": float}, engine=engine)
     ev = ev.sort_values(["partition", "offset"])
     ev["status"] = ev["type"].map(STATUS)
     last = (

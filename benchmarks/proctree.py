@@ -87,8 +87,8 @@ def tree(root: int, cpu: dict[int, float] | None = None, names: dict[int, str] |
         total += _rss(pid)
         if cpu is not None:
             cpu[pid] = max(cpu.get(pid, 0.0), _cpu_s(pid))
-        if names is not None and pid not in names:
-            names[pid] = _exe(pid)
+        if names is not None:
+            names[pid] = _exe(pid)  # the latest: a launcher script exec()s into `java`
         stack.extend(_children(pid))
     return total, len(seen)
 
