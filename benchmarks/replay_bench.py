@@ -1,75 +1,41 @@
-"""Replay benchmark: 1M recorded events (~250k payments) vs a 250k-row snapshot, and a pandas baseline.
+"""Replay benchmark: the gate's `replay` command vs a hand-written pandas reconciliation, same files.
 
-    .venv/bin/python benchmarks/replay_bench.py [--payments 250000 | --events 10000000] [--no-pandas]
+    .venv/bin/python benchmarks/replay_bench.py [--payments 250000 | --events 1000000]
+        [--breaks 0.45] [--settlement] [--runs 3] [--data DIR] [--no-pandas] [--pandas-engine pyarrow]
 
-Generates the data (with a few injected faults), then runs, each in a fresh process so peak RSS
-is its own: the gate's replay (`compliance_gate.replay.report.results.evaluate`) and a straightforward
-pandas reconciliation of the same data (read, sort, last status per payment, merge, compare),
-printing wall time, CPU time, events/s, peak RSS, the load average and the ratio. `--events N`
-sizes the run by events (about 3.83 per payment); pandas needs ~2.5 GB per 1M events, so skip it
-with `--no-pandas` for 10M. Timings on a shared machine are noisy: run it twice, note the load.
+Generates a recording (`compliance_gate.replay.generate`: ~3.83 events per payment, Kafka
+partitions and offsets, file order shuffled) with either a few injected faults (default) or,
+with `--breaks F`, faults in about a fraction F of the payments spread over every category the
+events and the report can show (the case the replay check exists for: a release whose projection
+is wrong). Then it runs, alternating A B A B for `--runs` rounds, each as a fresh process measured
+from outside by `proctree` (whole-process wall time including interpreter start and imports;
+peak RSS summed over the process tree):
+- A, the gate: `python -m compliance_gate replay --events --reported [--settlement] --as-of --out`,
+  which stages, folds, reconciles and writes the JSON report;
+- B, the baseline: `benchmarks/pandas_recon.py` on the same `events.jsonl` and `report.csv`.
+Prints every run with the load average just before it, then medians and the ratio gate/pandas.
+`--data DIR` keeps the generated files in DIR and reuses them when the same sizes are asked again.
+Timings on a shared 2-core machine are noisy: note the load, and compare medians.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import subprocess
+import shutil
+import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-GATE = r"""
-import json, resource, sys, time
-from pathlib import Path
-from compliance_gate import typed
-from compliance_gate.fingerprint import Fingerprinter
-from compliance_gate.replay.options import ReplayOptions
-from compliance_gate.replay.report.results import evaluate
-d = Path(sys.argv[1]); as_of = sys.argv[2]
-opts = typed.build(ReplayOptions, {"events": {"path": "events.jsonl"}, "reported": {"path": "report.csv",
-    "as_of": as_of}, "max_findings": 1000})
-def cpu(u):
-    return u.ru_utime + u.ru_stime
-c0 = cpu(resource.getrusage(resource.RUSAGE_SELF))
-t = time.perf_counter()
-out = evaluate(opts, d, Fingerprinter(), {})
-wall = time.perf_counter() - t
-use = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({"wall": wall, "cpu": cpu(use) - c0, "rss_mb": use.ru_maxrss / 1024,
-                  "findings": len(out.findings), "errors": len(out.errors), "payments": out.counts.get("payments", 0)}))
-"""
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
-PANDAS = r"""
-import json, resource, sys, time
-import pandas as pd
-d = sys.argv[1]
-c0 = resource.getrusage(resource.RUSAGE_SELF)
-c0 = c0.ru_utime + c0.ru_stime
-t = time.perf_counter()
-ev = pd.read_json(d + "/events.jsonl", lines=True, dtype={"amount": float})
-ev = ev.sort_values(["payment_id", "partition", "offset"])
-status_map = {"payment.created": "pending", "payment.processing": "pending", "payment.requires_action": "pending",
-              "payment.authorized": "pending", "payment.captured": "completed", "payment.failed": "failed",
-              "payment.canceled": "canceled"}
-ev["status"] = ev["type"].map(status_map)
-ev = ev.dropna(subset=["status"])
-last = ev.groupby("payment_id").agg(status=("status", "last"), amount=("amount", "first"),
-                                    currency=("currency", "first")).reset_index()
-rep = pd.read_csv(d + "/report.csv")
-m = last.merge(rep, on="payment_id", how="outer", suffixes=("_ev", "_rep"), indicator=True)
-breaks = m[(m["_merge"] != "both") | (m["status_ev"] != m["status_rep"])
-           | ((m["amount_ev"] - m["amount_rep"]).abs() > 0.001) | (m["currency_ev"] != m["currency_rep"])]
-totals = m.groupby("currency_ev")["amount_ev"].sum()
-wall = time.perf_counter() - t
-use = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({"wall": wall, "cpu": use.ru_utime + use.ru_stime - c0, "rss_mb": use.ru_maxrss / 1024,
-                  "breaks": int(len(breaks))}))
-"""
+import proctree  # noqa: E402
 
 EVENTS_PER_PAYMENT = 3.83  # what the generator writes on average
-FAULTS = {
+FEW_FAULTS = {
     "report_behind": 20,
     "amount_under": 20,
     "missing_in_report": 20,
@@ -79,64 +45,143 @@ FAULTS = {
     "double_charge": 10,
     "duplicate_key": 10,
 }
+# what `--breaks` spreads its faults over: every category events + report can show, plus the
+# counted irregularities (stale, redelivery) that also leave the set-based path
+BREAK_MIX = (
+    "report_behind",
+    "report_ahead",
+    "contradiction",
+    "missing_in_report",
+    "amount_under",
+    "amount_over",
+    "currency_mismatch",
+    "precision_error",
+    "duplicate_key",
+    "illegal_transition",
+    "unmapped_event_type",
+    "money_invariant",
+    "double_charge",
+    "stale",
+    "redelivery",
+)
+SETTLEMENT_MIX = ("missing_in_settlement",)
 
 
-def _child(code: str, *args: str) -> dict[str, float]:
-    res = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False)
-    if res.returncode != 0:
-        raise SystemExit(res.stderr[-2000:])
-    return dict(json.loads(res.stdout.strip().splitlines()[-1]))
+def faults_for(payments: int, breaks: float | None, settlement: bool) -> dict[str, int]:
+    """Fault counts: the default few, or about `breaks` x payments spread evenly over the mix."""
+    if breaks is None:
+        return dict(FEW_FAULTS)
+    mix = BREAK_MIX + (SETTLEMENT_MIX if settlement else ())
+    share = breaks * payments / len(mix)
+    out = {k: round(share / 2) if k == "double_charge" else round(share) for k in mix}
+    out["missing_in_events"] = round(share)  # orphan report rows: they take no generated payment
+    return out
 
 
-def _load() -> str:
-    return "load " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def _line(name: str, r: dict[str, float], events: int, extra: str) -> str:
-    return (
-        f"{name}: {r['wall']:.2f}s wall  {r['cpu']:.2f}s CPU  {events / r['wall']:,.0f} events/s  "
-        f"peak RSS {r['rss_mb']:.0f} MB  {extra}  ({_load()})"
-    )
-
-
-def bench(payments: int, with_pandas: bool) -> None:
+def generate(d: Path, payments: int, faults: dict[str, int]) -> dict[str, object]:
+    """Generate into `d` unless it already holds the same recording (same sizes and faults)."""
     from compliance_gate.replay import generate as gen
 
-    with tempfile.TemporaryDirectory(prefix="replay-bench-") as tmp:
-        d = Path(tmp)
-        t = time.perf_counter()
-        g = gen.generate(d, payments=payments, faults=FAULTS, block=50000)
-        size = g.events.stat().st_size / 1e6
-        print(
-            f"generated {g.events_written:,} events for {payments:,} payments ({size:.0f} MB) "
-            f"in {time.perf_counter() - t:.1f}s"
-        )
-        print(f"before the gate: {_load()}")
-        gate = _child(GATE, str(d), g.as_of)
-        print(_line("gate", gate, g.events_written, f"findings {gate['findings']:.0f}  errors {gate['errors']:.0f}"))
-        if with_pandas:
-            pdr = _child(PANDAS, str(d))
+    manifest = d / "bench.json"
+    want = {"payments": payments, "faults": faults}
+    if manifest.is_file():
+        have = json.loads(manifest.read_text())
+        if {k: have.get(k) for k in want} == want:
+            return dict(have)
+    d.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    g = gen.generate(d, payments=payments, faults=faults, block=50000)
+    info = {
+        **want,
+        "as_of": g.as_of,
+        "events": g.events_written,
+        "mb": round(g.events.stat().st_size / 1e6),
+        "flagged": sum(len(v) for v in g.expected.values()),
+        "generated_s": round(time.perf_counter() - t, 1),
+    }
+    manifest.write_text(json.dumps(info))
+    return info
+
+
+def gate_argv(d: Path, info: dict[str, object], settlement: bool, out: Path) -> list[str]:
+    argv = [sys.executable, "-m", "compliance_gate", "replay", "--events", str(d / "events.jsonl")]
+    argv += ["--reported", str(d / "report.csv"), "--as-of", str(info["as_of"]), "--out", str(out)]
+    if settlement:
+        argv += ["--settlement", str(d / "settlement.csv")]
+    return argv
+
+
+def gate_summary(out: Path) -> str:
+    report = json.loads(out.read_text())
+    m = report["metrics"]
+    return f"findings {len(report['findings'])}  breaks {m['breaks_total']}  errors {len(report['errors'])}"
+
+
+def pandas_summary(stdout: str) -> str:
+    inner = json.loads(stdout.strip().splitlines()[-1])
+    return f"flagged {inner['breaks']}  ({inner['wall']:.2f}s after imports)"
+
+
+def bench(d: Path, info: dict[str, object], args: argparse.Namespace) -> None:
+    events = int(str(info["events"]))
+    sides: dict[str, list[proctree.Measured]] = {"gate": [], "pandas": []}
+    out = d / "gate-report.json"
+    for r in range(args.runs):
+        plan = [("gate", gate_argv(d, info, args.settlement, out))]
+        if not args.no_pandas:
+            baseline = [sys.executable, str(HERE / "pandas_recon.py"), str(d), "--engine", args.pandas_engine]
+            plan.append(("pandas", baseline))
+        if r % 2:
+            plan.reverse()  # A B, B A, ...: neither side always runs on a warmer cache
+        for name, argv in plan:
+            before = proctree.load()
+            m = proctree.run(argv)
+            if m.returncode not in ((0, 1) if name == "gate" else (0,)):  # the gate exits 1 when findings block
+                raise SystemExit(f"{name} failed ({m.returncode}):\n{m.stderr[-3000:]}")
+            what = gate_summary(out) if name == "gate" else pandas_summary(m.stdout)
             print(
-                _line(
-                    "pandas",
-                    pdr,
-                    g.events_written,
-                    f"breaks {pdr['breaks']:.0f} (no dedup, no ordering checks, float amounts)",
-                )
+                f"run {r + 1} {name:6s}: {m.wall_s:6.2f}s wall  {m.cpu_s:6.2f}s CPU  "
+                f"{events / m.wall_s:>10,.0f} events/s  peak RSS {m.peak_rss_mb:5.0f} MB  {what}  (load {before})",
+                flush=True,
             )
-            ratio = f"wall {pdr['wall'] / gate['wall']:.2f}x, RSS {pdr['rss_mb'] / gate['rss_mb']:.2f}x"
-            print(f"ratio pandas/gate: {ratio}")
+            sides[name].append(m)
+    med = {
+        n: (statistics.median(x.wall_s for x in ms), statistics.median(x.peak_rss_mb for x in ms))
+        for n, ms in sides.items()
+        if ms
+    }
+    for n, (w, rss) in med.items():
+        print(f"median {n:6s}: {w:6.2f}s wall  peak RSS {rss:5.0f} MB  over {len(sides[n])} runs")
+    if "pandas" in med:
+        (gw, gr), (pw, pr) = med["gate"], med["pandas"]
+        print(f"ratio gate/pandas: wall {gw / pw:.2f}x  peak RSS {gr / pr:.2f}x  (load {proctree.load()})")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     size = ap.add_mutually_exclusive_group()
     size.add_argument("--payments", type=int, default=250_000)
-    size.add_argument("--events", type=int, help="size by events instead (e.g. 10000000)")
-    ap.add_argument("--no-pandas", action="store_true", help="run the gate alone")
+    size.add_argument("--events", type=int, help="size by events instead (e.g. 1000000)")
+    ap.add_argument("--breaks", type=float, help="faults in about this fraction of the payments (e.g. 0.45)")
+    ap.add_argument("--settlement", action="store_true", help="give the gate the settlement file too")
+    ap.add_argument("--runs", type=int, default=1, help="rounds of A B (alternating order); medians reported")
+    ap.add_argument("--data", type=Path, help="keep the generated files here (reused if the sizes match)")
+    ap.add_argument("--no-pandas", action="store_true", help="run the gate alone (pandas needs ~2.5 GB per 1M events)")
+    ap.add_argument("--pandas-engine", default="ujson", choices=("ujson", "pyarrow"))
     args = ap.parse_args()
     payments = round(args.events / EVENTS_PER_PAYMENT) if args.events else args.payments
-    bench(payments, with_pandas=not args.no_pandas)
+    faults = faults_for(payments, args.breaks, args.settlement)
+    d = args.data or Path(tempfile.mkdtemp(prefix="replay-bench-"))
+    try:
+        info = generate(d, payments, faults)
+        print(
+            f"recording: {info['events']:,} events, {payments:,} payments ({info['mb']} MB), "
+            f"{info['flagged']:,} payments with planted faults ({d})"
+        )
+        bench(d, info, args)
+    finally:
+        if args.data is None:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 if __name__ == "__main__":
