@@ -79,6 +79,31 @@ def pypi_packages(record: Mapping[str, Any]) -> set[str]:
     return names
 
 
+def slim(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The parts of a raw record that `parse_advisory` reads (PyPI entries only): what an index keeps.
+
+    `parse_advisory(slim(r))` equals `parse_advisory(r)`; references, credits and long details
+    are dropped, so an export's index is a fraction of its size.
+    """
+    out = {k: record[k] for k in ("id", "aliases", "modified", "withdrawn", "severity") if k in record}
+    out["summary"] = _summary(record)
+    if isinstance(record.get("database_specific"), dict):
+        out["database_specific"] = {"severity": record["database_specific"].get("severity")}
+    affected = []
+    for entry in record.get("affected") or ():
+        package = entry.get("package") if isinstance(entry, dict) else None
+        if not isinstance(package, dict) or package.get("ecosystem") != ECOSYSTEM:
+            continue
+        kept = {k: entry[k] for k in ("package", "versions", "severity") if k in entry}
+        kept["ranges"] = [r for r in entry.get("ranges") or () if isinstance(r, dict) and r.get("type") == "ECOSYSTEM"]
+        for key in ("database_specific", "ecosystem_specific"):
+            if isinstance(entry.get(key), dict):
+                kept[key] = {"severity": entry[key].get("severity")}
+        affected.append(kept)
+    out["affected"] = affected
+    return out
+
+
 def parse_advisory(record: Mapping[str, Any]) -> Advisory:
     ident = record.get("id")
     if not isinstance(ident, str) or not ident:
@@ -99,18 +124,22 @@ def parse_advisory(record: Mapping[str, Any]) -> Advisory:
         database_severity = database_severity or _database_severity(entry.get("database_specific"))
         database_severity = database_severity or _database_severity(entry.get("ecosystem_specific"))
     aliases = tuple(a for a in record.get("aliases") or () if isinstance(a, str) and a != ident)
-    summary = record.get("summary") or (record.get("details") or "").strip().split("\n")[0]
     withdrawn = record.get("withdrawn")
     return Advisory(
         id=ident,
         aliases=aliases,
-        summary=str(summary)[:300],
+        summary=_summary(record),
         modified=parse_time(record.get("modified")),
         withdrawn=withdrawn if isinstance(withdrawn, str) and withdrawn else None,
         affected=tuple(affected),
         cvss=tuple(cvss),
         database_severity=database_severity,
     )
+
+
+def _summary(record: Mapping[str, Any]) -> str:
+    text = record.get("summary") or str(record.get("details") or "").strip().split("\n")[0]
+    return str(text)[:300]
 
 
 def _events(rng: Mapping[str, Any], ident: str) -> tuple[Event, ...]:

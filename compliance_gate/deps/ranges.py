@@ -11,6 +11,7 @@ interval closed by `last_affected`, or never closed, has no fix.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
@@ -18,6 +19,7 @@ from packaging.version import InvalidVersion, Version
 from compliance_gate.deps.osv import Advisory, Event
 
 _ZERO = Version("0.dev0")  # the lowest PEP 440 version: `introduced: "0"` means "from the start"
+_LEAD = re.compile(r"\s*[vV]?0*(\d+)")
 _ORDER = {"introduced": 0, "fixed": 1, "last_affected": 1, "limit": 2}
 
 
@@ -98,11 +100,21 @@ def _closing(rest: list[tuple[Version, int, str]], version: Version) -> Match:
 
 
 def _listed(versions: tuple[str, ...], version: Version) -> bool:
+    """Whether `version` is in an OSV `versions` list, by PEP 440 equality (`2.0` is `2.0.0`).
+
+    Lists run to hundreds of entries; only those with the same leading release number are parsed.
+    """
+    text = str(version)
+    if text in versions:
+        return True
     for listed in versions:
+        lead = _LEAD.match(listed)
+        if lead and "!" not in listed and not version.epoch and int(lead.group(1)) != version.release[0]:
+            continue
         try:
             if Version(listed) == version:
                 return True
         except InvalidVersion:
-            if listed == str(version):
+            if listed == text:
                 return True
     return False

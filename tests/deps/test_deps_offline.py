@@ -12,6 +12,7 @@ import pytest
 from depsutil import FRESH, OSV_DIR, newest_modified
 
 from compliance_gate.deps import DatabaseError, OsvExport, StaleDatabaseError
+from compliance_gate.deps.osv import parse_advisory, slim
 
 
 def _zip(tmp_path: Path) -> Path:
@@ -115,3 +116,25 @@ def test_an_unusable_cache_still_answers(tmp_path: Path) -> None:
     export = OsvExport(OSV_DIR, cache=tmp_path / "cache" / "deps.sqlite3")
     assert export.open(FRESH).cache == "off"
     assert "PYSEC-2023-74" in _ids(export, "requests", "2.30.0")
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_a_corrupt_zip_member_is_an_error(tmp_path: Path, method: int) -> None:
+    """A member whose bytes do not match its CRC is an error naming it, for stored and deflated members."""
+    archive = tmp_path / "all.zip"
+    record = (OSV_DIR / "PYSEC-2023-74.json").read_bytes()
+    with zipfile.ZipFile(archive, "w", method) as out:
+        out.writestr("PYSEC-2023-74.json", record)
+    data = bytearray(archive.read_bytes())
+    at = data.index(b"PYSEC-2023-74.json") + len("PYSEC-2023-74.json") + 40
+    data[at] ^= 0x55
+    archive.write_bytes(bytes(data))
+    with pytest.raises(DatabaseError, match="cannot read the OSV export"):
+        OsvExport(archive).open(FRESH)
+
+
+def test_the_index_keeps_what_matching_needs() -> None:
+    """An indexed (slim) record parses to exactly the advisory its full record does."""
+    for path in sorted(OSV_DIR.glob("*.json")):
+        record = json.loads(path.read_text())
+        assert parse_advisory(slim(record)) == parse_advisory(record), path.name
