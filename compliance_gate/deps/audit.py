@@ -11,7 +11,7 @@ silent miss.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from packaging.version import InvalidVersion, Version
@@ -62,6 +62,8 @@ class AuditResult:
     """Ids of withdrawn advisories that would have matched a pinned version; ignored."""
     errors: tuple[str, ...] = ()
     scanned: int = 0
+    lookup: Mapping[str, int] = field(default_factory=dict)
+    """How the source answered (records read; online: records fetched and taken from the cache)."""
 
     @property
     def metrics(self) -> dict[str, JSONValue]:
@@ -86,6 +88,7 @@ class AuditResult:
                 "records": self.source.records,
                 "newest_modified": self.source.newest.isoformat() if self.source.newest else None,
                 "cache": self.source.cache,
+                **self.lookup,
             },
         }
 
@@ -112,12 +115,17 @@ def audit(deps: DependencySet, source: AdvisorySource, options: DepsOptions, *, 
     found: list[Vulnerability] = []
     withdrawn: set[str] = set()
     for key, version in sorted(versions.items()):
-        matches = _matches(lookup.candidates.get(key, ()), key[0], version, errors)
+        if key not in lookup.candidates:
+            errors.append(f"{info.location}: no answer for {key[0]} {key[1]}")
+            continue
+        matches = _matches(lookup.candidates[key], key[0], version, errors)
         withdrawn.update(a.id for a, _ in matches if a.withdrawn)
         live = [(a, m) for a, m in matches if not a.withdrawn]
         found.extend(_vulnerability(unique[key], group, options.unrated) for group in _groups(live))
     found.sort(key=lambda v: (v.package, v.version, -v.severity.rank, v.advisory))
-    return AuditResult(deps, info, tuple(found), tuple(sorted(withdrawn)), tuple(errors), len(versions))
+    return AuditResult(
+        deps, info, tuple(found), tuple(sorted(withdrawn)), tuple(errors), len(versions), dict(lookup.stats)
+    )
 
 
 def _matches(
@@ -185,11 +193,3 @@ def _vulnerability(package: Package, group: list[tuple[Advisory, Match]], unrate
 
 def _rank(ident: str) -> int:
     return next((i for i, prefix in enumerate(_PREFERENCE) if ident.startswith(prefix)), len(_PREFERENCE))
-
-
-def summarise(result: AuditResult) -> Mapping[str, int]:
-    """Counts for a verdict: packages scanned and advisories per severity."""
-    counts = {"packages": result.scanned, "advisories": len(result.vulnerabilities)}
-    for vuln in result.vulnerabilities:
-        counts[vuln.severity.value] = counts.get(vuln.severity.value, 0) + 1
-    return counts

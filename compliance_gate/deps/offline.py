@@ -26,7 +26,7 @@ from compliance_gate.deps.errors import DatabaseError, StaleDatabaseError
 from compliance_gate.deps.osv import Advisory, RecordError, parse_advisory, parse_time, pypi_packages, slim
 from compliance_gate.deps.source import Lookup, Query, SourceInfo
 
-INDEX_FORMAT = "deps-export-index/1"
+INDEX_FORMAT = "deps-export-index/1"  # bump when `osv.slim` or the cache layout changes
 
 
 class OsvExport:
@@ -74,7 +74,7 @@ class OsvExport:
                 records = orjson.loads(stored[name]) if name in stored else []
             per_name[name] = tuple(self._advisory(record) for record in records)
         candidates = {query: per_name[query[0]] for query in queries}
-        return Lookup(candidates, {"records": sum(len(v) for v in per_name.values())})
+        return Lookup(candidates, {"records_read": sum(len(v) for v in per_name.values())})
 
     def _advisory(self, record: dict[str, Any]) -> Advisory:
         try:

@@ -105,9 +105,17 @@ def slim(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def parse_advisory(record: Mapping[str, Any]) -> Advisory:
-    ident = record.get("id")
+    """The engine's view of one OSV record; a `RecordError` when its shape is not OSV's."""
+    ident = record.get("id") if isinstance(record, Mapping) else None
     if not isinstance(ident, str) or not ident:
         raise RecordError("record has no `id`")
+    try:
+        return _parse(ident, record)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise RecordError(f"{ident}: not a well-formed OSV record ({exc.__class__.__name__}: {exc})") from exc
+
+
+def _parse(ident: str, record: Mapping[str, Any]) -> Advisory:
     affected: list[Affected] = []
     cvss: list[tuple[str, str]] = _vectors(record.get("severity"))
     database_severity = _database_severity(record.get("database_specific"))

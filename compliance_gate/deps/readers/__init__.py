@@ -53,7 +53,7 @@ def read_dependencies(root: Path, options: DepsOptions) -> DependencySet:
     if pyproject.is_file() and has_dependencies(root, pyproject):
         return read_pyproject(root, pyproject, target)
     raise NoDependencySourceError(
-        f"{root}: no dependency source found (looked for {SEARCHED}); commit a lock file, "
+        f"no dependency source found in the repository root (looked for {SEARCHED}); commit a lock file, "
         "set checks.deps.environment: true to audit the build environment, or disable the deps check"
     )
 
