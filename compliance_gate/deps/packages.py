@@ -7,14 +7,15 @@ at the lock file line of the package.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from packaging.utils import canonicalize_name
+_SEPARATORS = re.compile(r"[-_.]+")
 
 
 def normalise(name: str) -> str:
     """The PEP 503 form of a distribution name (`Django` -> `django`, `zope.interface` -> `zope-interface`)."""
-    return str(canonicalize_name(name))
+    return _SEPARATORS.sub("-", name).lower()
 
 
 @dataclass(frozen=True, slots=True)
