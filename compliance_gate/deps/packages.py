@@ -7,15 +7,14 @@ at the lock file line of the package.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-_SEPARATORS = re.compile(r"[-_.]+")
+from packaging.utils import canonicalize_name
 
 
 def normalise(name: str) -> str:
     """The PEP 503 form of a distribution name (`Django` -> `django`, `zope.interface` -> `zope-interface`)."""
-    return _SEPARATORS.sub("-", name).lower()
+    return str(canonicalize_name(name))
 
 
 @dataclass(frozen=True, slots=True)
