@@ -5,8 +5,10 @@
 
 Each fix is what the service's engineers would really do: redact the card number from the
 support note, move the export job's AWS keys to the secret store, parse money with Decimal,
-correct the reporting system's stale status (after investigating the break), and write the audit
-log without the missing record. The copy is made a git repository so the verdict records a
+correct the reporting system's stale status (after investigating the break), write the audit
+log without the missing record, and upgrade the stale certifi pin in requirements.txt (what
+`uv pip compile requirements.in --universal --generate-hashes -o requirements.txt -P certifi`
+writes). The copy is made a git repository so the verdict records a
 commit, as in CI.
 """
 
@@ -48,6 +50,14 @@ def refund_amount(payment: Payment, requested: str) -> int:
     return minor
 '''
 
+CERTIFI_PLANTED = """certifi==2022.12.7 \\
+    --hash=sha256:35824b4c3a97115964b408844d64aa14db1cc518f6562e8d7261699d1350a9e3 \\
+    --hash=sha256:4ad3232f5e926d6718ec31cfc1fcadfde020920e278684144551c91769c7bc18
+"""
+CERTIFI_FIXED = """certifi==2026.10.19.post1 \\
+    --hash=sha256:1324c476b4811eff41a8bc2122cd0bbd4d9c7234c725446d99ab1612b3a7fdd2
+"""
+
 
 def fix(dest: Path) -> None:
     if dest.exists():
@@ -59,6 +69,10 @@ def fix(dest: Path) -> None:
     notes.write_text("\n".join(lines) + "\n")
     (dest / "payments" / "refunds.py").write_text(REFUND_FIXED)
     (dest / "config" / "settlement-export.env").unlink()  # the job reads them from the secret store
+    lock = dest / "requirements.txt"
+    if CERTIFI_PLANTED not in lock.read_text():
+        sys.exit(f"{lock}: the planted certifi pin is not there; update fix.py")
+    lock.write_text(lock.read_text().replace(CERTIFI_PLANTED, CERTIFI_FIXED))
     with sqlite3.connect(dest / "recordings" / "report.sqlite") as db:
         db.execute("UPDATE payments SET status = 'succeeded' WHERE payment_id = 'pay_00000005'")
     subprocess.run(

@@ -1,0 +1,140 @@
+"""The offline OSV export: directory or zip, its age against `now`, broken exports, and the warm cache."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from depsutil import FRESH, OSV_DIR, newest_modified
+
+from compliance_gate.deps import DatabaseError, OsvExport, StaleDatabaseError
+from compliance_gate.deps.osv import parse_advisory, slim
+
+
+def _zip(tmp_path: Path) -> Path:
+    archive = tmp_path / "all.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        for record in sorted(OSV_DIR.glob("*.json")):
+            out.write(record, record.name)
+    return archive
+
+
+def _ids(export: OsvExport, name: str, version: str) -> set[str]:
+    return {a.id for a in export.lookup([(name, version)]).candidates[(name, version)]}
+
+
+def test_directory_and_zip_hold_the_same_records(tmp_path: Path) -> None:
+    """A directory of OSV JSON files and a zip of them (as osv.dev's PyPI/all.zip) give the same records."""
+    folder, archive = OsvExport(OSV_DIR), OsvExport(_zip(tmp_path))
+    for export in (folder, archive):
+        info = export.open(FRESH)
+        assert (info.kind, info.records, info.newest) == ("offline", 20, newest_modified())
+    assert (
+        _ids(folder, "requests", "2.30.0")
+        == _ids(archive, "requests", "2.30.0")
+        == {
+            "PYSEC-2023-74",
+            "GHSA-j8r2-6x86-q33q",
+            "PYSEC-2018-28",
+            "GHSA-x84v-xcm2-53pg",
+            "GHSA-9wx4-h78v-vm56",
+            "PYSEC-2015-17",
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("age_days", "max_age_days", "fresh"), [(6.9, 7, True), (7.1, 7, False), (29, 30, True), (31, 30, False)]
+)
+def test_the_export_age_is_its_newest_record(age_days: float, max_age_days: int, fresh: bool) -> None:
+    """Older than max_age_days at `now` (newest `modified` as the age) is an error naming the age."""
+    export = OsvExport(OSV_DIR, max_age_days=max_age_days)
+    now = newest_modified() + timedelta(days=age_days)
+    if fresh:
+        assert export.open(now).newest == newest_modified()
+    else:
+        with pytest.raises(StaleDatabaseError, match=rf"{age_days:.1f} days old .*max_age_days \({max_age_days}\)"):
+            export.open(now)
+
+
+def test_a_new_record_makes_the_export_fresh(tmp_path: Path) -> None:
+    """The age follows the records: one record modified at `now` makes an old export current."""
+    shutil.copytree(OSV_DIR, tmp_path / "osv")
+    now = newest_modified() + timedelta(days=400)
+    with pytest.raises(StaleDatabaseError):
+        OsvExport(tmp_path / "osv").open(now)
+    record = json.loads((OSV_DIR / "PYSEC-2023-74.json").read_text())
+    record["modified"] = (now - timedelta(hours=3)).isoformat().replace("+00:00", "Z")
+    (tmp_path / "osv" / "PYSEC-2023-74.json").write_text(json.dumps(record))
+    assert OsvExport(tmp_path / "osv").open(now).newest == now - timedelta(hours=3)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p / "missing", "no such OSV export"),
+        (lambda p: (p / "bad.json").write_text("{not json") and p, "bad.json: not a valid OSV JSON record"),
+        (lambda p: (p / "x.json").write_text('{"id": "X-1", "affected": []}') and p, "no PyPI records"),
+        (
+            lambda p: (p / "all.zip").write_bytes(b"PK\x03\x04 truncated") and p / "all.zip",
+            "cannot read the OSV export",
+        ),
+        (lambda p: (p / "list.json").write_text("[1, 2]") and p, "not an OSV record"),
+    ],
+)
+def test_a_broken_export_is_an_error(tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
+    """A missing, unreadable, empty or invalid export is an error, never a smaller database."""
+    with pytest.raises(DatabaseError, match=message):
+        OsvExport(make(tmp_path)).open(FRESH)
+
+
+def test_warm_cache_answers_without_reading_the_export(tmp_path: Path) -> None:
+    """The second run reads the index from the cache (same answer); changing the export invalidates it."""
+    shutil.copytree(OSV_DIR, tmp_path / "osv")
+    cache = tmp_path / ".compliance-gate" / "deps.sqlite3"
+    cold = OsvExport(tmp_path / "osv", cache=cache)
+    assert cold.open(FRESH).cache == "miss"
+    warm = OsvExport(tmp_path / "osv", cache=cache)
+    info = warm.open(FRESH)
+    assert (info.cache, info.records, info.newest) == ("hit", 20, newest_modified())
+    assert _ids(warm, "django", "4.2.2") == _ids(cold, "django", "4.2.2") == {"PYSEC-2023-100", "GHSA-jh3w-4vvf-mjgr"}
+    record = json.loads((OSV_DIR / "GHSA-jh3w-4vvf-mjgr.json").read_text())
+    record["id"] = "GHSA-test-0000-0000"
+    (tmp_path / "osv" / "GHSA-test-0000-0000.json").write_text(json.dumps(record))
+    changed = OsvExport(tmp_path / "osv", cache=cache)
+    assert changed.open(FRESH).cache == "miss"
+    assert "GHSA-test-0000-0000" in _ids(changed, "django", "4.2.2")
+
+
+def test_an_unusable_cache_still_answers(tmp_path: Path) -> None:
+    """A cache path that cannot be opened turns the cache off; the export is read directly."""
+    (tmp_path / "cache").write_text("not a directory")
+    export = OsvExport(OSV_DIR, cache=tmp_path / "cache" / "deps.sqlite3")
+    assert export.open(FRESH).cache == "off"
+    assert "PYSEC-2023-74" in _ids(export, "requests", "2.30.0")
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_a_corrupt_zip_member_is_an_error(tmp_path: Path, method: int) -> None:
+    """A member whose bytes do not match its CRC is an error naming it, for stored and deflated members."""
+    archive = tmp_path / "all.zip"
+    record = (OSV_DIR / "PYSEC-2023-74.json").read_bytes()
+    with zipfile.ZipFile(archive, "w", method) as out:
+        out.writestr("PYSEC-2023-74.json", record)
+    data = bytearray(archive.read_bytes())
+    at = data.index(b"PYSEC-2023-74.json") + len("PYSEC-2023-74.json") + 40
+    data[at] ^= 0x55
+    archive.write_bytes(bytes(data))
+    with pytest.raises(DatabaseError, match="cannot read the OSV export"):
+        OsvExport(archive).open(FRESH)
+
+
+def test_the_index_keeps_what_matching_needs() -> None:
+    """An indexed (slim) record parses to exactly the advisory its full record does."""
+    for path in sorted(OSV_DIR.glob("*.json")):
+        record = json.loads(path.read_text())
+        assert parse_advisory(slim(record)) == parse_advisory(record), path.name
