@@ -26,13 +26,13 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # file work: workspace, fan-out over processes, cache, the worker types
     ("scanning", ("scanning",)),
     # engines and detectors: know nothing of the checks or the registry
-    ("engines", ("pii", "secrets", "sast", "auditlog", "replay", "changescope", "audit")),
+    ("engines", ("pii", "secrets", "sast", "auditlog", "replay", "changescope", "audit", "deps")),
     # one adapter per check: an engine in the gate's vocabulary
     ("checks", ("checks",)),
     ("registry", ("registry",)),
     ("engine", ("engine",)),
     ("outputs", ("render", "attest")),
-    ("entry", ("cli", "__main__", "")),
+    ("entry", ("cli", "__main__", "", "testing")),
 )  # fmt: skip
 """(layer, top-level names under compliance_gate/), lowest first; "" is the package itself."""
 
