@@ -58,7 +58,6 @@ BREAK_MIX = (
     "precision_error",
     "duplicate_key",
     "illegal_transition",
-    "unmapped_event_type",
     "money_invariant",
     "double_charge",
     "stale",

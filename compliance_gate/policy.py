@@ -264,6 +264,12 @@ def _semantic_problems(
     return out
 
 
+def _prepared(spec: CheckSpec, section: dict[str, Any]) -> Mapping[str, object]:
+    """The check's options as its `prepare` hook completes them (a replay preset), if it has one."""
+    prepare = getattr(spec, "prepare", None)
+    return prepare(section) if prepare is not None else section
+
+
 def _build(data: dict[str, Any], display: str, specs: Mapping[str, CheckSpec]) -> Policy:
     checks: dict[str, CheckPolicy] = {}
     for check_id, section in (data.get("checks") or {}).items():
@@ -279,7 +285,7 @@ def _build(data: dict[str, Any], display: str, specs: Mapping[str, CheckSpec]) -
             include=tuple(paths.get("include", ())),
             exclude=tuple(paths.get("exclude", ())),
             severity={k: Severity(v) for k, v in (section.get("severity") or {}).items()},
-            options=typed.build(spec.options, specific),
+            options=typed.build(spec.options, _prepared(spec, specific)),
             digest=canonical_digest(section),
         )
     digest = canonical_digest(data)

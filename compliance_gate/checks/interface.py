@@ -71,3 +71,5 @@ class Check(Generic[OptionsT]):
     engines: Callable[[], Mapping[str, str]] = dict
     default_fail_on: Severity = Severity.HIGH
     read_summary: SummaryReader = NoSummary.from_metrics
+    prepare: Callable[[Mapping[str, object]], Mapping[str, object]] | None = None
+    """Completes the policy section before it is typed (the replay check's presets)."""

@@ -67,6 +67,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.model import CheckOutput, Severity
+from compliance_gate.replay import presets
 from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.replay.report.results import evaluate
 from compliance_gate.replay.report.summary import ReplaySummary
@@ -98,4 +99,5 @@ CHECK = Check(
         "Investigate the payment ids named in the result and correct the projector or the data.",
     ),
     read_summary=ReplaySummary.from_metrics,
+    prepare=presets.prepare,
 )

@@ -2,9 +2,16 @@
 
 `replay_and_reconcile(options, root)` is what the check and the `replay` command both call, so
 they give the same results. It never returns a clean result for input it could not read: such
-problems are `errors` (or `bad_input` breaks, if the policy says `bad_input: finding`).
-Payments whose events and rows are plainly in order are folded and reconciled set-based in
-DuckDB (`setfold`); every other payment goes through the Python fold and reconciler.
+problems are `errors` (or `bad_input` breaks, if the policy says `bad_input: finding`). So is
+a configuration that does not fit the data (event types or statuses the state machine does not
+know: one error listing them with counts, not a break per payment), and a reconciliation of
+nothing (no usable event: it would prove nothing). Payments whose events and rows are plainly in
+order are folded and reconciled set-based in DuckDB (`setfold`); every other payment goes
+through the Python fold and reconciler.
+
+The cut-off (`as_of`) is the one the policy or `--as-of` gives, else the reporting snapshot's own
+time (`reported.as_of: column:NAME` or `file`), else the last recorded event; activity after it
+minus `grace_s` is in flight. The outcome says which, and how many payments the window excused.
 """
 
 from __future__ import annotations
@@ -19,16 +26,17 @@ from typing import TYPE_CHECKING
 
 from compliance_gate import bundled
 from compliance_gate.errors import InputError
-from compliance_gate.model import InputRecord
+from compliance_gate.model import InputRecord, JSONValue
+from compliance_gate.replay import presets
 from compliance_gate.replay.fold import projector, setfold, stream
-from compliance_gate.replay.fold.machine import StateMachine, load_machine
+from compliance_gate.replay.fold.machine import IMAGE, StateMachine, load_machine
 from compliance_gate.replay.fold.payment import fold_payment
 from compliance_gate.replay.options import ReplayOptions, TableInput
 from compliance_gate.replay.read import integrity
-from compliance_gate.replay.read.stage_events import detect_format, effect_table, stage_events
-from compliance_gate.replay.read.stage_tables import Source, record, stage_table
+from compliance_gate.replay.read.stage_events import Staged, detect_format, stage_events
+from compliance_gate.replay.read.stage_tables import Source, latest_time, record, stage_table
 from compliance_gate.replay.reconcile.geo import GeoChecker
-from compliance_gate.replay.reconcile.reconciler import Break, Reconciler, Side
+from compliance_gate.replay.reconcile.reconciler import Break, Reconciler
 from compliance_gate.replay.safety import safe_text
 from compliance_gate.replay.sqlutil import connect, iso_from_us
 
@@ -37,6 +45,7 @@ if TYPE_CHECKING:
 
 # above about 2,000 events per MB of memory limit, the set-based fold runs step by step
 SPLIT_ROWS_PER_MB = 2000
+MAX_LISTED_TYPES = 12
 
 
 @dataclass(slots=True)
@@ -52,64 +61,84 @@ class Outcome:
     recon: Reconciler | None = None
     side_totals: dict[str, list[tuple[str, str, int, int, int]]] = field(default_factory=dict)
     event_refs: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    as_of_source: str = ""
 
 
-def replay_and_reconcile(opts: ReplayOptions, root: Path, set_based: bool = True) -> Outcome:
+def machine_for(opts: ReplayOptions, root: Path) -> StateMachine:
+    """The state machine the options name, with the policy's overrides merged over it."""
+    path = bundled.resolve(opts.state_machine, root)
+    return load_machine(path, opts.machine, opts.state_machine)
+
+
+def replay_and_reconcile(
+    opts: ReplayOptions, root: Path, set_based: bool = True, projector_fn: projector.ProjectorFn | None = None
+) -> Outcome:
     """Replay and reconcile; `set_based=False` folds every payment in Python (as a projector
-    does anyway), which gives the same outcome, only slower."""
-    machine = load_machine(bundled.resolve(opts.state_machine, root))
+    does anyway), which gives the same outcome, only slower. `projector_fn` is a projector
+    called in this process (the pytest plugin) instead of `opts.projector`'s subprocess."""
     if not opts.events.path:
-        raise InputError("checks.replay.events.path: name the recorded events file")
+        raise InputError("checks.replay.events.path (or --events): name the recorded events file")
     if not opts.reported.configured:
-        raise InputError("checks.replay.reported: name the reporting snapshot (path or url)")
+        raise InputError("checks.replay.reported (or --reported): name the reporting snapshot (path or url)")
+    machine = machine_for(opts, root)
     events_path = bundled.resolve(opts.events.path, root)
     if not events_path.is_file():
-        raise InputError(f"{opts.events.path}: no such events file")
+        raise InputError(f"{opts.events.path}: no such events file (checks.replay.events.path, or --events)")
     out = Outcome(machine, opts.events.path)
     with tempfile.TemporaryDirectory(prefix="cg-replay-") as tmp:
         con = connect(Path(tmp), opts.memory_limit_mb)
         try:
-            _run(con, opts, root, events_path, out, set_based and not opts.projector)
+            _run(con, opts, root, events_path, out, set_based, projector_fn)
         finally:
             con.close()
+    out.inputs += presets.records(opts, machine)
     return out
 
 
-def _run(con: Connection, opts: ReplayOptions, root: Path, events_path: Path, out: Outcome, set_based: bool) -> None:
+def _run(
+    con: Connection,
+    opts: ReplayOptions,
+    root: Path,
+    events_path: Path,
+    out: Outcome,
+    set_based: bool,
+    projector_fn: projector.ProjectorFn | None,
+) -> None:
     fmt = detect_format(events_path, opts.events.format)
+    projecting = bool(opts.projector) or projector_fn is not None
     sides = {"rep": opts.reported}
     if opts.settlement.configured:
         sides["st"] = opts.settlement
     with ThreadPoolExecutor(max_workers=1) as pool:
         # DuckDB numbers the event lines on one thread; the report and settlement load beside it
         side_load = pool.submit(_stage_sides, con.cursor(), sides, root)
-        staged = stage_events(con, events_path, opts.events, out.machine, fmt)
+        staged = stage_events(con, events_path, opts.events, out.machine, fmt, keep_raw=projecting)
         sources = side_load.result()
     # from here on every query orders explicitly; keeping insertion order only costs memory
     con.execute("SET preserve_insertion_order = false")
-    found = integrity.check_events(con, opts.events, out.events_display)
+    found = integrity.check_events(con, opts.events, out.events_display, events_path, fmt == "kcat")
     _bad_rows(out, opts, out.events_display, found.bad_rows, found.bad_count)
     out.errors.extend(safe_text(g) for g in found.gaps)
+    out.errors.extend(_unknown(con, out, staged))
     for c in found.conflicts:
-        where = ", ".join(f"{out.events_display}:{n}" for n in c.lines)
         out.breaks.append(
             Break(
                 "duplicate_conflict",
                 "events",
-                c.payment_ids[0],
+                c.payment_id,
                 "",
                 0,
-                f"event {c.event_id} recorded with different payloads at {where}",
-                c.lines[0],
+                f"event {c.event_id} at {out.events_display}:{c.line} differs from its first copy at "
+                f"{out.events_display}:{c.first}",
+                c.line,
             )
         )
-    lo, hi, rows = con.execute("SELECT min(ts), max(ts), count(*) FROM ev").fetchall()[0]
+    lo, hi, rows = con.execute("SELECT min(ts), max(ts), count(*) FROM evs").fetchall()[0]
     time_range = [iso_from_us(t) if t is not None else None for t in (lo, hi)]
-    out.inputs.append(
-        InputRecord(
-            out.events_display, staged.sha256, "file", rows=int(rows), details={"format": fmt, "time_range": time_range}
-        )
-    )
+    details: dict[str, JSONValue] = {"format": fmt, "time_range": time_range}
+    if found.skipped:
+        details["skipped"] = dict(found.skipped)
+    out.inputs.append(InputRecord(out.events_display, staged.sha256, "file", rows=int(rows), details=details))
     for name in sides:
         out.inputs.append(record(con, name, sources[name]))
         bad = con.execute(
@@ -117,19 +146,28 @@ def _run(con: Connection, opts: ReplayOptions, root: Path, events_path: Path, ou
         ).fetchall()
         n_bad = con.execute(f"SELECT count(*) FROM {name} WHERE problem IS NOT NULL").fetchall()[0][0]
         _bad_rows(out, opts, sources[name].display, bad, n_bad)
-    setfold.fold_payments(con, out.machine, split=rows > opts.memory_limit_mb * SPLIT_ROWS_PER_MB)
+    if not rows:
+        out.errors.append(
+            f"{out.events_display}: no usable events to replay; a reconciliation of nothing proves nothing"
+        )
+    setfold.fold_payments(con, out.machine, staged, split=rows > opts.memory_limit_mb * SPLIT_ROWS_PER_MB)
     stream.build_tables(con, "st" in sides)
-    setfold.classify(con, out.machine, opts, set_based)
-    as_of = _as_of(opts, hi)
+    has_status = "st" in sides and sources["st"].has_status
+    setfold.classify(con, out.machine, opts, set_based and not projecting, has_status)
+    as_of, out.as_of_source = _as_of(con, opts, root, hi)
     cutoff = as_of - int(opts.grace_s * 1_000_000)
     geo = GeoChecker(opts.geo, root)
     recon = Reconciler(out.machine, opts, cutoff, geo)
     clean_unknown = setfold.screen_geo(con, geo)
-    projected = projector.project_all(con, opts, root, out.machine, as_of, out.errors) if opts.projector else None
-    settled = _fold_and_reconcile(con, out, recon, projected)
+    projected = (
+        projector.project_all(con, opts, root, out.machine, staged, as_of, out.errors, projector_fn)
+        if projecting
+        else None
+    )
+    charged = _fold_and_reconcile(con, out, recon, staged, projected)
     geo.close()
     geo.unknown += clean_unknown
-    _double_charges(con, out, settled)
+    _double_charges(con, out, charged)
     for name, side in (("rep", "report"), ("st", "settlement")):
         if name in sides:
             for cur, amount in stream.extra_copies(con, name):
@@ -153,58 +191,88 @@ def _stage_sides(cur: Connection, sides: dict[str, TableInput], root: Path) -> d
         cur.close()
 
 
+def _unknown(con: Connection, out: Outcome, staged: Staged) -> list[str]:
+    """One error per kind of configuration mismatch: event types the machine does not know, and
+    statuses shown by events whose state comes from the event, with counts."""
+    errors = []
+    types = con.execute(
+        "SELECT type, count(*) FROM ev WHERE problem IS NULL AND skip IS NULL AND code < 0 "
+        "GROUP BY type ORDER BY 2 DESC, 1"
+    ).fetchall()
+    if types:
+        errors.append(
+            f"{out.events_display}: {sum(n for _, n in types)} events of {len(types)} types the state machine "
+            f"({out.machine.name}) does not map: {_listing(types)}; map them under the machine's `events` "
+            "(or `ignore`), or filter them with `events.skip_types`; they were not replayed"
+        )
+    if staged.status:
+        statuses = con.execute(
+            f"""SELECT e.status, count(*) FROM ev e JOIN eff f ON f.code = e.code
+            WHERE e.problem IS NULL AND e.skip IS NULL AND f.target = {IMAGE} AND e.st = -3
+            GROUP BY 1 ORDER BY 2 DESC, 1"""
+        ).fetchall()
+        if statuses:
+            errors.append(
+                f"{out.events_display}: {sum(n for _, n in statuses)} events show a status the state machine "
+                f"({out.machine.name}) does not know: {_listing(statuses)}; add it to the machine's `states` "
+                "or `status_values`"
+            )
+    return errors
+
+
+def _listing(rows: Sequence[tuple[str, int]]) -> str:
+    shown = ", ".join(f"{safe_text(t)} ({n})" for t, n in rows[:MAX_LISTED_TYPES])
+    return shown + (f" and {len(rows) - MAX_LISTED_TYPES} more" if len(rows) > MAX_LISTED_TYPES else "")
+
+
 def _fold_and_reconcile(
-    con: Connection, out: Outcome, recon: Reconciler, projected: dict[str, int] | None
+    con: Connection, out: Outcome, recon: Reconciler, staged: Staged, projected: dict[str, projector.Projected] | None
 ) -> list[str]:
     """Add the clean payments' totals, then fold and reconcile the others one by one in Python.
-    Returns the ids of those that settled."""
+    Returns the ids of those that count towards a double charge."""
     payments = 0
     for currency, state, n, amount, captured, refunded, disputed in setfold.clean_totals(con):
         recon.add_clean(currency, out.machine.states[state], n, (amount, captured, refunded, disputed))
         payments += n
-    effects = effect_table(out.machine)
     currencies = stream.currencies(con)
-    groups = stream.event_groups(con)
-    settled: list[str] = []
-    stale = 0
+    groups = stream.event_groups(con, staged)
+    charged: list[str] = []
+    stale = deleted = 0
     for row in stream.recon_rows(con):
-        pid = row[0]  # raw here; results.py masks anything that reaches output
-        report = Side(*row[6:13]) if row[11] is not None else None
-        settlement = Side(*row[13:20]) if row[18] is not None else None
-        if row[1] is None:
-            for side_name, side in (("report", report), ("settlement", settlement)):
+        pid = row.payment_id  # raw here; results.py masks anything that reaches output
+        if row.events is None:
+            for side_name, side in (("report", row.report), ("settlement", row.settlement)):
                 if side is not None:
                     recon.orphan(pid, side, side_name)
             continue
         group, events = next(groups)
         assert group == pid, "event stream and payment rows out of step"
-        f = fold_payment(events, out.machine, effects)
-        payments += 1
+        f = fold_payment(events, out.machine)
         stale += f.stale
-        if projected is not None:
-            f.state = projected.get(pid, f.state)
+        if projected is not None and pid in projected:
+            projected[pid].apply(f)
+        currency = currencies[f.currency] if f.currency >= 0 else (row.report.currency if row.report else "") or ""
         for category, line, detail in f.issues:
-            out.breaks.append(
-                Break(category, "events", pid, currencies[f.currency] if f.currency >= 0 else "", 0, detail, line)
-            )
-        currency = currencies[f.currency] if f.currency >= 0 else (report.currency if report else "") or ""
-        recon.payment(pid, f, currency, row[2], report, settlement, (row[3], row[4], row[5]))
-        if f.state in out.machine.settled:
-            settled.append(pid)
-    out.counters.update(payments=payments, stale_ignored=stale)
+            out.breaks.append(Break(category, "events", pid, currency if f.currency >= 0 else "", 0, detail, line))
+        if f.deleted:
+            deleted += 1
+        else:
+            payments += 1
+        recon.payment(pid, f, currency, row.last_ts, row.report, row.settlement, row.geo)
+        if not f.deleted and out.machine.charged(f.state, f.captured):
+            charged.append(pid)
+    out.counters.update(payments=payments, stale_ignored=stale, deleted=deleted)
     out.breaks.extend(recon.breaks)
     recon.breaks = []
-    return settled
+    return charged
 
 
-def _double_charges(con: Connection, out: Outcome, settled: list[str]) -> None:
-    for pids, n in setfold.double_charges(con, out.machine, settled):
+def _double_charges(con: Connection, out: Outcome, charged: list[str]) -> None:
+    for pids, n in setfold.double_charges(con, out.machine, charged):
         shown = ", ".join(pids)
         for pid in pids[1:]:
             out.breaks.append(
-                Break(
-                    "double_charge", "events", pid, "", 0, f"{n} succeeded payments share one idempotency key: {shown}"
-                )
+                Break("double_charge", "events", pid, "", 0, f"{n} charged payments share one idempotency key: {shown}")
             )
 
 
@@ -214,11 +282,14 @@ def _event_refs(con: Connection, out: Outcome) -> dict[str, list[tuple[str, int]
     if not pids:
         return {}
     rows = con.execute(
-        """SELECT payment_id, list(event_id ORDER BY o1, o2, line), list(line ORDER BY o1, o2, line)
-        FROM evs WHERE payment_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY payment_id""",
+        """SELECT payment_id, event_id, line FROM evs WHERE payment_id IN (SELECT unnest(?::VARCHAR[]))
+        ORDER BY payment_id, o1, o2, pos""",
         [pids],
     ).fetchall()
-    return {p: [(safe_text(e), n) for e, n in zip(eids, lines, strict=True)] for p, eids, lines in rows}
+    refs: dict[str, list[tuple[str, int]]] = {}
+    for pid, eid, line in rows:
+        refs.setdefault(pid, []).append((safe_text(eid), int(line)))
+    return refs
 
 
 def _bad_rows(out: Outcome, opts: ReplayOptions, display: str, rows: Sequence[tuple[int, str]], total: int) -> None:
@@ -235,13 +306,20 @@ def _bad_rows(out: Outcome, opts: ReplayOptions, display: str, rows: Sequence[tu
             out.errors.append(more)
 
 
-def _as_of(opts: ReplayOptions, max_ts: int | None) -> int:
-    if opts.reported.as_of:
+def _as_of(con: Connection, opts: ReplayOptions, root: Path, max_ts: int | None) -> tuple[int, str]:
+    """The cut-off in epoch microseconds and where it came from."""
+    given = opts.reported.as_of
+    if given and not given.startswith("column:") and given != "file":
         try:
-            when = dt.datetime.fromisoformat(opts.reported.as_of.replace("Z", "+00:00"))
+            when = dt.datetime.fromisoformat(given.replace("Z", "+00:00"))
         except ValueError:
-            raise InputError(f"checks.replay.reported.as_of: {opts.reported.as_of!r} is not ISO 8601") from None
+            raise InputError(
+                f"checks.replay.reported.as_of (or --as-of): {given!r} is not ISO 8601, column:NAME or file"
+            ) from None
         if when.tzinfo is None:
-            raise InputError("checks.replay.reported.as_of: add a time zone (Z or an offset)")
-        return int(when.timestamp() * 1_000_000)
-    return int(max_ts or 0)
+            raise InputError("checks.replay.reported.as_of (or --as-of): add a time zone (Z or an offset)")
+        return int(when.timestamp() * 1_000_000), "given"
+    snapshot, how = latest_time(con, "rep", opts.reported, root)
+    if snapshot is not None:
+        return snapshot, how
+    return int(max_ts or 0), "last event"

@@ -1,31 +1,44 @@
-"""Make input-derived text safe to print: a card number hidden in an id is masked.
+"""Make input-derived text safe to print: a card number hidden in an id, a status or a label is masked.
 
-Payment ids, event ids and statuses come from the recorded data; a misconfigured producer can
-put a PAN in any of them. Any run of 12-19 digits (optionally split by single spaces or hyphens)
-that passes Luhn is masked to its first 6 and last 4 digits before it reaches a finding or report.
+Payment ids, event ids, statuses and event types come from the recorded data; a misconfigured
+producer can put a PAN in any of them. A digit run is masked to its first 6 and last 4 digits
+when it is a plausible card number on its own: 12-19 digits, contiguous or grouped the way cards
+are printed, not glued to a letter or digit (so UUIDs, 16-character pspReferences, `pi_...` ids
+and hex hashes are left alone), with a card network's prefix and length, and a valid Luhn check
+digit (`pii.cards`). An underscore or any punctuation separates: `pay_4111...` is masked.
 """
 
 from __future__ import annotations
 
 import re
 
-from compliance_gate.pii.cards import luhn_ok
-from compliance_gate.redact import mask_pan
+from compliance_gate.pii.cards import CANDIDATE_TAIL, pan_hit
 
-_RUN = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){11,18}(?![0-9])")
+_RUN = re.compile(r"[0-9](?:[ -]?[0-9]){11,}")
+_CANDIDATE = re.compile(f"(?<![0-9A-Za-z])[0-9]{CANDIDATE_TAIL}(?![0-9A-Za-z])")
 MAX_LEN = 120
 
 
 def safe_text(value: object) -> str:
-    """`value` as text with PAN-like digit runs masked and length capped."""
+    """`value` as text with card numbers masked and length capped."""
     text = str(value)
     if len(text) > MAX_LEN:
         text = text[:MAX_LEN] + "..."
-    if not any(c.isdigit() for c in text):
+    if _RUN.search(text) is None:  # the common case: no run of 12 digits at all
         return text
-
-    def mask(m: re.Match[str]) -> str:
-        digits = re.sub(r"[ -]", "", m.group(0))
-        return mask_pan(digits) if luhn_ok(digits) else m.group(0)
-
-    return _RUN.sub(mask, text)
+    # `pan_hit` treats `_` and `*` as part of a word (source code); in ids they separate
+    probe = text.replace("_", " ").replace("*", " ")
+    out: list[str] = []
+    last = 0
+    for m in _CANDIDATE.finditer(probe):
+        sep = m.group("sep") or m.group("sep2")
+        hit = pan_hit(probe, m.start(), m.end(), sep)
+        if hit is None:
+            continue
+        out.append(text[last : m.start()])
+        out.append(hit.excerpt)
+        last = m.end()
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from compliance_gate import bundled
 from compliance_gate.errors import InputError
-from compliance_gate.replay.fold.machine import load_machine
-from compliance_gate.replay.fold.payment import fold_payment
+from compliance_gate.replay.fold.payment import NO_AMOUNT, fold_payment
 from compliance_gate.replay.options import ReplayOptions
+from compliance_gate.replay.pipeline import machine_for
 from compliance_gate.replay.read import integrity
-from compliance_gate.replay.read.stage_events import detect_format, effect_table, stage_events
+from compliance_gate.replay.read.stage_events import detect_format, stage_events
 from compliance_gate.replay.safety import safe_text
 from compliance_gate.replay.sqlutil import connect, fetch_rows
 
@@ -36,31 +36,34 @@ class Transition:
 
 def replay_transitions(options: ReplayOptions, root: Path) -> Iterator[Transition]:
     """Yield each applied transition; raise `InputError` if the events are unreadable or incomplete."""
-    machine = load_machine(bundled.resolve(options.state_machine, root))
+    machine = machine_for(options, root)
     path = bundled.resolve(options.events.path, root)
     if not options.events.path or not path.is_file():
         raise InputError(f"{options.events.path or 'checks.replay.events.path'}: no such events file")
     display = options.events.path
-    effects = effect_table(machine)
     with tempfile.TemporaryDirectory(prefix="cg-transitions-") as tmp:
         con = connect(Path(tmp), options.memory_limit_mb)
         try:
-            stage_events(con, path, options.events, machine, detect_format(path, options.events.format))
-            found = integrity.check_events(con, options.events, display)
+            fmt = detect_format(path, options.events.format)
+            staged = stage_events(con, path, options.events, machine, fmt)
+            found = integrity.check_events(con, options.events, display, path, fmt == "kcat")
             if found.bad_rows:
                 line, problem = found.bad_rows[0]
                 raise InputError(f"{display}:{line}: {safe_text(problem)} ({found.bad_count} unreadable rows)")
             if found.gaps:
                 raise InputError(safe_text(found.gaps[0]))
-            cur = con.execute("""SELECT e.payment_id, e.event_id, e.code,
-                coalesce(e.amount, -9223372036854775808), coalesce(c.ci, -1), e.line
+            money = ", ".join(f"coalesce(e.{c}, {NO_AMOUNT})" for c in staged.money)
+            st = "e.st" if staged.status else "-1"
+            ref = "e.ref" if staged.ref else "NULL::VARCHAR"
+            cur = con.execute(f"""SELECT e.payment_id, e.event_id, e.code, {st}, {money}, {ref},
+                coalesce(c.ci, -1), e.line
                 FROM evs e LEFT JOIN (SELECT currency, row_number() OVER (ORDER BY currency) AS ci
                   FROM (SELECT DISTINCT currency FROM evs WHERE currency IS NOT NULL)) c USING (currency)
-                ORDER BY e.payment_id, e.o1, e.o2, e.line""")
+                ORDER BY e.payment_id, e.o1, e.o2, e.pos""")
             for pid, group in itertools.groupby(fetch_rows(cur, 10000), key=itemgetter(0)):
                 rows = list(group)
-                event_ids = {line: eid for _, eid, *_, line in rows}
-                folded = fold_payment([row[2:] for row in rows], machine, effects, record=True)
+                event_ids = {row[-1]: row[1] for row in rows}
+                folded = fold_payment([row[2:] for row in rows], machine, record=True)
                 for src, dst, line in folded.transitions:
                     yield Transition(
                         safe_text(pid),

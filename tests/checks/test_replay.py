@@ -27,7 +27,12 @@ def test_clean_recording_passes_through_the_engine(repo: Path) -> None:
     commit(repo, {"README": "x\n"})
     result = run_check("replay", parse_policy(POLICY.format(as_of=g.as_of)), repo, use_cache=False)
     assert result.status is Status.PASSED, result.error
-    assert [i.path for i in result.inputs] == ["data/events.jsonl", "data/report.csv", "data/settlement.csv"]
+    assert [i.path for i in result.inputs] == [
+        "data/events.jsonl",
+        "data/report.csv",
+        "data/settlement.csv",
+        "builtin:state-machines/payments.yaml",
+    ]
     assert result.inputs[0].details["time_range"][0].startswith("2026-03-01T")
     assert set(result.metrics["currencies"]) == {"USD", "EUR", "JPY", "GBP"}
 

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from compliance_gate import bundled
 from compliance_gate.replay.fold.machine import load_machine
-from compliance_gate.replay.fold.payment import NO_AMOUNT, fold_payment
-from compliance_gate.replay.read.stage_events import effect_table, event_codes
+from compliance_gate.replay.fold.payment import NO_AMOUNT, fold_payment, legacy_event
 
 FLOWS = (
     ("payment.created", "payment.processing", "payment.authorized", "payment.captured"),
@@ -75,7 +74,7 @@ def write(out: Path, payments: int, seed: int) -> None:
     """Write events.jsonl, report.csv (with a refunded column) and settlement.csv under `out`."""
     rng = random.Random(seed)
     machine = load_machine(bundled.resolve("builtin:state-machines/payments.yaml", out))
-    effects, codes = effect_table(machine), {t: (ok, fail) for t, ok, fail in event_codes(machine)}
+    codes = machine.codes
     types = [*sorted(machine.events), "payment.mystery"]
     statuses: dict[int, list[str]] = {}
     for status, states in machine.reporting.items():
@@ -112,18 +111,19 @@ def write(out: Path, payments: int, seed: int) -> None:
             part = i % 3
             ev["partition"], ev["offset"] = part, offsets[part]
             offsets[part] += 1
+        # an unknown type is a configuration error that leaves those events out of the replay
         folded = fold_payment(
             [
-                (
-                    codes.get(str(e["type"]), (-1, -1))[e.get("success") in ("false", "no")],
+                legacy_event(
+                    codes[str(e["type"])][e.get("success") in ("false", "no")],
                     int(str(e["amount"]).replace(".", "")) if "amount" in e else NO_AMOUNT,
                     0,
                     0,
                 )
                 for e in mine
+                if str(e["type"]) in codes
             ],
             machine,
-            effects,
         )
         if folded.state >= 0 and rng.random() > 0.02:
             status = (

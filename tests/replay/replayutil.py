@@ -7,18 +7,19 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from compliance_gate import typed
 from compliance_gate.checks import replay as replay_check
 from compliance_gate.checks.interface import CheckContext
 from compliance_gate.engine import parse_policy
 from compliance_gate.fingerprint import Fingerprinter
 from compliance_gate.model import CheckOutput, Severity
+from compliance_gate.replay import presets
 from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.scanning.workspace import Workspace
 
 
 def options(data: dict[str, Any]) -> ReplayOptions:
-    return typed.build(ReplayOptions, data)
+    """Typed options, with the preset merged under them as a policy would have it."""
+    return presets.build(data)
 
 
 def run_check(root: Path, data: dict[str, Any]) -> CheckOutput:

@@ -72,17 +72,19 @@ ODD_BUT_VALID = [
 ]
 
 
-def _stage(path: Path, **opts: Any) -> tuple[str, list[tuple[Any, ...]]]:
+def _stage(path: Path, **opts: Any) -> tuple[str, list[dict[str, Any]]]:
     events = EventsInput(path=str(path), **opts)
     con = connect(path.parent, 256)
     try:
         staged = stage_events(con, path, events, MACHINE, detect_format(path, "auto"))
-        return staged.reader, con.execute("SELECT * FROM ev ORDER BY line").fetchall()
+        cur = con.execute("SELECT * FROM ev ORDER BY line")
+        names = [d[0] for d in cur.description]
+        return staged.reader, [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
     finally:
         con.close()
 
 
-def _both(tmp: Path, body: str, gz: bool = False, **opts: Any) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+def _both(tmp: Path, body: str, gz: bool = False, **opts: Any) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Stage `body` as is, then with a blank line appended (which only the line reader accepts)."""
     for name, text in (("a.jsonl", body), ("b.jsonl", body + "\n")):
         path = tmp / (name + (".gz" if gz else ""))
@@ -96,8 +98,8 @@ def test_read_json_and_line_reader_agree_on_odd_values(tmp_path: Path, gz: bool)
     body = "".join(json.dumps(e, ensure_ascii=i % 2 == 0) + "\n" for i, e in enumerate(ODD_BUT_VALID))
     (fast, rows), (slow, rows_slow) = _both(tmp_path, body, gz)
     assert (fast, slow) == ("read_json", "lines")
-    assert rows == rows_slow and [r[0] for r in rows] == list(range(1, len(ODD_BUT_VALID) + 1))
-    assert all(r[-1] is None for r in rows)  # every row usable
+    assert rows == rows_slow and [r["line"] for r in rows] == list(range(1, len(ODD_BUT_VALID) + 1))
+    assert all(r["problem"] is None for r in rows)  # every row usable
 
 
 @pytest.mark.parametrize(
@@ -164,7 +166,7 @@ def test_dotted_field_mapping_uses_the_line_reader(tmp_path: Path) -> None:
 
     path = write_jsonl(tmp_path / "events.jsonl", [{**_event(0), "data": {"amount": "2.50"}}])
     reader, rows = _stage(path, fields=EventFields(amount="data.amount"))
-    assert reader == "lines" and rows[0][15] == 250
+    assert reader == "lines" and rows[0]["amount"] == 250
 
 
 def _sql(expr: str, amount: str, exponent: int) -> Any:

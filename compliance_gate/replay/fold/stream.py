@@ -2,19 +2,23 @@
 
 `rep1`/`st1` hold the first usable report/settlement row per payment with its copy count. The
 streams cover the payments `setfold.classify` did not find clean: their `recon` rows in
-payment-id order, and their events as integers sorted by (payment id, partition, offset | sequence),
-so memory stays bounded by one payment's events however large the recording is; DuckDB spills
-the sorts to disk.
+payment-id order, and their events as `payment.Event` tuples sorted by (payment id, partition,
+offset | sequence | time, position), so memory stays bounded by one payment's events however
+large the recording is; DuckDB spills the sorts to disk.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from dataclasses import dataclass
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from compliance_gate.replay.fold.payment import NO_AMOUNT, Event
 from compliance_gate.replay.fold.setfold import SIDE
+from compliance_gate.replay.read.stage_events import Staged
+from compliance_gate.replay.reconcile.reconciler import Side
 from compliance_gate.replay.sqlutil import fetch_rows
 
 if TYPE_CHECKING:
@@ -22,7 +26,7 @@ if TYPE_CHECKING:
 
 EMPTY_SIDE = (
     "CREATE OR REPLACE TABLE {name} (line BIGINT, payment_id VARCHAR, status VARCHAR, currency VARCHAR, "
-    "amount BIGINT, refunded BIGINT, problem VARCHAR, amount_problem VARCHAR)"
+    "amount BIGINT, refunded BIGINT, disputed BIGINT, problem VARCHAR, amount_problem VARCHAR)"
 )
 ROWS = 20000
 
@@ -35,22 +39,28 @@ def build_tables(con: Connection, has_settlement: bool) -> None:
     if not has_settlement:
         con.execute(EMPTY_SIDE.format(name="st"))
     for name in ("rep", "st"):
+        # the first row per payment id by line, and how many there are (a window, then a filter:
+        # the shared SQL has no QUALIFY)
         con.execute(f"""CREATE OR REPLACE TABLE {name}1 AS
-            SELECT r.*, count(*) OVER (PARTITION BY payment_id) AS copies FROM {name} r
-            WHERE problem IS NULL QUALIFY row_number() OVER (PARTITION BY payment_id ORDER BY line) = 1""")
+            SELECT * EXCLUDE (rn) FROM (
+              SELECT r.*, count(*) OVER (PARTITION BY payment_id) AS copies,
+                     row_number() OVER (PARTITION BY payment_id ORDER BY line) AS rn
+              FROM {name} r WHERE problem IS NULL) WHERE rn = 1""")
 
 
 def currencies(con: Connection) -> list[str]:
     return [c for (c,) in con.execute("SELECT currency FROM curs ORDER BY ci").fetchall()]
 
 
-def event_groups(con: Connection) -> Iterator[tuple[str, list[tuple[int, int, int, int]]]]:
-    """(payment id, [(code, amount or NO_AMOUNT, currency index or -1, line), ...]) in id order."""
+def event_groups(con: Connection, staged: Staged) -> Iterator[tuple[str, list[Event]]]:
+    """(payment id, its events) in id order, for the payments that were not clean."""
+    money = ", ".join(f"coalesce(e.{c}, {NO_AMOUNT})" for c in staged.money)
     cur = con.cursor()
-    cur.execute("""SELECT e.payment_id, e.code, coalesce(e.amount, -9223372036854775808) AS amount,
-                          coalesce(c.ci, -1) AS ci, e.line
+    st = "e.st" if staged.status else "-1"
+    ref = "e.ref" if staged.ref else "NULL::VARCHAR"
+    cur.execute(f"""SELECT e.payment_id, e.code, {st}, {money}, {ref}, coalesce(c.ci, -1) AS ci, e.line
                    FROM evs e JOIN recon r USING (payment_id) LEFT JOIN curs c USING (currency)
-                   WHERE NOT r.clean ORDER BY e.payment_id, e.o1, e.o2, e.line""")
+                   WHERE NOT r.clean ORDER BY e.payment_id, e.o1, e.o2, e.pos""")
     for pid, rows in itertools.groupby(fetch_rows(cur, ROWS), key=itemgetter(0)):
         yield pid, [row[1:] for row in rows]
     cur.close()
@@ -59,15 +69,37 @@ def event_groups(con: Connection) -> Iterator[tuple[str, list[tuple[int, int, in
 SIDES = ", ".join(f"{t}_{c}" for t in ("r", "s") for c in SIDE)
 
 
-def recon_rows(con: Connection) -> Iterator[tuple[Any, ...]]:
-    """Rows of the payments that were not clean: id, events (None: none), last_ts, country, ip, region, then
-    status, currency, amount, refunded, precision problem, line and copies of each side."""
+@dataclass(frozen=True, slots=True)
+class ReconRow:
+    """A `recon` row of a payment that was not clean (the replayed values come from the fold)."""
+
+    payment_id: str
+    events: int | None  # None: no recorded events
+    last_ts: int
+    geo: tuple[str | None, str | None, str | None]  # country, ip, region
+    report: Side | None
+    settlement: Side | None
+
+
+def recon_rows(con: Connection) -> Iterator[ReconRow]:
+    """The payments that were not clean, in id order."""
     cur = con.cursor()
     cur.execute(
         f"SELECT payment_id, events, last_ts, country, ip, region, {SIDES} FROM recon "
         "WHERE NOT clean ORDER BY payment_id"
     )
-    yield from fetch_rows(cur, ROWS)
+    n = len(SIDE)
+    line = SIDE.index("line")
+    for row in fetch_rows(cur, ROWS):
+        rep, st = row[6 : 6 + n], row[6 + n : 6 + 2 * n]
+        yield ReconRow(
+            row[0],
+            row[1],
+            row[2],
+            (row[3], row[4], row[5]),
+            Side(*rep) if rep[line] is not None else None,
+            Side(*st) if st[line] is not None else None,
+        )
     cur.close()
 
 

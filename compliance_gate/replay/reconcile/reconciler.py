@@ -31,6 +31,7 @@ class Side:
     currency: str | None
     amount: int | None
     refunded: int | None
+    disputed: int | None
     precision_problem: bool
     line: int
     copies: int
@@ -58,6 +59,23 @@ class Bridge:
     def add(self, currency: str, bucket: str, delta: int) -> None:
         if delta:
             self.explained[currency][bucket] += delta
+
+
+LAGGING = frozenset({"report_behind", "missing_in_report", "missing_in_settlement"})
+"""Differences a report or settlement that has not caught up yet would show (for a payment
+still in flight): the report behind, a row not written yet, money not settled yet, a refund or
+dispute not reported yet. A report ahead of the events, a contradiction, a report amount
+higher than replayed, another currency or an impossible amount never come from lag."""
+
+
+def _lag_bucket(side: str, bucket: str) -> bool:
+    return side == "settlement" or bucket in LAGGING
+
+
+def _lagging(b: Break) -> bool:
+    if b.side == "settlement" or b.category in LAGGING:
+        return True
+    return b.category == "amount_under" and b.detail.startswith(("refunded:", "disputed:"))
 
 
 class Reconciler:
@@ -102,6 +120,9 @@ class Reconciler:
         geo: tuple[str | None, str | None, str | None],
     ) -> None:
         """Reconcile a payment that has events (`f`) with its report and settlement rows."""
+        if f.deleted:
+            self.deleted(pid, f, currency, report, settlement)
+            return
         state = self.m.states[f.state] if f.state >= 0 else "(none)"
         self.add_clean(currency, state, 1, (f.amount, f.captured, f.refunded, f.disputed))
         replay = (state, f.amount, f.captured, f.refunded, currency)
@@ -113,10 +134,12 @@ class Reconciler:
         self._compare(pid, f, state, currency, report, "report", f.amount, replay, pending, deltas)
         if self.opts.settlement.configured:
             self._compare(pid, f, state, currency, settlement, "settlement", f.captured, replay, pending, deltas)
-        if in_flight and pending:
-            self.in_flight[currency] += 1
-            deltas = [(side, cur, "in_flight", d) for side, cur, _, d in deltas]
-            pending = [b for b in pending if b.category == "duplicate_key"]
+        if in_flight:
+            excused = [b for b in pending if _lagging(b)]
+            if excused:
+                self.in_flight[currency] += 1
+                pending = [b for b in pending if not _lagging(b)]
+                deltas = [(side, cur, "in_flight" if _lag_bucket(side, b) else b, d) for side, cur, b, d in deltas]
         self.breaks.extend(pending)
         for side, cur, bucket, d in deltas:
             self.bridges[side].add(cur, bucket, d)
@@ -141,7 +164,7 @@ class Reconciler:
             if side == "report":
                 brk("missing_in_report", mine, f"replayed as {state}, absent from the report")
                 deltas.append((side, currency, "missing_in_report", mine))
-            elif f.state in self.m.settled and f.captured > 0:
+            elif self.m.needs_settlement(f.state, f.captured):
                 brk("missing_in_settlement", mine, f"replayed as {state}, absent from the settlement file")
                 deltas.append((side, currency, "missing_in_settlement", mine))
             return
@@ -170,25 +193,50 @@ class Reconciler:
                     cat = "amount_under" if d > 0 else "amount_over"
                     brk(cat, d, f"replayed {mine}, {side} {row.amount} (minor units)", other)
                     deltas.append((side, currency, cat, d))
-        if side == "report" and row.refunded is not None and row.refunded != f.refunded:
-            cat = "amount_under" if f.refunded > row.refunded else "amount_over"
-            brk(cat, f.refunded - row.refunded, f"refunded: replayed {f.refunded}, report {row.refunded}", other)
+        for what, replayed, theirs in (("refunded", f.refunded, row.refunded), ("disputed", f.disputed, row.disputed)):
+            if theirs is not None and theirs != replayed and row.currency == currency:
+                cat = "amount_under" if replayed > theirs else "amount_over"
+                brk(cat, replayed - theirs, f"{what}: replayed {replayed}, {side} {theirs}", other)
 
     def _status(self, state: str, idx: int, row: Side, side: str) -> tuple[str, str] | None:
         if idx < 0:
             return None  # no state event at all: the fold already reported why
         if side == "settlement":
-            settled = (row.status or "").lower() in self.settled_statuses
+            if row.status is None:  # a ledger: no status to compare
+                return None
+            settled = row.status.lower() in self.settled_statuses
             if settled == (idx in self.m.settled):
                 return None
             return "contradiction", f"settlement says {row.status}, replayed as {state}"
-        reported = self.m.reporting.get(row.status or "")
+        reported = self.m.reported(row.status)
         if reported is None:
             return "contradiction", "report status is not in the state machine's reporting map"
         category = self.m.classify(reported, idx)
         if category is None:
             return None
         return category, f"report says {row.status}, replayed as {state}"
+
+    def deleted(self, pid: str, f: Folded, currency: str, report: Side | None, settlement: Side | None) -> None:
+        """A payment whose row was deleted (a CDC delete): it must be absent from the report."""
+        for side, row in (("report", report), ("settlement", settlement)):
+            if row is None:
+                continue
+            other = (row.status, row.amount, row.currency, row.line)
+            detail = f"deleted in the recorded events, but in the {side} as {row.status}"
+            self.breaks.append(
+                Break(
+                    "missing_in_events",
+                    side,
+                    pid,
+                    row.currency or currency,
+                    abs(row.amount or 0),
+                    detail,
+                    f.last_line,
+                    None,
+                    other,
+                )
+            )
+            self.bridges[side].add(row.currency or "", "missing_in_events", -(row.amount or 0))
 
     def orphan(self, pid: str, row: Side, side: str) -> None:
         """A report or settlement row with no recorded events."""

@@ -70,9 +70,10 @@ def severities(out: Outcome, opts: ReplayOptions) -> dict[str, Severity]:
 
 
 def findings(out: Outcome, opts: ReplayOptions, fp: Fingerprinter, sev: Mapping[str, Severity]) -> list[Finding]:
-    """The first `max_findings` breaks (`out.breaks` is sorted) as findings."""
+    """Every break (`out.breaks` is sorted) as a finding: the CSV and JSON lists auditors read
+    are never cut short (a terminal may summarise them)."""
     pairs = []
-    for b in out.breaks[: opts.max_findings]:
+    for b in out.breaks:
         cat = CATEGORIES[b.category]
         path = _path(b, out, opts)
         line = b.line if b.side in ("events", "input") or b.other is None else b.other[3]
@@ -153,7 +154,7 @@ def summary(out: Outcome, opts: ReplayOptions, sev: Mapping[str, Severity]) -> t
             disputed,
             gross=captured + refunded + disputed,
             net=captured - refunded - disputed,
-            by_status={s: StatusTotal(*recon.by_state[(cur, s)][:2]) for s in states},
+            by_status={safe_text(s): StatusTotal(*recon.by_state[(cur, s)][:2]) for s in states},
         )
         sides: dict[str, SideTotals] = {}
         bridges: dict[str, BridgeTotals] = {}
@@ -163,7 +164,7 @@ def summary(out: Outcome, opts: ReplayOptions, sev: Mapping[str, Severity]) -> t
                 rows=sum(r[2] for r in mine),
                 net=sum(r[3] for r in mine),
                 gross=sum(r[4] for r in mine),
-                by_status={r[1]: StatusTotal(r[2], r[3]) for r in mine},
+                by_status=_by_status(mine),
             )
             sides[side] = totals
             left = amount if side == "report" else captured
@@ -178,6 +179,7 @@ def summary(out: Outcome, opts: ReplayOptions, sev: Mapping[str, Severity]) -> t
         ReplaySummary(
             version=1,
             as_of=iso_from_us(out.counters["as_of_us"]),
+            as_of_source=out.as_of_source,
             in_flight_after=iso_from_us(out.counters["cutoff_us"]),
             events={k: out.counters.get(k, 0) for k in EVENT_COUNTS},
             categories={c: dict(sorted(v.items())) for c, v in sorted(cats.items())},
@@ -192,6 +194,17 @@ def summary(out: Outcome, opts: ReplayOptions, sev: Mapping[str, Severity]) -> t
         ),
         errors,
     )
+
+
+def _by_status(rows: list[tuple[str, str, int, int, int]]) -> dict[str, StatusTotal]:
+    """Side totals by status; a status is input data, so its label is masked like any value
+    (two statuses that mask alike are added up)."""
+    out: dict[str, StatusTotal] = {}
+    for _, status, n, net, _ in rows:
+        key = safe_text(status)
+        old = out.get(key, StatusTotal(0, 0))
+        out[key] = StatusTotal(old.count + n, old.amount + net)
+    return out
 
 
 def tolerance_breaks(out: Outcome, opts: ReplayOptions) -> list[Break]:

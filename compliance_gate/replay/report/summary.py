@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from compliance_gate.model import JSONObject, JSONValue
 from compliance_gate.summary import TOTALS_KEYS, Bridge, ChainStatus, CurrencyTotals, integer, mapping, text
 
-EVENT_COUNTS = ("payments", "redeliveries", "stale_ignored", "events_rejected", "geo_unknown")
+EVENT_COUNTS = ("payments", "redeliveries", "stale_ignored", "events_rejected", "geo_unknown", "deleted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +174,9 @@ class ReplaySummary:
 
     version: int = 1
     as_of: str = ""
+    as_of_source: str = ""
+    """Where `as_of` came from: given (policy or --as-of), a report column, the report file's time,
+    or the last event."""
     in_flight_after: str = ""
     events: Mapping[str, int] = field(default_factory=dict)
     categories: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
@@ -190,6 +193,7 @@ class ReplaySummary:
         return {
             "version": self.version,
             "as_of": self.as_of,
+            "as_of_source": self.as_of_source,
             "in_flight_after": self.in_flight_after,
             "events": dict(self.events),
             "categories": {c: dict(v) for c, v in self.categories.items()},
@@ -209,6 +213,7 @@ class ReplaySummary:
         return cls(
             version=integer(metrics.get("version")) or 1,
             as_of=text(metrics.get("as_of")),
+            as_of_source=text(metrics.get("as_of_source")),
             in_flight_after=text(metrics.get("in_flight_after")),
             events=_ints(metrics.get("events")),
             categories={str(c): _ints(v) for c, v in mapping(metrics.get("categories")).items()},
