@@ -59,6 +59,10 @@ class OsvApi:
         state = "on" if self._cache and self._cache.usable else "off"
         return SourceInfo("online", self.url, cache=state)
 
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+
     def lookup(self, queries: Sequence[Query]) -> Lookup:
         matched = self._query_batch(list(queries))
         wanted = sorted({pair for pairs in matched for pair in pairs})
