@@ -31,8 +31,8 @@ def _deps(verdict: Verdict) -> CheckResult:
     return next(r for r in verdict.checks if r.check == "deps")
 
 
-def _run(repo: Path, text: str, **kwargs: object) -> Verdict:
-    return run(parse_policy(text), repo, use_cache=False, **kwargs)
+def _run(repo: Path, text: str) -> Verdict:
+    return run(parse_policy(text), repo, use_cache=False)
 
 
 def test_affected_pins_block_at_their_lock_file_line(repo: Path) -> None:
