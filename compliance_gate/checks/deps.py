@@ -49,7 +49,9 @@ gate's own virtual environment, not the application's; name the application's en
 path instead (e.g. `environment: .venv` after the build step installed it).
 
 With the engine cache on, advisories are kept in `.compliance-gate/deps.sqlite3` (an export's
-index per digest; API records per id and `modified`), which never changes an answer.
+index per digest; API records per id and `modified`), which never changes an answer. The
+manifests are read from the scanned folder's root whatever the run's file selection (`--since`,
+`paths`): a release ships its whole dependency set, not the part a change touched.
 """
 
 from __future__ import annotations
