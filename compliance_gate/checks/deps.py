@@ -26,6 +26,7 @@ Policy (`checks.deps`, all optional):
         environment: false       # true: the interpreter running the gate; PATH: a virtual
                                  # environment or site-packages folder (nothing in it is run)
         require_manifest: false  # true: a repository without a dependency manifest FAILs
+        baseline: .deps-baseline.json   # accepted advisories, read if present; null: none
         severity: {CG-DEPS-NOT-PINNED: high}   # per-rule overrides, as for every check
 
 Findings: one per (package, advisory), rule = the advisory id (a GHSA id where there is one, else
@@ -37,6 +38,12 @@ describe one vulnerability (a GHSA and the PYSEC and CVE it aliases) are one fin
 a baseline entry or a severity override naming any alias applies. Withdrawn advisories are
 ignored (and counted). A range (`requests>=2.31` in `pyproject.toml` or a requirements file)
 cannot be audited: `CG-DEPS-NOT-PINNED`, medium by default.
+
+Adopting the check on a code base with known advisories: `compliance-gate baseline --check deps`
+writes today's advisories to the baseline file (`compliance_gate/deps/baseline.py`); the check
+then reports them as waived (`by: baseline:<file>`, counted in the metrics) and only new
+advisories block. An entry covers its package's advisory under any of its ids; entries that no
+longer match anything are listed as stale.
 
 No manifest at all: nothing to audit. The check is `skipped` with that reason (shown in every
 report), never a pass; with `require_manifest: true` (pci-dss) it is a `CG-DEPS-NO-MANIFEST`
@@ -56,7 +63,7 @@ manifests are read from the scanned folder's root whatever the run's file select
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -65,6 +72,7 @@ from pathlib import Path
 from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.deps import (
     DEFAULT_API_URL,
+    AuditResult,
     DependencySet,
     DepsError,
     DepsOptions,
@@ -76,10 +84,11 @@ from compliance_gate.deps import (
     audit,
     read_dependencies,
 )
+from compliance_gate.deps.baseline import DEFAULT_PATH, Baseline, BaselineEntry, load_baseline
 from compliance_gate.deps.readers import SEARCHED, site_directories
 from compliance_gate.deps.summary import NO_FIX, DepsSummary
 from compliance_gate.fingerprint import stamp
-from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity
+from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity, Waived
 
 NOT_PINNED = "CG-DEPS-NOT-PINNED"
 NO_MANIFEST = "CG-DEPS-NO-MANIFEST"
@@ -99,6 +108,7 @@ class DepsCheckOptions:
     unrated: Severity = Severity.HIGH
     target: Mapping[str, str] = field(default_factory=dict)
     require_manifest: bool = False
+    baseline: str | None = DEFAULT_PATH
 
     def engine(self, root: Path, state_dir: Path | None) -> DepsOptions:
         """The engine's options for a repository (`environment: PATH` resolved to its site directories)."""
@@ -127,6 +137,12 @@ def engines() -> dict[str, str]:
 
 
 def run(ctx: CheckContext[DepsCheckOptions]) -> CheckOutput:
+    return audit_repository(ctx, use_baseline=True)
+
+
+def audit_repository(ctx: CheckContext[DepsCheckOptions], *, use_baseline: bool) -> CheckOutput:
+    """The check's output; without the baseline, every advisory found today is a finding (what
+    `compliance-gate baseline --check deps` writes down)."""
     root = ctx.workspace.root
     try:
         options = ctx.options.engine(root, ctx.state_dir)
@@ -154,21 +170,75 @@ def run(ctx: CheckContext[DepsCheckOptions]) -> CheckOutput:
         return CheckOutput(errors=(str(exc),), inputs=tuple(inputs), engines=engines())
     finally:
         source.close()
-    found = stamp(ctx.fingerprints, ((_finding(ctx.check_id, v), v.package) for v in result.vulnerabilities))
+    found = list(stamp(ctx.fingerprints, ((_finding(ctx.check_id, v), v.package) for v in result.vulnerabilities)))
+    inputs.append(_database_input(result.source))
+    try:
+        baseline = _baseline(ctx, root) if use_baseline else None
+    except DepsError as exc:
+        return CheckOutput(errors=(str(exc),), inputs=tuple(inputs), engines=engines())
+    kept, waived, stale = _apply(found, baseline)
+    if baseline is not None:
+        inputs.append(InputRecord(baseline.path, baseline.sha256, "baseline", len(baseline.entries)))
     return CheckOutput(
-        findings=(*found, *unpinned),
-        counts={
-            "packages": len(deps.packages),
-            "scanned": result.scanned,
-            "vulnerable_packages": len({(v.package, v.version) for v in result.vulnerabilities}),
-            "not_pinned": len(unpinned),
-            "withdrawn_ignored": len(result.withdrawn),
-        },
-        metrics=DepsSummary.of(result).to_metrics(),
-        inputs=(*inputs, _database_input(result.source)),
+        findings=(*kept, *unpinned),
+        waived=tuple(waived),
+        counts=_counts(result, len(unpinned), len(waived)),
+        metrics=DepsSummary.of(result, baseline.path if baseline else None, len(waived), stale).to_metrics(),
+        inputs=tuple(inputs),
         engines={**engines(), **_source_engine(result.source)},
         errors=result.errors,
     )
+
+
+def _counts(result: AuditResult, unpinned: int, baselined: int) -> dict[str, int]:
+    return {
+        "packages": len(result.dependencies.packages),
+        "scanned": result.scanned,
+        "vulnerable_packages": len({(v.package, v.version) for v in result.vulnerabilities}),
+        "not_pinned": unpinned,
+        "withdrawn_ignored": len(result.withdrawn),
+        "baselined": baselined,
+    }
+
+
+def _baseline(ctx: CheckContext[DepsCheckOptions], root: Path) -> Baseline | None:
+    name = ctx.options.baseline
+    path = root / name if name else None
+    return load_baseline(path, name) if path is not None and name and path.is_file() else None
+
+
+def _ids(f: Finding) -> list[str]:
+    aliases = f.properties.get("aliases")
+    return [f.rule, *(a for a in aliases if isinstance(a, str))] if isinstance(aliases, list) else [f.rule]
+
+
+def baseline_entries(findings: Sequence[Finding]) -> list[BaselineEntry]:
+    """The advisories among `findings` as deps baseline entries (what `compliance-gate baseline` writes)."""
+    return [
+        BaselineEntry(
+            str(f.properties.get("package", "")), f.rule, tuple(_ids(f)[1:]), str(f.properties.get("installed", ""))
+        )
+        for f in findings
+        if f.rule not in (NOT_PINNED, NO_MANIFEST)
+    ]
+
+
+def _apply(found: list[Finding], baseline: Baseline | None) -> tuple[list[Finding], list[Waived], tuple[str, ...]]:
+    """Findings the baseline does not cover, those it does (waived), and its entries nothing matched."""
+    if baseline is None:
+        return found, [], ()
+    kept: list[Finding] = []
+    waived: list[Waived] = []
+    used: set[tuple[str, str]] = set()
+    for f in found:
+        entry = baseline.covering(str(f.properties.get("package", "")), _ids(f))
+        if entry is None:
+            kept.append(f)
+            continue
+        used.add((entry.package, entry.advisory))
+        waived.append(Waived(f, f"baseline:{baseline.path}", f"accepted in the deps baseline as {entry.advisory}"))
+    stale = tuple(f"{e.package} {e.advisory}" for e in baseline.entries if (e.package, e.advisory) not in used)
+    return kept, waived, stale
 
 
 def _finding(check: str, v: Vulnerability) -> Finding:

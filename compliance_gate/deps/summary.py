@@ -80,9 +80,16 @@ class DepsSummary(Plain):
     vulnerable: tuple[VulnerableRow, ...] = ()
     skipped: str | None = None
     """Why nothing was audited (no dependency manifest, nothing pinned), when nothing was."""
+    baseline: str | None = None
+    """The deps baseline file read, if one was."""
+    baseline_hidden: int = 0
+    baseline_stale: tuple[str, ...] = ()
+    """Baseline entries (`package advisory`) that no finding matched any more: to remove."""
 
     @classmethod
-    def of(cls, result: AuditResult) -> DepsSummary:
+    def of(
+        cls, result: AuditResult, baseline: str | None = None, hidden: int = 0, stale: tuple[str, ...] = ()
+    ) -> DepsSummary:
         metrics = result.metrics
         deps = result.dependencies
         return cls(
@@ -97,6 +104,10 @@ class DepsSummary(Plain):
             len(result.withdrawn),
             mapping(metrics.get("database")),
             tuple(VulnerableRow.of(v) for v in result.vulnerabilities),
+            None,
+            baseline,
+            hidden,
+            stale,
         )
 
     @classmethod
@@ -129,11 +140,19 @@ class DepsSummary(Plain):
         }
         if self.skipped:
             out["skipped"] = self.skipped
+        if self.baseline:
+            out["baseline"] = {
+                "file": self.baseline,
+                "hidden": self.baseline_hidden,
+                "stale": list(self.baseline_stale),
+            }
         return out
 
     @classmethod
     def from_metrics(cls, metrics: JSONObject) -> DepsSummary:
         files, vulnerable, skipped = metrics.get("files"), metrics.get("vulnerable"), metrics.get("skipped")
+        baseline = mapping(metrics.get("baseline"))
+        stale = baseline.get("stale")
         return cls(
             text(metrics.get("file")),
             text(metrics.get("kind")),
@@ -147,6 +166,9 @@ class DepsSummary(Plain):
             mapping(metrics.get("database")),
             tuple(VulnerableRow.from_json(v) for v in vulnerable) if isinstance(vulnerable, list) else (),
             skipped if isinstance(skipped, str) else None,
+            text(baseline.get("file")) or None,
+            integer(baseline.get("hidden")),
+            tuple(s for s in stale if isinstance(s, str)) if isinstance(stale, list) else (),
         )
 
     def tables(self) -> tuple[Table, ...]:

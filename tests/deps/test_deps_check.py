@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from depsutil import OSV_DIR, OsvBehaviour, make_wheel, osv_server, records
-from gitutil import commit
+from gitutil import commit, init_repo
 
 from compliance_gate.cli import main
 from compliance_gate.engine import load_policy, parse_policy, run, run_check
@@ -225,3 +225,45 @@ def test_the_cli_caches_the_export_index_and_answers_the_same(repo: Path, capsys
     (result,) = data["checks"]
     assert result["metrics"]["database"]["cache"] == "hit"
     assert {f["rule"] for f in result["findings"]} >= {"GHSA-j8r2-6x86-q33q", "GHSA-w596-4wvx-j9j6"}
+
+
+def test_a_baseline_hides_todays_advisories_and_new_ones_block(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`compliance-gate baseline --check deps` records today's advisories; the next run waives them
+    (by: baseline), counts them, and blocks only an advisory that is new; entries nothing matches
+    any more are listed as stale."""
+    commit(repo, {"requirements.txt": "certifi==2022.12.7\npy==1.11.0\n", "policies/compliance-gate.yaml": _policy()})
+    assert main(["baseline", str(repo), "--check", "deps"]) == 0
+    assert "wrote 2 accepted advisories" in capsys.readouterr().out
+    written = json.loads((repo / ".deps-baseline.json").read_text())
+    assert [(e["package"], e["advisory"]) for e in written["entries"]] == [
+        ("certifi", "GHSA-xqr8-7jwr-rhp7"),
+        ("py", "GHSA-w596-4wvx-j9j6"),
+    ]
+    assert written["entries"][0]["aliases"] == ["CVE-2023-37920", "PYSEC-2023-135"]
+    commit(repo, message="adopt the deps check with a baseline")
+    adopted = _deps(_run(repo, _policy()))
+    assert adopted.status is Status.PASSED and adopted.findings == ()
+    assert {w.by for w in adopted.waived} == {"baseline:.deps-baseline.json"}
+    assert adopted.counts["baselined"] == 2 and adopted.metrics["baseline"] == {
+        "file": ".deps-baseline.json",
+        "hidden": 2,
+        "stale": [],
+    }
+    commit(repo, {"requirements.txt": "certifi==2023.7.22\npy==1.11.0\ncryptography==41.0.5\n"})
+    later = _deps(_run(repo, _policy()))
+    assert [f.rule for f in later.blocking] == ["GHSA-jfhm-5ghh-2f97"]
+    assert later.metrics["baseline"]["stale"] == ["certifi GHSA-xqr8-7jwr-rhp7"]  # type: ignore[index]
+
+
+def test_a_broken_baseline_is_an_error_and_so_is_baselining_what_cannot_be_audited(repo: Path) -> None:
+    """A baseline file that is not the format makes the check ERROR; `baseline --check deps` refuses
+    to write one when the check could not evaluate (here: no manifest)."""
+    commit(repo, {"requirements.txt": "certifi==2022.12.7\n", ".deps-baseline.json": '{"entries": []}'})
+    broken = _deps(_run(repo, _policy()))
+    assert broken.status is Status.ERROR and ".deps-baseline.json: not a version 1 deps baseline" in (
+        broken.error or ""
+    )
+    empty = repo.parent / "empty"
+    commit(init_repo(empty), {"README.md": "x\n", "policies/compliance-gate.yaml": _policy()})
+    assert main(["baseline", str(empty), "--check", "deps"]) == 2
+    assert not (empty / ".deps-baseline.json").exists()
