@@ -85,6 +85,8 @@ class DepsSummary(Plain):
     baseline_hidden: int = 0
     baseline_stale: tuple[str, ...] = ()
     """Baseline entries (`package advisory`) that no finding matched any more: to remove."""
+    api_unconfirmed: tuple[str, ...] = ()
+    """Online: advisories the API listed whose own ranges do not hold the pinned version."""
 
     @classmethod
     def of(
@@ -108,6 +110,7 @@ class DepsSummary(Plain):
             baseline,
             hidden,
             stale,
+            result.unconfirmed[:20],
         )
 
     @classmethod
@@ -146,13 +149,15 @@ class DepsSummary(Plain):
                 "hidden": self.baseline_hidden,
                 "stale": list(self.baseline_stale),
             }
+        if self.api_unconfirmed:
+            out["api_unconfirmed"] = list(self.api_unconfirmed)
         return out
 
     @classmethod
     def from_metrics(cls, metrics: JSONObject) -> DepsSummary:
         files, vulnerable, skipped = metrics.get("files"), metrics.get("vulnerable"), metrics.get("skipped")
         baseline = mapping(metrics.get("baseline"))
-        stale = baseline.get("stale")
+        stale, unconfirmed = baseline.get("stale"), metrics.get("api_unconfirmed")
         return cls(
             text(metrics.get("file")),
             text(metrics.get("kind")),
@@ -169,6 +174,7 @@ class DepsSummary(Plain):
             text(baseline.get("file")) or None,
             integer(baseline.get("hidden")),
             tuple(s for s in stale if isinstance(s, str)) if isinstance(stale, list) else (),
+            tuple(s for s in unconfirmed if isinstance(s, str)) if isinstance(unconfirmed, list) else (),
         )
 
     def tables(self) -> tuple[Table, ...]:

@@ -267,3 +267,14 @@ def test_a_broken_baseline_is_an_error_and_so_is_baselining_what_cannot_be_audit
     commit(init_repo(empty), {"README.md": "x\n", "policies/compliance-gate.yaml": _policy()})
     assert main(["baseline", str(empty), "--check", "deps"]) == 2
     assert not (empty / ".deps-baseline.json").exists()
+
+
+def test_an_api_answer_the_records_do_not_confirm_is_shown(repo: Path) -> None:
+    """The records decide, online as offline; an advisory the API lists for a version its own ranges
+    do not hold is no finding, but is listed in the metrics (a disagreement is never silent)."""
+    commit(repo, {"requirements.txt": "requests==2.32.2\n"})
+    with osv_server(records(), OsvBehaviour(inject=("PYSEC-2024-1",))) as (url, _):
+        text = f"version: 1\nchecks:\n  deps:\n    api_url: {url}\n    target: {LINUX}\n"
+        result = _deps(_run(repo, text))
+    assert result.status is Status.PASSED and result.findings == ()
+    assert result.metrics["api_unconfirmed"] == ["requests 2.32.2 PYSEC-2024-1"]
