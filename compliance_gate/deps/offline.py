@@ -147,6 +147,7 @@ class OsvExport:
         index: dict[str, list[Member]] = {}
         newest: datetime | None = None
         count = 0
+        normalised: dict[str, str] = {}
         for member, blob in self._members():
             try:
                 record: object = orjson.loads(blob)
@@ -154,7 +155,7 @@ class OsvExport:
                 raise DatabaseError(f"{self.shown}:{member.name}: not a valid OSV JSON record ({exc})") from exc
             if record_id(record) is None:
                 raise DatabaseError(f"{self.shown}:{member.name}: not an OSV record (no `id`)")
-            names = pypi_packages(record)
+            names = pypi_packages(record, normalised)
             if not names:
                 continue
             count += 1

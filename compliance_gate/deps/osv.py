@@ -80,14 +80,22 @@ def record_id(record: object) -> str | None:
     return ident if isinstance(ident, str) and ident else None
 
 
-def pypi_packages(record: object) -> set[str]:
-    """Normalised names of the PyPI packages a parsed record affects (for indexing an export)."""
+def pypi_packages(record: object, known: dict[str, str] | None = None) -> set[str]:
+    """Normalised names of the PyPI packages a parsed record affects (for indexing an export).
+
+    `known` memoises normalised names across the records of one export (a package has many)."""
     names: set[str] = set()
-    for entry in _array(_field(record, "affected")):
-        package = _field(entry, "package")
-        name = _field(package, "name")
-        if _field(package, "ecosystem") == ECOSYSTEM and isinstance(name, str):
-            names.add(normalise(name))
+    affected = record.get("affected") if isinstance(record, dict) else None
+    for entry in affected if isinstance(affected, list) else ():
+        package = entry.get("package") if isinstance(entry, dict) else None
+        if not isinstance(package, dict) or package.get("ecosystem") != ECOSYSTEM:
+            continue
+        name = package.get("name")
+        if isinstance(name, str):
+            if known is None:
+                names.add(normalise(name))
+            else:
+                names.add(known.get(name) or known.setdefault(name, normalise(name)))
     return names
 
 
