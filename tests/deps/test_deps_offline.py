@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import struct
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -162,7 +163,18 @@ def _members_via_export(archive: Path) -> dict[str, bytes]:
         return {m.name: z.read(m) for m in z.members()}
 
 
-@pytest.mark.parametrize("shape", ["deflated", "stored", "zip64", "prefixed", "bzip2", "lzma"])
+def _zip64_end(data: bytes) -> bytes:
+    """The same archive ended the zip64 way (end record + locator, the classic end record's fields
+    at their 0xFFFF... markers), as writers do past 65,535 members or 4 GiB."""
+    at = data.rfind(b"PK\x05\x06")
+    _, _, on_disk, total, size, offset, _ = struct.unpack_from("<HHHHIIH", data, at + 4)
+    end64 = struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, on_disk, total, size, offset)
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, at, 1)
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return data[:at] + end64 + locator + end
+
+
+@pytest.mark.parametrize("shape", ["deflated", "stored", "zip64", "zip64-end", "prefixed", "bzip2", "lzma"])
 def test_the_zip_reader_reads_what_zipfile_reads(tmp_path: Path, shape: str) -> None:
     """Members read from the mapped central directory equal `zipfile`'s, for zip64 archives, archives
     with a stub prepended, and methods read through `zipfile` (bzip2, lzma)."""
@@ -177,6 +189,8 @@ def test_the_zip_reader_reads_what_zipfile_reads(tmp_path: Path, shape: str) -> 
                 member.write(record.read_bytes())
     if shape == "prefixed":
         archive.write_bytes(b"#!/bin/sh\nexit 0\n" + archive.read_bytes())
+    if shape == "zip64-end":
+        archive.write_bytes(_zip64_end(archive.read_bytes()))
     expected = {f"PyPI/{p.name}": p.read_bytes() for p in OSV_DIR.glob("*.json")}
     if shape != "prefixed":
         assert _members_via_zipfile(archive) == expected
