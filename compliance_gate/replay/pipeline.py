@@ -37,7 +37,7 @@ from compliance_gate.replay.read.stage_events import Staged, detect_format, stag
 from compliance_gate.replay.read.stage_tables import Source, latest_time, record, stage_table
 from compliance_gate.replay.reconcile.geo import GeoChecker
 from compliance_gate.replay.reconcile.reconciler import Break, Reconciler
-from compliance_gate.replay.safety import safe_text
+from compliance_gate.replay.safety import safe_text, shown_path
 from compliance_gate.replay.sqlutil import connect, iso_from_us
 
 if TYPE_CHECKING:
@@ -83,8 +83,10 @@ def replay_and_reconcile(
     machine = machine_for(opts, root)
     events_path = bundled.resolve(opts.events.path, root)
     if not events_path.is_file():
-        raise InputError(f"{opts.events.path}: no such events file (checks.replay.events.path, or --events)")
-    out = Outcome(machine, opts.events.path)
+        raise InputError(
+            f"{shown_path(opts.events.path, root)}: no such events file (checks.replay.events.path, or --events)"
+        )
+    out = Outcome(machine, shown_path(opts.events.path, root))
     with tempfile.TemporaryDirectory(prefix="cg-replay-") as tmp:
         con = connect(Path(tmp), opts.memory_limit_mb)
         try:
