@@ -62,6 +62,8 @@ class Outcome:
     side_totals: dict[str, list[tuple[str, str, int, int, int]]] = field(default_factory=dict)
     event_refs: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     as_of_source: str = ""
+    displays: dict[str, str] = field(default_factory=dict)
+    """How the report ("rep") and the settlement ("st") are shown: no path of this machine."""
 
 
 def machine_for(opts: ReplayOptions, root: Path) -> StateMachine:
@@ -143,6 +145,7 @@ def _run(
     out.inputs.append(InputRecord(out.events_display, staged.sha256, "file", rows=int(rows), details=details))
     for name in sides:
         out.inputs.append(record(con, name, sources[name]))
+        out.displays[name] = sources[name].display
         bad = con.execute(
             f"SELECT line, problem FROM {name} WHERE problem IS NOT NULL ORDER BY line LIMIT 20"
         ).fetchall()

@@ -91,10 +91,11 @@ def _path(b: Break, out: Outcome, opts: ReplayOptions) -> str:
     if b.side == "events":
         return out.events_display
     side = opts.settlement if b.side == "settlement" else opts.reported
+    shown = out.displays.get("st" if b.side == "settlement" else "rep", "")
     if side.path:
-        return side.path
-    sqlite = re.match(r"sqlite[+a-z]*:///(?!/)(.+)", side.url)  # a relative SQLite file
-    return sqlite.group(1) if sqlite else re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", side.url)
+        return shown or side.path
+    sqlite = re.match(r"sqlite[+a-z]*:///(?!/)(.+)", shown)  # a SQLite file, shown relative
+    return sqlite.group(1) if sqlite else shown
 
 
 def break_record(b: Break, out: Outcome, sev: Mapping[str, Severity]) -> dict[str, JSONValue]:
