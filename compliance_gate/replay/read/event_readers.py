@@ -173,12 +173,13 @@ def _field_defaults(fields: EventFields, kcat: bool) -> Mapping[str, str]:
     return out
 
 
-def records_sql(path: Path, opts: EventsInput, kcat: bool, lines: str) -> str:
-    """(pos, doc) of the readable events on the lines the SQL subquery `lines` selects, as
-    `general_sql` sees them (the raw JSON of each copy of a duplicated event id, for `integrity`
-    to compare)."""
+def records_sql(path: Path, opts: EventsInput, kcat: bool, lines: list[int]) -> str:
+    """(pos, doc) of the readable events on `lines`, as `general_sql` sees them (the raw JSON of
+    each copy of a duplicated event id, for `integrity` to compare). A literal list: DuckDB
+    filters the scan with it, where a subquery would make it keep every record for a join."""
     ctes, _ = _events_ctes(path, opts, kcat, "events")
-    return f"WITH {ctes} SELECT pos, doc FROM e WHERE ok AND line IN ({lines})"
+    wanted = ", ".join(str(int(n)) for n in sorted(set(lines))) or "NULL"
+    return f"WITH {ctes} SELECT pos, doc FROM e WHERE ok AND line IN ({wanted})"
 
 
 def csv_sql(con: Connection, path: Path, fields: EventFields) -> str:

@@ -112,16 +112,14 @@ def _compare_as_json(con: Connection, opts: EventsInput, path: Path, kcat: bool)
     differs only there (Stripe's `pending_webhooks`) never reaches Python. Copies that still
     differ, nested ignored paths and numbers too long for a double (which the merge could round)
     are compared in Python as canonical JSON."""
-    con.execute("""CREATE OR REPLACE TABLE dupl AS SELECT DISTINCT line FROM dupc WHERE event_id IN
-        (SELECT event_id FROM dupc GROUP BY event_id HAVING count(DISTINCT d) > 1)""")
-    if not con.execute("SELECT count(*) FROM dupl").fetchall()[0][0]:
+    rows = con.execute("""SELECT DISTINCT line FROM dupc WHERE event_id IN
+        (SELECT event_id FROM dupc GROUP BY event_id HAVING count(DISTINCT d) > 1)""").fetchall()
+    if not rows:
         return
     ignore = [mapping.parse(p, "events.identity_ignore") for p in opts.identity_ignore]
     steps = [p.steps for p in ignore if isinstance(p, mapping.JsonPath) and p.steps]
     con.execute(
-        "CREATE OR REPLACE TABLE dupdoc AS "
-        + event_readers.records_sql(path, opts, kcat, "SELECT line FROM dupl")
-        + " AND pos IN (SELECT pos FROM dupc)"
+        "CREATE OR REPLACE TABLE dupdoc AS " + event_readers.records_sql(path, opts, kcat, [int(r[0]) for r in rows])
     )
     top = sorted({s[0] for s in steps if len(s) == 1 and isinstance(s[0], str)})
     if top:
