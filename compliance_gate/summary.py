@@ -53,6 +53,9 @@ class ChainStatus:
 
     state: str
     completeness: str
+    anchor: str = ""
+    """What ties the chain to something the log's writer cannot redo: `checkpoint`, `key`, or
+    `none` (unanchored: a re-sealed edit or a cut tail would look intact); "" if not reported."""
 
 
 class Summary(Protocol):

@@ -43,7 +43,7 @@ from compliance_gate.auditlog.options import AuditLogOptions
 from compliance_gate.auditlog.report import LogReport, Problem
 from compliance_gate.auditlog.rules import severity_of
 from compliance_gate.auditlog.summary import AuditLogSummary
-from compliance_gate.auditlog.verify import verify_logs
+from compliance_gate.auditlog.verify import unanchored, verify_logs
 from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.errors import GateError
 from compliance_gate.fingerprint import stamp
@@ -68,6 +68,7 @@ def run(ctx: CheckContext[AuditLogOptions]) -> CheckOutput:
         return CheckOutput(errors=(*prepared.errors, f"cannot read audit log: {exc}"), inputs=tuple(prepared.inputs))
     problems = [*prepared.problems, *report.problems]
     problems.extend(setup.checkpoint_coverage(ctx.options, prepared, report))
+    problems.extend(unanchored(report, prepared.config))
     errors = list(prepared.errors)
     completeness, transitions = _completeness(ctx, replay if prepared.completeness else None, report, problems, errors)
     findings = tuple(stamp(ctx.fingerprints, _findings(ctx.check_id, problems)))
@@ -82,7 +83,7 @@ def run(ctx: CheckContext[AuditLogOptions]) -> CheckOutput:
     return CheckOutput(
         findings=findings,
         counts={"records": report.records, "streams": len(report.streams), **counts},
-        metrics=AuditLogSummary.of(report, completeness, transitions).to_metrics(),
+        metrics=AuditLogSummary.of(report, completeness, transitions, prepared.config).to_metrics(),
         inputs=tuple(inputs),
         engines=engines(),
         errors=tuple(errors),

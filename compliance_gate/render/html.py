@@ -155,6 +155,8 @@ class _Audit:
     css: str
     completeness: str
     metrics: list[list[str]]
+    anchor: str
+    anchor_css: str
 
 
 def _reconciliation(verdict: Verdict) -> _Reconciliation | None:
@@ -190,6 +192,8 @@ def _audits(verdict: Verdict) -> list[_Audit]:
             "st-passed" if c.state == "intact" else "st-failed",
             c.completeness,
             [list(row) for row in summaries.metric_rows(c.result.metrics)],
+            c.anchor_text,
+            "st-failed" if c.unanchored else "",
         )
         for c in summaries.chains(verdict)
     ]
