@@ -15,8 +15,9 @@ fails (deny unless every condition holds; an absent fact never counts as a pass)
 9. `policy`        the policy digest equals the pinned one, when one is pinned;
 10. `freshness`    now is inside [finished, valid_until] (5 min skew allowed) and, with
                    `--max-age`, the verdict is no older than that;
-11. `signoffs`     the union of the verdict's required roles and `--require` is covered by
-                   approvals counted from the verifier's roster; no reject.
+11. `signoffs`     no approval counted from the verifier's roster rejects (a reject vetoes even
+                   when no role is required); the union of the verdict's required roles and
+                   `--require` is covered by approvals counted from that roster.
 
 Only the verified payload bytes are read after step 2.
 """
@@ -172,14 +173,15 @@ def _check_signoffs(pred: JSONObject, exp: Expectations, verdict_sha: str) -> di
             raise Rejected("signoffs", f"the count for role {role!r} is not an integer")
         required[role] = max(required.get(role, 0), n)
     required = {r: n for r, n in required.items() if n > 0}
+    # A reject vetoes whether or not any role is required: the approvals are read whenever given.
+    t = signoff.tally(verdict_sha, exp.approvals, exp.roster) if exp.roster is not None else None
+    if t is not None and t.rejects:
+        raise Rejected("signoffs", f"rejected by {'; '.join(t.rejects)}")
     if not required:
         return {}
     wanted = ", ".join(f"{r}={n}" for r, n in sorted(required.items()))
-    if exp.roster is None:
+    if t is None:
         raise Rejected("signoffs", f"sign-offs are required ({wanted}) but no --roster and --approvals were given")
-    t = signoff.tally(verdict_sha, exp.approvals, exp.roster)
-    if t.rejects:
-        raise Rejected("signoffs", f"rejected by {'; '.join(t.rejects)}")
     short = signoff.unmet(t, required)
     if short:
         note = f" (ignored: {'; '.join(t.ignored[:5])})" if t.ignored else ""
