@@ -44,6 +44,8 @@ from compliance_gate.version import __version__ as GATE_VERSION
 log = structlog.get_logger("compliance_gate.engine")
 
 COMPLETE_MODES = frozenset({"tree", "since"})
+LISTINGS = frozenset({"git", "schema"})
+"""Input kinds that describe how a check was set up (the file listing, the record schema), not data it read."""
 
 
 def load_policy(path: str | Path) -> Policy:
@@ -147,6 +149,8 @@ def _validate(policy: Policy, opts: RunOptions) -> None:
     unknown = [c for c in opts.only if c not in REGISTRY]
     if unknown:
         raise UsageError(f"--only: unknown check {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
+    if opts.jobs is not None and opts.jobs < 1:
+        raise UsageError(f"jobs: {opts.jobs} worker processes; give 1 or more (or leave it unset: one per core)")
     if policy.fingerprints.require_key and not opts.fingerprint_secret:
         raise UsageError(
             f"{policy.path}: fingerprints.require_key is set but ${policy.fingerprints.key_env} is empty; "
@@ -171,7 +175,7 @@ def _run_in(session: Session, started: dt.datetime) -> Verdict:
             continue
         results.append(settle(section, output, policy.waivers, today, duration, usage))
         log.info("check finished", check=section.id, status=results[-1].status.value, seconds=round(duration, 2))
-    outcome, reasons = decide(results, workspace.problems)
+    outcome, reasons = decide(results, [*workspace.problems, *_nothing_scanned(workspace, results)])
     finished = _now()
     complete = workspace.mode in COMPLETE_MODES and not opts.only
     return Verdict(
@@ -190,6 +194,15 @@ def _run_in(session: Session, started: dt.datetime) -> Verdict:
         fingerprint_key=session.fingerprints.key_id,
         complete=complete,
     )
+
+
+def _nothing_scanned(workspace: Workspace, results: list[CheckResult]) -> list[str]:
+    """A whole-tree or release-range run that read no file and no input proves nothing: never a PASS.
+    (Partial runs, such as pre-commit's few files, are never deploy-valid and say so instead.)"""
+    read = any(i.kind not in LISTINGS for r in results for i in r.inputs)
+    if workspace.mode not in COMPLETE_MODES or workspace.files or read:
+        return []
+    return [f"scanned 0 files: {workspace.why_empty or 'nothing to scan'}"]
 
 
 def _guarded_run(section: CheckPolicy, check: Check[Any], session: Session) -> tuple[CheckOutput, str | None, float]:

@@ -289,7 +289,9 @@ def test_a_reject_vetoes_even_when_no_role_is_required(
     assert main([*run, "--sign-key", str(tmp_path / "gate.key"), "--out", str(out), "--no-cache"]) == 0
     env = out / "verdict.dsse.json"
     assert json.loads(_payload(env))["predicate"]["required_signoffs"] == {}
-    (tmp_path / "roster.yaml").write_text("version: 1\npeople:\n  alice:\n    roles: [security]\n    keys: [alice.pub]\n")
+    (tmp_path / "roster.yaml").write_text(
+        "version: 1\npeople:\n  alice:\n    roles: [security]\n    keys: [alice.pub]\n"
+    )
     reject = ["sign-off", str(env), "--key", str(tmp_path / "alice.key"), "--as", "alice", "--role", "security"]
     assert main([*reject, "--reject", "--comment", "card data in logs", "--out", str(tmp_path / "ap" / "a.json")]) == 0
     capsys.readouterr()
