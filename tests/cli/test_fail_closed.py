@@ -118,7 +118,10 @@ def test_audit_checkpoint_into_a_missing_folder_is_a_usage_error(
     assert "--out" in one_line(capsys.readouterr().err) and not out.parent.exists()
 
 
-WAIVER = "version: 1\nchecks:\n  pii: {}\nwaivers:\n  - id: W1\n    check: pii\n    {scope}\n    reason: accepted for now\n    approver: jane\n    expires: {expires}\n"
+WAIVER = (
+    "version: 1\nchecks:\n  pii: {}\nwaivers:\n  - id: W1\n    check: pii\n    {scope}\n"
+    "    reason: accepted for now\n    approver: jane\n    expires: {expires}\n"
+)
 
 
 @pytest.mark.parametrize(
