@@ -34,7 +34,7 @@ from compliance_gate.errors import UsageError
 from compliance_gate.fingerprint import Fingerprinter
 from compliance_gate.model import CheckOutput, CheckResult, PolicyRef, Source, Status, Verdict
 from compliance_gate.policy import CheckPolicy, Policy
-from compliance_gate.redact import scrub
+from compliance_gate.redact import mask_labels, scrub
 from compliance_gate.registry import REGISTRY
 from compliance_gate.scanning.cache import ResultCache
 from compliance_gate.scanning.fanout import FileFanout, Progress, WorkerPool
@@ -178,21 +178,25 @@ def _run_in(session: Session, started: dt.datetime) -> Verdict:
     outcome, reasons = decide(results, [*workspace.problems, *_nothing_scanned(workspace, results)])
     finished = _now()
     complete = workspace.mode in COMPLETE_MODES and not opts.only
-    return Verdict(
-        verdict=outcome,
-        reasons=reasons,
-        checks=tuple(results),
-        policy=PolicyRef(policy.path, policy.digest, policy.name, policy.legacy_digest),
-        source=_source(workspace),
-        gate_version=GATE_VERSION,
-        engines={k: v for r in results for k, v in sorted(r.engines.items())},
-        started=started,
-        finished=finished,
-        waivers=waiver_report(policy.waivers, usage, today),
-        required_signoffs=merge_signoffs(policy.signoff.required, results),
-        valid_until=finished + dt.timedelta(hours=policy.verdict.validity_hours),
-        fingerprint_key=session.fingerprints.key_id,
-        complete=complete,
+    # Paths, stream names, status cells... come from inputs: mask what would be a finding in them,
+    # once, here, before any report, signature or log sees the verdict.
+    return mask_labels(
+        Verdict(
+            verdict=outcome,
+            reasons=reasons,
+            checks=tuple(results),
+            policy=PolicyRef(policy.path, policy.digest, policy.name, policy.legacy_digest),
+            source=_source(workspace),
+            gate_version=GATE_VERSION,
+            engines={k: v for r in results for k, v in sorted(r.engines.items())},
+            started=started,
+            finished=finished,
+            waivers=waiver_report(policy.waivers, usage, today),
+            required_signoffs=merge_signoffs(policy.signoff.required, results),
+            valid_until=finished + dt.timedelta(hours=policy.verdict.validity_hours),
+            fingerprint_key=session.fingerprints.key_id,
+            complete=complete,
+        )
     )
 
 

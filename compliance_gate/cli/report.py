@@ -22,6 +22,7 @@ from compliance_gate.attest.statement import VERDICT_PREDICATE, parse_statement
 from compliance_gate.cli.command import Subparsers
 from compliance_gate.errors import InputError, UsageError
 from compliance_gate.model import JSONObject, Verdict
+from compliance_gate.redact import mask_labels
 from compliance_gate.render.context import Approval, ReportContext
 from compliance_gate.render.formats import FORMATS, parse_formats
 from compliance_gate.serialize import verdict_from_dict
@@ -100,7 +101,7 @@ def load(
         predicate = doc
         context = ReportContext(provenance=f"Unsigned verdict ({path.name}): deploy jobs verify the signed envelope")
     try:
-        return verdict_from_dict(predicate), context
+        return mask_labels(verdict_from_dict(predicate)), context
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise InputError(f"{path}: not a compliance-gate verdict ({type(exc).__name__}: {str(exc)[:100]})") from None
 
