@@ -18,7 +18,7 @@ import datetime as dt
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import Any
 
 import structlog
 
-from compliance_gate import paths
+from compliance_gate import bundled, paths
 from compliance_gate import policy as policies
 from compliance_gate.checks.interface import Check, CheckContext
 from compliance_gate.decide import decide, merge_signoffs, settle, waiver_report
@@ -34,7 +34,7 @@ from compliance_gate.errors import UsageError
 from compliance_gate.fingerprint import Fingerprinter
 from compliance_gate.model import CheckOutput, CheckResult, PolicyRef, Source, Status, Verdict
 from compliance_gate.policy import CheckPolicy, Policy
-from compliance_gate.redact import mask_labels, scrub
+from compliance_gate.redact import machine_paths, mask_labels, scrub
 from compliance_gate.registry import REGISTRY
 from compliance_gate.scanning.cache import ResultCache
 from compliance_gate.scanning.fanout import FileFanout, Progress, WorkerPool
@@ -185,7 +185,9 @@ def _run_in(session: Session, started: dt.datetime) -> Verdict:
             verdict=outcome,
             reasons=reasons,
             checks=tuple(results),
-            policy=PolicyRef(policy.path, policy.digest, policy.name, policy.legacy_digest),
+            policy=PolicyRef(
+                policy_label(policy.path, workspace.root), policy.digest, policy.name, policy.legacy_digest
+            ),
             source=_source(workspace),
             gate_version=GATE_VERSION,
             engines={k: v for r in results for k, v in sorted(r.engines.items())},
@@ -196,8 +198,33 @@ def _run_in(session: Session, started: dt.datetime) -> Verdict:
             valid_until=finished + dt.timedelta(hours=policy.verdict.validity_hours),
             fingerprint_key=session.fingerprints.key_id,
             complete=complete,
-        )
+        ),
+        _machine_paths(workspace),
     )
+
+
+def _machine_paths(ws: Workspace) -> Callable[[str], str]:
+    """Outputs carry repo-relative paths and `builtin:` names, never a folder of this machine."""
+    folders = {str(ws.root): "", bundled.policies_dir().as_posix(): bundled.BUILTIN_PREFIX}
+    if ws.snapshot is not None:
+        folders[str(ws.snapshot)] = ""
+    if ws.git is not None:
+        folders[ws.git.toplevel] = ""
+    return machine_paths(folders)
+
+
+def policy_label(path: str, root: Path) -> str:
+    """How the verdict names its policy: repo-relative inside the repository, `builtin:NAME.yaml`
+    for a bundled one, else the file name alone (the digest identifies it)."""
+    p = Path(path)
+    if not p.is_absolute():
+        p = Path.cwd() / p
+    for base, prefix in ((root, ""), (bundled.policies_dir(), bundled.BUILTIN_PREFIX)):
+        try:
+            return prefix + p.resolve().relative_to(base.resolve()).as_posix()
+        except (ValueError, OSError):
+            continue
+    return p.name
 
 
 def _nothing_scanned(workspace: Workspace, results: list[CheckResult]) -> list[str]:

@@ -6,7 +6,7 @@ import dataclasses
 import datetime
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TypeVar, cast
 
 _DIGIT_RUN = re.compile(r"\d(?:[ -]?\d){8,}")
@@ -96,24 +96,43 @@ def mask_label(text: str) -> str:
 T = TypeVar("T")
 
 
-def mask_labels(value: T) -> T:
+def mask_labels(value: T, rewrite: Callable[[str], str] | None = None) -> T:
     """`value` (a `Verdict`, a `Finding`, metrics...) with every string in it, mapping keys
-    included, through `mask_label`: the one choke point before anything is written or shown."""
-    return cast(T, _masked(value))
+    included, through `mask_label` (after `rewrite`, which the engine uses to turn paths of the
+    machine into repo-relative ones): the one choke point before anything is written or shown."""
+    label = mask_label if rewrite is None else (lambda text: mask_label(rewrite(text)))
+    return cast(T, _masked(value, label))
 
 
-def _masked(value: object) -> object:
+def _masked(value: object, label: Callable[[str], str]) -> object:
     if isinstance(value, enum.Enum | bool | int | float | datetime.date | datetime.datetime) or value is None:
         return value
     if isinstance(value, str):
-        return mask_label(value)
+        return label(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: _masked(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        changes = {f.name: _masked(getattr(value, f.name), label) for f in dataclasses.fields(value)}
         return dataclasses.replace(value, **changes)
     if isinstance(value, Mapping):
-        return {_masked(k): _masked(v) for k, v in value.items()}
+        return {_masked(k, label): _masked(v, label) for k, v in value.items()}
     if isinstance(value, tuple):
-        return tuple(_masked(v) for v in value)
+        return tuple(_masked(v, label) for v in value)
     if isinstance(value, list):
-        return [_masked(v) for v in value]
+        return [_masked(v, label) for v in value]
     return value
+
+
+def machine_paths(replacements: Mapping[str, str]) -> Callable[[str], str]:
+    """A rewrite for `mask_labels`: each absolute folder (the checkout, the gate's bundled files, a
+    staged snapshot) becomes its stand-in (`""` for repo-relative, `builtin:`), longest first."""
+    pairs = sorted(((k.rstrip("/") + "/", v) for k, v in replacements.items() if k), key=lambda kv: -len(kv[0]))
+
+    def rewrite(text: str) -> str:
+        if "/" not in text:
+            return text
+        for folder, stand_in in pairs:
+            if text == folder[:-1]:
+                return stand_in.rstrip("/") or "."
+            text = text.replace(folder, stand_in)
+        return text
+
+    return rewrite

@@ -181,3 +181,35 @@ def test_hostile_yaml_is_refused_quickly(tmp_path: Path, text: str, problem: str
     )
     assert done.returncode == 2 and one_line(done.stderr).startswith(f"compliance-gate: {path}:")
     assert problem in done.stderr
+
+
+@pytest.mark.parametrize("policy", ["default", "pci-dss", "in-repo", "outside"])
+def test_no_path_of_the_machine_in_the_verdict_or_reports(tmp_path: Path, policy: str) -> None:
+    """Bundled policies are named `builtin:NAME.yaml`, in-repo ones repo-relative, others by file name;
+    no absolute folder (the checkout, the gate's install) appears in any output, errors included."""
+    from compliance_gate import bundled
+
+    root = init_repo(tmp_path / "checkout" / "svc")
+    commit(root, {"app.py": "x = 1\n", "policies/own.yaml": "version: 1\nchecks:\n  pii: {}\n"})
+    write(root, {"audit/a.jsonl": "", "schemas/bad.json": "{not json"})  # an error naming a file of the repo
+    (tmp_path / "p.yaml").write_text(
+        "version: 1\nchecks:\n  pii: {}\n  audit-log:\n    logs: [audit/a.jsonl]\n    schema: schemas/bad.json\n"
+    )
+    arg = {"in-repo": str(root / "policies" / "own.yaml"), "outside": str(tmp_path / "p.yaml")}.get(policy, policy)
+    out = tmp_path / "out"
+    env = {**os.environ, "COMPLIANCE_GATE_FINGERPRINT_KEY": "k" * 32}
+    done = subprocess.run(
+        [*GATE, "run", str(root), "--policy", arg, "--out", str(out), "--format", "json,html,markdown,sarif,junit,csv"],
+        capture_output=True, text=True, timeout=300, check=False, env=env,
+    )  # fmt: skip
+    assert done.returncode in (0, 1, 3) and "Traceback" not in done.stderr, done.stderr
+    verdict = json.loads((out / "verdict.json").read_text())
+    expected = {"in-repo": "policies/own.yaml", "outside": "p.yaml"}.get(policy, f"builtin:{policy}.yaml")
+    assert verdict["policy"]["path"] == expected and verdict["source"]["root"] == "svc"
+    machine = (str(tmp_path), str(bundled.policies_dir()), str(Path.cwd()))
+    for report in out.iterdir():
+        text = report.read_text()
+        assert not any(folder in text for folder in machine), (report.name, text[:2000])
+    if policy == "outside":
+        (audit,) = [c for c in verdict["checks"] if c["id"] == "audit-log"]
+        assert "schemas/bad.json" in audit["error"]
