@@ -198,6 +198,7 @@ def _run_in(session: Session, started: dt.datetime) -> Verdict:
             valid_until=finished + dt.timedelta(hours=policy.verdict.validity_hours),
             fingerprint_key=session.fingerprints.key_id,
             complete=complete,
+            not_run=tuple(c for c, s in policy.checks.items() if s.enabled and opts.only and c not in opts.only),
         ),
         _machine_paths(workspace),
     )

@@ -112,9 +112,23 @@ def _check_commit(st: Statement, exp: Expectations) -> str:
 def _check_scope(pred: JSONObject) -> None:
     source = pred.get("source")
     if pred.get("complete") is not True:
-        raise Rejected("scope", "the verdict covers a partial run (--only, --staged or explicit files)")
+        raise Rejected("scope", f"the verdict covers a partial run: {_partial_reason(pred, source)}")
     if not isinstance(source, dict) or source.get("dirty") is not False:
         raise Rejected("scope", "the verdict was computed on a work tree with uncommitted changes")
+
+
+def _partial_reason(pred: JSONObject, source: JSONValue) -> str:
+    """What the partial run left out, from the signed verdict: the checks and the files."""
+    parts = []
+    not_run = pred.get("not_run")
+    if isinstance(not_run, list) and not_run:
+        parts.append(f"not run: {', '.join(str(c)[:40] for c in not_run[:20])} (--only)")
+    mode = source.get("mode") if isinstance(source, dict) else None
+    if mode == "staged":
+        parts.append("only the staged files were scanned (--staged)")
+    elif mode == "files":
+        parts.append("only the files named on the command line were scanned")
+    return "; ".join(parts) or "selected checks, staged or explicit files only"
 
 
 def _check_policy(pred: JSONObject, pinned: str | None) -> str:
