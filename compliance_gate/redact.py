@@ -44,7 +44,16 @@ def scrub(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-_LABEL_PAN = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ -]?[0-9]){11,18}(?![0-9A-Za-z])")
+_NOT_HEX_BEFORE, _NOT_HEX_AFTER = r"(?<![0-9A-Fa-f])", r"(?![0-9A-Fa-f])"
+_LABEL_PAN = re.compile(
+    _NOT_HEX_BEFORE
+    + r"(?:[0-9]{12,19}"  # contiguous
+    + r"|[0-9]{4}(?P<s>[ -])[0-9]{4}(?P=s)[0-9]{4}(?P=s)[0-9]{1,7}"  # 4-4-4-4(-3)
+    + r"|[0-9]{4}(?P<t>[ -])[0-9]{6}(?P=t)[0-9]{4,5})"  # 4-6-5 (Amex), 4-6-4 (Diners)
+    + _NOT_HEX_AFTER
+)
+"""Card numbers as they are written; digits next to a hex letter are left alone (digests, commit
+ids and fingerprints are hex), while `v4000...`, `pay_4000...` and `4000...:` are masked."""
 _LABEL_IBAN = re.compile(r"(?<![0-9A-Za-z])[A-Z]{2}[0-9]{2}(?: ?[0-9A-Z]){11,30}(?![0-9A-Za-z])")
 _LABEL_SSN = re.compile(r"(?<![0-9])([0-9]{3})([ -])([0-9]{2})\2([0-9]{4})(?![0-9])")
 
@@ -85,7 +94,7 @@ def mask_label(text: str) -> str:
     a status cell, a stream name), with what the `pii` detectors would report masked the way
     findings mask it: a Luhn-valid 12-19 digit card number (plain, spaced or dashed) keeps at
     most its first 6 and last 4 digits, a valid IBAN its first and last 2 characters, a dashed
-    SSN none. Digits glued to letters (hashes, commit ids, fingerprints) are left alone."""
+    SSN none. Digits next to a hex letter (hashes, commit ids, fingerprints) are left alone."""
     if not any(c.isdigit() for c in text):
         return text
     text = _LABEL_IBAN.sub(_mask_iban, text)

@@ -44,6 +44,8 @@ def _pan() -> str:
         ("EUR.by_status.{pan}", "EUR.by_status.453914******{last4}"),
         ("stream-{dashed}", "stream-453914******{last4}"),
         ("owner 078-05-1120", "owner ***-**-****"),
+        ("--since v{pan}: no such revision", "--since v453914******{last4}: no such revision"),
+        ("p.yaml:2 {pan}: unknown key", "p.yaml:2 453914******{last4}: unknown key"),
         ("migrations/0001_initial.py", "migrations/0001_initial.py"),
         ("sha256:0123456789012345678abcdef", "sha256:0123456789012345678abcdef"),
         ("V20240101120000__add.sql", "V20240101120000__add.sql"),
@@ -51,7 +53,7 @@ def _pan() -> str:
     ],
 )
 def test_mask_label_masks_what_a_finding_would(label: str, shown: str) -> None:
-    """Card numbers (Luhn-valid, plain or grouped), IBANs and SSNs are masked; ids glued to letters are not."""
+    """Card numbers (Luhn-valid, plain or grouped), IBANs and SSNs are masked; hex ids around digits are not."""
     pan = _pan()
     fill = {"pan": pan, "dashed": "-".join(pan[i : i + 4] for i in range(0, 16, 4)), "last4": pan[-4:]}
     assert mask_label(label.format(**fill)) == shown.format(**fill)

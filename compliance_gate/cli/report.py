@@ -107,7 +107,8 @@ def load(
         predicate = doc
         context = ReportContext(provenance=f"Unsigned verdict ({path.name}): deploy jobs verify the signed envelope")
     try:
-        return mask_labels(verdict_from_dict(predicate)), context
+        # approvals' comments and names come from files too: masked like the verdict
+        return mask_labels(verdict_from_dict(predicate)), mask_labels(context)
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise InputError(f"{path}: not a compliance-gate verdict ({type(exc).__name__}: {str(exc)[:100]})") from None
 
