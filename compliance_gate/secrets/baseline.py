@@ -57,6 +57,11 @@ def load(path: Path, display: str) -> Baseline:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{display}: cannot read the secrets baseline ({exc.strerror})") from None
+    return parse(raw, display)
+
+
+def parse(raw: bytes, display: str) -> Baseline:
+    """Validate a baseline's bytes (as `load`, for a version read from git)."""
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
