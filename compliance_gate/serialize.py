@@ -20,7 +20,7 @@ Keys are stable; adding a key is compatible, renaming or removing one is not. Th
       "checks": [{"id", "status", "fail_on", "counts", "findings": [finding], "waived":
                   [{"finding", "by", "reason"}], "inputs": [{"path", "sha256", "kind", "rows",
                   "details"}], "metrics", "engines", "duration_s", "error",
-                  "required_signoffs"}]
+                  "required_signoffs", "skipped" (only for a skipped check: why)}]
     }
 
     finding = {"check", "rule", "severity", "path", "line", "column", "message", "fingerprint",
@@ -103,6 +103,7 @@ def check_to_dict(r: CheckResult) -> dict[str, JSONValue]:
         "duration_s": round(r.duration_s, 3),
         "error": r.error,
         "required_signoffs": dict(r.required_signoffs),
+        **({"skipped": r.skipped} if r.skipped else {}),
     }
 
 
@@ -123,6 +124,7 @@ def check_from_dict(d: Mapping[str, Any]) -> CheckResult:
         error=d.get("error"),
         fail_on=Severity(d.get("fail_on", "high")),
         required_signoffs=dict(d.get("required_signoffs") or {}),
+        skipped=d.get("skipped"),
     )
 
 
