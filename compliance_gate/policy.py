@@ -269,12 +269,12 @@ CATCH_ALL_PROBES = ("z", "q9.w", "a/b/c/d/e/f.txt", ".hidden/x", "src/payments/c
 """Unrelated paths: a waiver path pattern that matches every one of them waives everything."""
 
 
-def _waiver_problems(i: int, waiver: dict[str, Any], lines: dict[yamlmap.KeyPath, int]) -> list[tuple[int, str]]:
+def _waiver_problems(i: int, waiver: Mapping[str, object], lines: dict[yamlmap.KeyPath, int]) -> list[tuple[int, str]]:
     """A waiver names a real expiry date and a scope narrower than the whole repository."""
     out: list[tuple[int, str]] = []
     expires = waiver["expires"]
     try:
-        dt.date.fromisoformat(expires)
+        dt.date.fromisoformat(str(expires))
     except ValueError:
         out.append(
             (yamlmap.line_of(lines, ("waivers", i, "expires")), f"waivers.{i}.expires: {expires!r} is not a date")

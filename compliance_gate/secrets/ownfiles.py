@@ -21,7 +21,6 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from compliance_gate.auditlog.canonical import HMAC_SHA256, SHA256
 from compliance_gate.auditlog.checkpoints import CHECKPOINT_TYPE, PAYLOAD_TYPE
@@ -56,7 +55,7 @@ def is_audit_checkpoint(data: bytes) -> bool:
         return False
 
 
-def _signature(item: Any) -> bool:
+def _signature(item: object) -> bool:
     if not isinstance(item, dict) or set(item) != {"keyid", "sig"} or not isinstance(item["sig"], str):
         return False
     keyid_ok = isinstance(item["keyid"], str) and _HEX64.fullmatch(item["keyid"]) is not None
@@ -78,7 +77,7 @@ def _payload(payload: bytes) -> bool:
     return ok and canonical_json(doc) == payload
 
 
-def _head(item: Any) -> bool:
+def _head(item: object) -> bool:
     return (
         isinstance(item, dict)
         and set(item) == _HEAD_KEYS
