@@ -258,6 +258,7 @@ CHECK: Check[SecretsOptions] = Check(
         "A credential committed to the repository.",
         "Revoke and rotate the credential, load it from the secret store, then remove it; a value "
         "that is not a secret can be audited into the detect-secrets baseline.",
+        "compliance-gate baseline . && detect-secrets audit .secrets.baseline",
     ),
     read_summary=SecretsSummary.from_metrics,
 )

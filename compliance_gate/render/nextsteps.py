@@ -4,7 +4,8 @@ Every report that shows a FAIL ends with this (console, Markdown, HTML), so the 
 reads it knows the next command to run: fix the code (each failing check's own advice) and run
 again; or accept one finding for a while with a waiver whose stanza is filled in (check, rule,
 the finding's fingerprint, an expiry 30 days out: the reason and the approver are left to a
-person); or, for secrets, adopt today's findings in a baseline so only new ones block.
+person); or, for a check that has one (secrets, deps), adopt today's findings in a baseline so
+only new ones block.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from compliance_gate.render.findings import Located, located, location, message_
 
 TOP = 5
 WAIVER_DAYS = 30
-BASELINE_CHECKS = {"secrets": "compliance-gate baseline . && detect-secrets audit .secrets.baseline"}
-"""Checks whose existing findings can be adopted wholesale (a baseline), and how."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +49,13 @@ def next_steps(verdict: Verdict, top: int = TOP) -> NextSteps | None:
     steps = [Step("Fix", f"{fixes} Then run the gate again.", "compliance-gate run .")]
     steps.append(Step("Waive one finding", _waive_text(verdict), waiver_stanza(verdict, blocking[0])))
     for check in failed:
-        if check in BASELINE_CHECKS:
+        if adopt := summaries.help_of(check).adopt:
             steps.append(
                 Step(
                     f"Baseline ({check})",
-                    "Adopt the findings that exist today so that only new ones block (a change to the "
-                    "baseline needs a security sign-off); label real secrets in the audit.",
-                    BASELINE_CHECKS[check],
+                    "Adopt the findings that exist today so that only new ones block; review what it "
+                    "accepts (allowances added to the secrets baseline need a security sign-off).",
+                    adopt,
                 )
             )
     return NextSteps(tuple(blocking[:top]), max(0, len(blocking) - top), tuple(steps))
