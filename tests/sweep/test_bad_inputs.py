@@ -1,13 +1,14 @@
 """A sweep of bad inputs of every kind the gate reads, through the real command line.
 
 Kinds: policy, repository, recorded events, reporting snapshot, settlement, audit logs, signed
-envelopes, keys, approvals (and the roster). Each case runs `compliance-gate` as its own process
+envelopes, keys, approvals (and the roster), and dependency manifests (against the offline OSV
+records under tests/deps/data, never the network). Each case runs `compliance-gate` as its own process
 with JSON logs at verbose level and every report format, and asserts what must hold for any input:
 
 - bad input never exits 0 (cases whose input is valid but carries sensitive text only check leaks);
 - never a traceback;
 - no planted card number, IBAN, SSN or secret, in any of its forms, in stdout, stderr, the logs,
-  any report, the verdict, or the cache.
+  any report, the verdict, or anything in the gate's state folder (every table of every cache).
 
 Planted values are generated when the tests run (random, Luhn/mod-97-completed), never written
 as literals. The cases of envelopes, keys and approvals start from a copy of one signed release.
@@ -284,6 +285,14 @@ LEAKS_ONLY = frozenset({0, 1, 2, 3, 4})
 EMPTY_REPLAY_XFAIL = "presets engineer (issue 14, replay): empty events with a header-only report pass vacuously"
 
 
+OSV = Path(__file__).parents[1] / "deps" / "data" / "osv"
+DEPS = f"version: 1\nchecks:\n  deps: {{database: {OSV}, max_age_days: 36500}}\n"
+
+
+def deps_case(files: dict[str, str | bytes]) -> Callable[[Path], list[str]]:
+    return lambda tmp: run(tmp, repo_with(tmp, files), DEPS)
+
+
 def _machine_bomb(tmp: Path) -> list[str]:
     args = replay_case(lambda d: None)(tmp)
     (tmp / "repo" / "machine.yaml").write_text(_bomb())
@@ -482,6 +491,20 @@ CASES = [
             tmp, None, "--roster", str(_text(tmp, "r.yaml", f"version: 1\n{P.pan}: x\n")), "--approvals", str(tmp)
         ),
     ),
+    # dependency manifests
+    Case("deps-lock-broken-with-pan", "deps", deps_case({"uv.lock": f'version = 1\n[[package]]\nname = "{P.pan}\n'})),
+    Case(
+        "deps-requirement-named-by-a-pan",
+        "deps",
+        deps_case({"requirements.txt": f"pkg{P.pan}==1.0\nrequests==2.30.0\n"}),
+        LEAKS_ONLY,
+    ),
+    Case(
+        "deps-baseline-garbage-with-iban",
+        "deps",
+        deps_case({"requirements.txt": "certifi==2024.7.4\n", ".deps-baseline.json": f'{{"{P.iban}": ['}),
+    ),
+    Case("deps-pyproject-not-toml", "deps", deps_case({"pyproject.toml": f"[project\nname = '{P.ssn}'\n"})),
     Case(
         "approvals-not-a-folder",
         "approvals",
@@ -493,21 +516,31 @@ CASES = [
 
 
 def _outputs(tmp: Path, done: subprocess.CompletedProcess[str]) -> dict[str, str]:
-    """Everything the run wrote that a person or a machine could read back."""
+    """Everything the run wrote that a person or a machine could read back: stdout, stderr, the
+    output folders, and every file of the gate's state folders (SQLite files table by table)."""
     out = {"stdout": done.stdout, "stderr": done.stderr}
-    for folder in (tmp / "out", tmp / "v"):
-        if folder.is_dir():
-            for f in folder.rglob("*"):
-                if f.is_file():
-                    out[str(f.relative_to(tmp))] = f.read_bytes().decode("latin-1")
-    for db in tmp.rglob("cache.sqlite3"):
-        con = sqlite3.connect(db)
-        try:
-            rows = con.execute("SELECT key, value FROM results").fetchall()
-        finally:
-            con.close()
-        out[str(db.relative_to(tmp))] = "\n".join(k + bytes(v).decode("latin-1") for k, v in rows)
+    written = [f for folder in (tmp / "out", tmp / "v") if folder.is_dir() for f in folder.rglob("*")]
+    written += [f for state in tmp.rglob(".compliance-gate") for f in state.rglob("*")]
+    for f in written:
+        if not f.is_file():
+            continue
+        data = f.read_bytes()
+        out[str(f.relative_to(tmp))] = _tables(f) if data.startswith(b"SQLite format 3") else data.decode("latin-1")
     return out
+
+
+def _tables(db: Path) -> str:
+    con = sqlite3.connect(db)
+    try:
+        names = [n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        rows = [row for name in names for row in con.execute(f'SELECT * FROM "{name}"')]  # noqa: S608 - our own names
+    finally:
+        con.close()
+    return "\n".join("\x1f".join(_cell(v) for v in row) for row in rows)
+
+
+def _cell(value: object) -> str:
+    return bytes(value).decode("latin-1") if isinstance(value, bytes | memoryview) else str(value)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -551,4 +584,6 @@ def test_bad_input(case: Case, tmp_path: Path, signed: Path, request: pytest.Fix
 def test_every_input_kind_is_swept() -> None:
     """The sweep covers each kind of input the gate reads."""
     kinds = {c.kind for c in CASES}
-    assert kinds == {"policy", "repo", "events", "reports", "settlement", "audit", "envelopes", "keys", "approvals"}
+    assert kinds == {
+        "policy", "repo", "events", "reports", "settlement", "audit", "envelopes", "keys", "approvals", "deps"
+    }  # fmt: skip
