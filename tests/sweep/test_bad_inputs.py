@@ -350,6 +350,18 @@ CASES = [
     Case("repo-file-outside", "repo", lambda tmp: [*run(tmp, repo_with(tmp)), str(_outside(tmp))]),
     Case("repo-jobs-negative", "repo", lambda tmp: [*run(tmp, repo_with(tmp)), "--jobs", "-3"]),
     Case("repo-only-a-symlink", "repo", lambda tmp: run(tmp, _only_symlink(tmp))),
+    Case(
+        "repo-secrets-baseline-garbage-with-secret",
+        "repo",
+        lambda tmp: run(
+            tmp, repo_with(tmp, {".secrets.baseline": f'{{"version": "1.5.0", "results": {{"{P.secret}": 5}}}}'})
+        ),
+    ),
+    Case(
+        "repo-secrets-baseline-from-the-future",
+        "repo",
+        lambda tmp: run(tmp, repo_with(tmp, {".secrets.baseline": '{"version": "9.0.0", "results": {}}'})),
+    ),
     # recorded events
     Case("events-missing", "events", replay_case(lambda d: (d / "events.jsonl").unlink())),
     Case(
