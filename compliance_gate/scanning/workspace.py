@@ -4,7 +4,8 @@ A workspace is chosen in one of four modes:
 
 - `tree`: every git-tracked file plus untracked files that are not ignored (or, outside git,
   every file under the root);
-- `since`: files changed between the merge base of a ref and HEAD (a release range);
+- `since`: files changed between the merge base of a ref and HEAD (a release range), with the
+  lines the range added or changed in each (`changed_lines`): file checks judge only those;
 - `staged`: files in the git index, read from the index itself (a snapshot in a temporary
   folder), so that what is scanned is exactly what would be committed;
 - `files`: explicit paths (what pre-commit passes).
@@ -23,7 +24,7 @@ import shutil
 import stat
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +64,8 @@ class Workspace:
     problems: tuple[str, ...] = ()
     git: GitInfo | None = None
     snapshot: Path | None = None
+    changed_lines: Mapping[str, tuple[tuple[int, int], ...]] | None = None
+    """`since` mode: per file (root-relative), the line ranges the range added or changed."""
 
     def close(self) -> None:
         """Remove the staged snapshot, if any."""
@@ -86,6 +89,7 @@ def open_workspace(
     repo = GitRepo.discover(top)
     git = _git_info(repo, top) if repo is not None else None
     snapshot: Path | None = None
+    changed: dict[str, tuple[tuple[int, int], ...]] | None = None
     prefix = _prefix(repo, top)
     if mode == "tree":
         candidates = _list_tree(repo, top, prefix)
@@ -94,6 +98,8 @@ def open_workspace(
             raise UsageError(f"--since needs a git repository; {top} is not one")
         since_commit, candidates = _list_since(repo, since or "", prefix)
         git = GitInfo(git.toplevel, git.commit, git.ref, git.dirty, since, since_commit)
+        added = repo.added_lines(since_commit, prefix or ".")
+        changed = {p[len(prefix) :]: tuple(r) for p, r in added.items() if p.startswith(prefix)}
     elif mode == "staged":
         if repo is None:
             raise UsageError(f"--staged needs a git repository; {top} is not one")
@@ -104,7 +110,7 @@ def open_workspace(
         raise UsageError(f"unknown workspace mode {mode!r}")
     read_root = snapshot if snapshot is not None else top
     selected, skipped, problems = _admit(read_root, candidates, rules)
-    return Workspace(top, mode, selected, dict(skipped), tuple(problems), git, snapshot)
+    return Workspace(top, mode, selected, dict(skipped), tuple(problems), git, snapshot, changed)
 
 
 def _git_info(repo: GitRepo, top: Path) -> GitInfo:

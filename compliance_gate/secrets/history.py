@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compliance_gate.errors import CheckFailure
-from compliance_gate.gitrepo import GitProblem, GitRepo
+from compliance_gate.gitrepo import GitProblem, GitRepo, unquote_path
 from compliance_gate.scanning.workspace import SourceFile
 
 _HUNK = re.compile(rb"^(@@+) (.*?) @@+")
@@ -98,7 +98,7 @@ def _parse_commit(commit: str, body: bytes, counts: Counter[str]) -> Iterator[Ch
             current, header = None, True
             continue
         if header and raw.startswith(b"+++ "):
-            name = _path(raw[4:])
+            name = unquote_path(raw[4:])
             current = Change(commit, name) if name is not None else None
             continue
         if header and raw.startswith(b"Binary files "):
@@ -131,21 +131,6 @@ def _decode(text: bytes, counts: Counter[str]) -> str:
     except UnicodeDecodeError:
         counts["history-invalid-utf8-lines"] += 1
         return text.decode("utf-8", errors="replace") + "\n"
-
-
-def _path(spec: bytes) -> str | None:
-    if spec.strip() == b"/dev/null":
-        return None
-    text = spec.decode("utf-8", errors="replace").rstrip("\t")
-    if text.startswith('"') and text.endswith('"'):
-        text = (
-            text[1:-1]
-            .encode("latin-1", "backslashreplace")
-            .decode("unicode_escape")
-            .encode("latin-1")
-            .decode("utf-8", errors="replace")
-        )
-    return text[2:] if text.startswith(("b/", "a/")) else text
 
 
 def write_jobs(
