@@ -58,10 +58,19 @@ class CheckHelp:
     fix: str
 
 
+RuleCatalog = Mapping[str, Severity | None]
+"""A check's rules and the severity it reports each with (None: per finding, as the engine
+rates it); `compliance-gate policy explain` shows them per path tier."""
+
+
 @dataclass(frozen=True, slots=True)
 class Check(Generic[OptionsT]):
     """A check: its id, one-line summary, options type, engine versions and `run` function;
-    `read_summary` reads its summary back from its metrics (`compliance_gate.summary`)."""
+    `read_summary` reads its summary back from its metrics (`compliance_gate.summary`).
+
+    `line_scoped` checks report on lines of the workspace's files: a release range judges only
+    the lines it changed, and `compliance-gate baseline` records their findings. `rules` lists
+    the rules it reports, for `policy explain`."""
 
     id: str
     summary: str
@@ -71,3 +80,5 @@ class Check(Generic[OptionsT]):
     engines: Callable[[], Mapping[str, str]] = dict
     default_fail_on: Severity = Severity.HIGH
     read_summary: SummaryReader = NoSummary.from_metrics
+    line_scoped: bool = False
+    rules: Callable[[], RuleCatalog] = dict
