@@ -26,13 +26,14 @@ from typing import Any
 
 import structlog
 
-from compliance_gate import paths
+from compliance_gate import baseline as baselines
+from compliance_gate import bundled, paths
 from compliance_gate import policy as policies
 from compliance_gate.checks.interface import Check, CheckContext
-from compliance_gate.decide import decide, merge_signoffs, settle, waiver_report
-from compliance_gate.errors import UsageError
+from compliance_gate.decide import Judging, decide, merge_signoffs, settle, waiver_report
+from compliance_gate.errors import InputError, UsageError
 from compliance_gate.fingerprint import Fingerprinter
-from compliance_gate.model import CheckOutput, CheckResult, PolicyRef, Source, Status, Verdict
+from compliance_gate.model import CheckOutput, CheckResult, InputRecord, PolicyRef, Source, Status, Verdict
 from compliance_gate.policy import CheckPolicy, Policy
 from compliance_gate.redact import scrub
 from compliance_gate.registry import REGISTRY
@@ -106,6 +107,25 @@ class Session:
             parse_policy=parse_policy,
         )
 
+    def baseline(self) -> tuple[baselines.Baseline | None, tuple[str, ...]]:
+        """The policy's baseline file, if the repository has one, and what keeps it from being
+        used (unreadable, invalid, or written with another fingerprint key: never ignored)."""
+        path = bundled.resolve(self.policy.baseline.path, self.workspace.root)
+        if not path.is_file():
+            return None, ()
+        display = self.policy.baseline.path
+        try:
+            loaded = baselines.load(path, display)
+        except InputError as exc:
+            return None, (str(exc),)
+        if loaded.fingerprint_key != self.fingerprints.key_id:
+            return None, (
+                f"{display}: written with fingerprint key {loaded.fingerprint_key}, this run uses "
+                f"{self.fingerprints.key_id}; set the same key (${self.policy.fingerprints.key_env}) "
+                "or rewrite it with `compliance-gate baseline`",
+            )
+        return loaded, ()
+
     def close(self) -> None:
         self.pool.close()
         if self.cache is not None:
@@ -164,14 +184,24 @@ def _run_in(session: Session, started: dt.datetime) -> Verdict:
     today = started.date()
     usage: Counter[str] = Counter()
     results: list[CheckResult] = []
+    accepted, problems = session.baseline()
     for section in selected:
-        output, error, duration = _guarded_run(section, REGISTRY[section.id], session)
+        check = REGISTRY[section.id]
+        output, error, duration = _guarded_run(section, check, session)
         if error is not None:
             results.append(_errored(section, error, duration))
             continue
-        results.append(settle(section, output, policy.waivers, today, duration, usage))
+        judging = Judging(
+            tier_of=policy.tier_of,
+            changed=workspace.changed_lines,
+            line_scoped=check.line_scoped,
+            baseline=accepted.for_check(section.id) if accepted else frozenset(),
+            never_hides=frozenset(policy.baseline.never_hides),
+            baseline_input=InputRecord(accepted.path, accepted.sha256, kind="baseline") if accepted else None,
+        )
+        results.append(settle(section, output, policy.waivers, today, duration, usage, judging))
         log.info("check finished", check=section.id, status=results[-1].status.value, seconds=round(duration, 2))
-    outcome, reasons = decide(results, workspace.problems)
+    outcome, reasons = decide(results, (*workspace.problems, *problems))
     finished = _now()
     complete = workspace.mode in COMPLETE_MODES and not opts.only
     return Verdict(
