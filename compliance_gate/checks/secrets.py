@@ -64,15 +64,16 @@ from compliance_gate.scanning.collect import collect
 from compliance_gate.scanning.workspace import in_scope
 from compliance_gate.secrets import baseline as baselines
 from compliance_gate.secrets import history
+from compliance_gate.secrets.classify import EXAMPLES_VERSION
 from compliance_gate.secrets.config import check_engine, engine_config, engine_version
 from compliance_gate.secrets.judge import judge
 from compliance_gate.secrets.options import SecretsOptions
-from compliance_gate.secrets.worker import scan_batch, scan_history_batch
+from compliance_gate.secrets.worker import rule_catalog, scan_batch, scan_history_batch
 from compliance_gate.summary import Plain, integer
 
 BATCH_BYTES = 256 * 1024
 """Smaller than the fan-out's default: YAML files cost far more per byte, so balance matters."""
-PREFILTER_VERSION = "1"
+PREFILTER_VERSION = "2"
 """Bump when the scanner's output for a file can change, so cached results are recomputed."""
 
 
@@ -118,7 +119,11 @@ class SecretsSummary(Plain):
 
 
 def engines() -> dict[str, str]:
-    return {"detect-secrets": engine_version(), "compliance-gate-secrets": PREFILTER_VERSION}
+    return {
+        "detect-secrets": engine_version(),
+        "compliance-gate-secrets": PREFILTER_VERSION,
+        "example-credentials": EXAMPLES_VERSION[:16],
+    }
 
 
 def run(ctx: CheckContext[SecretsOptions]) -> CheckOutput:
@@ -246,6 +251,8 @@ CHECK: Check[SecretsOptions] = Check(
     options=SecretsOptions,
     engines=engines,
     default_fail_on=Severity.HIGH,
+    line_scoped=True,
+    rules=rule_catalog,
     help=CheckHelp(
         "A credential committed to the repository.",
         "Revoke and rotate the credential, load it from the secret store, then remove it; a value "
