@@ -6,11 +6,11 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from bandit.core.constants import HIGH, MEDIUM
+from bandit.core.constants import HIGH, LOW, MEDIUM
 from bandit.core.issue import Issue
 
 from compliance_gate.pii.cards import luhn_ok
-from compliance_gate.sast.plugins._names import is_card_data, last_words, name_of, names_in
+from compliance_gate.sast.plugins._names import enclosing_function, is_card_data, last_words, name_of, names_in, words
 from compliance_gate.sast.plugins._rule import rule
 
 if TYPE_CHECKING:
@@ -43,6 +43,36 @@ SAFE_CALLS = frozenset(
         "isinstance",
     }
 )
+SERIOUS_LEVELS = frozenset({"info", "warning", "warn", "error", "exception", "critical", "fatal", "capture_message"})
+"""Levels production keeps; `debug` lines are usually off in production."""
+PROVIDER_WORDS = frozenset(
+    {
+        "client",
+        "api",
+        "gateway",
+        "sdk",
+        "provider",
+        "psp",
+        "stripe",
+        "adyen",
+        "braintree",
+        "paypal",
+        "paypalrestsdk",
+        "mercadopago",
+        "razorpay",
+        "mollie",
+        "square",
+        "cashfree",
+        "payu",
+        "paystack",
+        "flutterwave",
+        "authorizenet",
+        "cybersource",
+        "worldpay",
+    }
+)
+"""Words of a receiver whose calls return a payment provider's response (payer, card, address)."""
+REQUEST_BODIES = frozenset({"body", "data", "json", "post", "get_json"})
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){12,18}(?![0-9A-Za-z])")
 _PAN_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6(?:011|4[4-9]|5)|35|3(?:0[0-5]|[689])|62)")
 
@@ -105,6 +135,52 @@ def _leaks(exprs: list[ast.expr]) -> tuple[bool, bool]:
     return named, literal
 
 
+def _call_words(call: ast.Call) -> set[str]:
+    """Every identifier word of a call's function expression (`self.client.payment().search`)."""
+    out: set[str] = set()
+    for sub in ast.walk(call.func):
+        if isinstance(sub, ast.Name):
+            out.update(words(sub.id))
+        elif isinstance(sub, ast.Attribute):
+            out.update(words(sub.attr))
+    return out
+
+
+def _is_payload(value: ast.AST) -> bool:
+    """A provider's response (a call on a client/API/SDK object, `resp.json()`) or the incoming
+    request's body (`json.loads(request.body)`, `request.get_json()`, `request.data`)."""
+    for sub in ast.walk(value):
+        if isinstance(sub, ast.Call):
+            fname = name_of(sub.func) or ""
+            if fname.rsplit(".", 1)[-1] in ("json", "get_json") or _call_words(sub) & PROVIDER_WORDS:
+                return True
+        if (
+            isinstance(sub, ast.Attribute)
+            and sub.attr in REQUEST_BODIES
+            and "request" in words(name_of(sub.value) or "")
+        ):
+            return True
+    return False
+
+
+def _payloads_logged(call: ast.Call, context_node: ast.AST) -> bool:
+    """Is a bare argument of the log call a name that holds a whole payload (see `_is_payload`)?"""
+    func = enclosing_function(context_node)
+    if func is None:
+        return False
+    bare = {a.id for a in _data_args(call) if isinstance(a, ast.Name)}
+    if not bare:
+        return False
+    for sub in ast.walk(func):
+        if (
+            isinstance(sub, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id in bare for t in sub.targets)
+            and _is_payload(sub.value)
+        ):
+            return True
+    return False
+
+
 def _data_args(call: ast.Call) -> list[ast.expr]:
     return [*call.args, *(k.value for k in call.keywords if k.arg not in NOT_DATA_KEYWORDS)]
 
@@ -120,6 +196,13 @@ def card_data_in_log_or_error(context: Context) -> Issue | None:
     `pin_block`, `payload["card"]["number"]`), or contain a string literal that looks like a
     full card number (brand prefix, 13-19 digits, Luhn). Masked, hashed or tokenised forms are
     not data: `mask_pan(pan)`, `card.last4`, `pan[-4:]`, `pan_hash`, `card.token`, `len(pan)` pass.
+
+    Also a whole payload passed to a log call: a name holding a payment provider's response (the
+    result of a call on a client, API or SDK object, `resp.json()`) or the incoming request's body
+    (`json.loads(request.body)`, `request.get_json()`), logged at info level or above (HIGH;
+    `debug`, which production usually turns off, MEDIUM): `data = client.payment().search(q)` ...
+    `logger.info("payment info %s", data)` writes the payer's e-mail, identification number and
+    card digits to every log line.
 
     **Why it matters.** Logs and error messages are copied to log pipelines, APM, tickets and
     laptops. PCI DSS forbids storing sensitive authentication data (CVV, track, PIN) at all after
@@ -143,6 +226,16 @@ def card_data_in_log_or_error(context: Context) -> Issue | None:
             return None
         cwe, where = CWE_LOG, "a log call"
         exprs = _data_args(node)
+        level = node.func.attr if isinstance(node.func, ast.Attribute) else "print"
+        if _payloads_logged(node, node):
+            serious = level in SERIOUS_LEVELS
+            return Issue(
+                severity=HIGH if serious else MEDIUM,
+                confidence=MEDIUM if serious else LOW,
+                cwe=cwe,
+                text="A payment provider's response or a request payload is logged whole (payer, card and "
+                "address fields go with it); log the ids and fields you need.",
+            )
     elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
         cwe, where = CWE_ERROR, "an exception message"
         exprs = _data_args(node.exc)
