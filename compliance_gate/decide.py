@@ -92,6 +92,8 @@ def settle(
             kept.append(finding)
     blocking = any(f.severity.at_least(section.fail_on) for f in kept)
     status = Status.ERROR if output.errors else Status.FAILED if blocking else Status.PASSED
+    if status is Status.PASSED and output.skipped and not kept and not waived:
+        status = Status.SKIPPED
     counts["findings"] = len(kept)
     counts["waived"] = len(waived)
     counts["blocking"] = sum(f.severity.at_least(section.fail_on) for f in kept)
@@ -108,11 +110,12 @@ def settle(
         error=_summarise(output.errors),
         fail_on=section.fail_on,
         required_signoffs=output.required_signoffs,
+        skipped=output.skipped if status is Status.SKIPPED else None,
     )
 
 
 def _rated(finding: Finding, section: CheckPolicy, tier: str) -> Finding:
-    severity = section.severity_in(finding.rule, tier, finding.severity)
+    severity = section.severity_in(rule_ids(finding), tier, finding.severity)
     if tier == PRODUCTION:
         return finding if severity is finding.severity else replace(finding, severity=severity)
     return replace(finding, severity=severity, properties={**finding.properties, "tier": tier})
@@ -142,8 +145,17 @@ def _summarise(errors: Sequence[str], shown: int = 5) -> str | None:
     return "; ".join(errors[:shown]) + more
 
 
+def rule_ids(f: Finding) -> tuple[str, ...]:
+    """The finding's rule and the other names of the same rule (`properties.aliases`: an advisory's
+    CVE and PYSEC ids beside its GHSA id); a waiver or a severity override naming any applies."""
+    aliases = f.properties.get("aliases")
+    if isinstance(aliases, list | tuple):
+        return (f.rule, *(a for a in aliases if isinstance(a, str)))
+    return (f.rule,)
+
+
 def _covers(w: Waiver, f: Finding) -> bool:
-    if w.rule is not None and w.rule != f.rule:
+    if w.rule is not None and w.rule not in rule_ids(f):
         return False
     if w.fingerprint is not None and w.fingerprint != f.fingerprint:
         return False

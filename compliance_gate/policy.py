@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -101,16 +101,18 @@ class CheckPolicy:
     tiers: Mapping[str, Mapping[str, Severity]] = field(default_factory=dict)
     """Per tier, the severity of each rule there (`*`: every rule not named)."""
 
-    def severity_in(self, rule: str, tier: str, reported: Severity) -> Severity:
-        """The severity a finding of `rule` gets in `tier`: the tier's table (the rule, else `*`),
-        else the check's `severity` override, else what the engine reported."""
+    def severity_in(self, rules: Sequence[str], tier: str, reported: Severity) -> Severity:
+        """The severity a finding of `rules` (its rule and the rule's other names) gets in `tier`:
+        the tier's table (a rule, else `*`), else the check's `severity` override, else what the
+        engine reported."""
         table = self.tiers.get(tier)
         if table is not None:
-            if rule in table:
-                return table[rule]
+            named = next((table[r] for r in rules if r in table), None)
+            if named is not None:
+                return named
             if ANY_RULE in table:
                 return table[ANY_RULE]
-        return self.severity.get(rule, reported)
+        return next((self.severity[r] for r in rules if r in self.severity), reported)
 
 
 @dataclass(frozen=True, slots=True)
