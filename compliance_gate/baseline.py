@@ -33,7 +33,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from compliance_gate.errors import InputError
@@ -50,6 +50,8 @@ class Baseline:
     fingerprint_key: str
     entries: Mapping[str, frozenset[str]]
     """Per check, the recorded fingerprints."""
+    rows: Mapping[str, tuple[JSONValue, ...]] = field(default_factory=dict)
+    """Per check, the entries as written (kept when another check's entries are rewritten)."""
 
     def for_check(self, check_id: str) -> frozenset[str]:
         return self.entries.get(check_id, frozenset())
@@ -74,6 +76,7 @@ def load(path: Path, display: str) -> Baseline:
     if not isinstance(key, str) or not key:
         raise InputError(f"{display}: `fingerprint_key` is missing; rewrite it with `compliance-gate baseline`")
     entries: dict[str, frozenset[str]] = {}
+    rows: dict[str, tuple[JSONValue, ...]] = {}
     for check_id, items in data["checks"].items():
         if not isinstance(items, list):
             raise InputError(f"{display}: checks.{check_id} must be a list")
@@ -84,13 +87,19 @@ def load(path: Path, display: str) -> Baseline:
                 raise InputError(f"{display}: checks.{check_id}[{i}] needs a 32-hex-digit `fingerprint`")
             prints.add(fp)
         entries[str(check_id)] = frozenset(prints)
-    return Baseline(display, hashlib.sha256(raw).hexdigest(), key, entries)
+        rows[str(check_id)] = tuple(items)
+    return Baseline(display, hashlib.sha256(raw).hexdigest(), key, entries, rows)
 
 
-def render(findings: Mapping[str, Iterable[Finding]], fingerprint_key: str) -> str:
-    """The baseline file for `findings` (per check), written with `fingerprint_key`."""
-    checks: dict[str, JSONValue] = {}
-    for check_id in sorted(findings):
+def render(
+    findings: Mapping[str, Iterable[Finding]],
+    fingerprint_key: str,
+    kept: Mapping[str, Iterable[JSONValue]] | None = None,
+) -> str:
+    """The baseline file for `findings` (per check), written with `fingerprint_key`; `kept`: other
+    checks' entries as an existing baseline has them."""
+    checks: dict[str, JSONValue] = {c: list(rows) for c, rows in (kept or {}).items() if c not in findings}
+    for check_id in findings:
         rows: list[JSONValue] = [
             {"rule": f.rule, "path": f.path or "", "line": f.line or 0, "fingerprint": f.fingerprint}
             for f in sorted(findings[check_id], key=lambda f: (f.path or "", f.line or 0, f.rule, f.fingerprint))

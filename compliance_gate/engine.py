@@ -33,7 +33,7 @@ from compliance_gate.checks.interface import Check, CheckContext
 from compliance_gate.decide import Judging, decide, merge_signoffs, settle, waiver_report
 from compliance_gate.errors import InputError, UsageError
 from compliance_gate.fingerprint import Fingerprinter
-from compliance_gate.model import CheckOutput, CheckResult, InputRecord, PolicyRef, Source, Status, Verdict
+from compliance_gate.model import CheckOutput, CheckResult, Finding, InputRecord, PolicyRef, Source, Status, Verdict
 from compliance_gate.policy import CheckPolicy, Policy
 from compliance_gate.redact import scrub
 from compliance_gate.registry import REGISTRY
@@ -252,6 +252,33 @@ def _guarded_run(section: CheckPolicy, check: Check[Any], session: Session) -> t
     if not isinstance(output, CheckOutput):
         return CheckOutput(), f"check returned {type(output).__name__}, not CheckOutput", duration
     return output, None, duration
+
+
+def line_scoped_checks(policy: Policy) -> tuple[str, ...]:
+    """The enabled checks whose findings a gate baseline records (pii, secrets, sast)."""
+    return tuple(c for c, s in policy.checks.items() if s.enabled and REGISTRY[c].line_scoped)
+
+
+def record_baseline(session: Session, check_ids: tuple[str, ...]) -> tuple[str, dict[str, list[Finding]], int]:
+    """Run `check_ids` and return the gate baseline's text for what they find today (merged
+    with the entries the current baseline holds for other checks), per check what it records,
+    and how many findings it left out (rules of `baseline.never_hides`). A check that errs
+    refuses the whole baseline: a partial one would later block what it missed."""
+    policy = session.policy
+    never = frozenset(policy.baseline.never_hides)
+    recorded: dict[str, list[Finding]] = {}
+    left_out = 0
+    for check_id in check_ids:
+        section = session.section(check_id)
+        output, error, _ = _guarded_run(section, REGISTRY[check_id], session)
+        problems = (error,) if error is not None else output.errors
+        if problems:
+            raise UsageError(f"cannot write the baseline: checks.{check_id}: {problems[0]}")
+        left_out += sum(f.rule in never for f in output.findings)
+        recorded[check_id] = [f for f in output.findings if f.rule not in never and f.fingerprint]
+    current, _ = session.baseline()  # a broken or foreign-key baseline is rewritten whole
+    kept = {c: list(v) for c, v in (current.rows.items() if current else ()) if c not in recorded}
+    return baselines.render(recorded, session.fingerprints.key_id, kept), recorded, left_out
 
 
 def _errored(section: CheckPolicy, error: str, duration: float) -> CheckResult:
