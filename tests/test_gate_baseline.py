@@ -33,7 +33,9 @@ def live_key(seed: int) -> str:
 def files() -> dict[str, str]:
     return {
         "gate.yaml": POLICY,
-        "app/models.py": "from django.db import models\n\nclass Card(models.Model):\n    cvv = models.CharField(max_length=4)\n",
+        "app/models.py": (
+            "from django.db import models\n\nclass Card(models.Model):\n    cvv = models.CharField(max_length=4)\n"
+        ),
         "app/client.py": "import requests\n\ndef fetch(url):\n    return requests.get(url, verify=False, timeout=5)\n",
         "app/keys.py": f'STRIPE_KEY = "{live_key(1)}"\n',
     }
