@@ -41,8 +41,8 @@ def execute(args: argparse.Namespace) -> int:
 def _explain(policy: Policy) -> int:
     print(f"policy {policy.path} (digest {policy.digest[:19]}...)")
     print("path tiers, first match wins:")
-    for tier in policy.tiers:
-        print(f"  {tier.name}: {', '.join(tier.paths)}")
+    for declared in policy.tiers:
+        print(f"  {declared.name}: {', '.join(declared.paths)}")
     print(f"  {PRODUCTION}: every other path")
     names = policy.tier_names()
     for check_id, section in policy.checks.items():
