@@ -72,6 +72,11 @@ PROVIDER_WORDS = frozenset(
     }
 )
 """Words of a receiver whose calls return a payment provider's response (payer, card, address)."""
+SCALAR_WORDS = frozenset(
+    {"amount", "total", "price", "fee", "fees", "balance", "sum", "status", "state", "id", "ids", "count", "code", "url"}
+)
+"""Words of a name that holds one value (an amount a refund call returns, a status, an id), not
+a whole payload."""
 REQUEST_BODIES = frozenset({"body", "data", "json", "post", "get_json"})
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){12,18}(?![0-9A-Za-z])")
 _PAN_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6(?:011|4[4-9]|5)|35|3(?:0[0-5]|[689])|62)")
@@ -168,7 +173,7 @@ def _payloads_logged(call: ast.Call, context_node: ast.AST) -> bool:
     func = enclosing_function(context_node)
     if func is None:
         return False
-    bare = {a.id for a in _data_args(call) if isinstance(a, ast.Name)}
+    bare = {a.id for a in _data_args(call) if isinstance(a, ast.Name) and not SCALAR_WORDS & set(words(a.id))}
     if not bare:
         return False
     for sub in ast.walk(func):
