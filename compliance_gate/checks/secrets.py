@@ -194,6 +194,12 @@ def _history(
         own = paths.select(path, section.include, section.exclude) if section else True
         return own and in_scope(path, ctx.policy.paths)
 
+    scanned_in_tree = {f.path: f.abspath for f in ctx.files}
+
+    def tree_lines(path: str) -> frozenset[str]:  # the tree scan reports what is still there
+        where = scanned_in_tree.get(path)
+        return frozenset(_lines_of(where)) if where else frozenset()
+
     with tempfile.TemporaryDirectory(prefix="compliance-gate-history-") as tmp:
         jobs = history.write_jobs(
             list(history.changes(repo, base, "" if prefix == "." else prefix, counts)),
@@ -201,6 +207,7 @@ def _history(
             admit,
             ctx.policy.paths.max_file_bytes,
             counts,
+            tree_lines,
         )
         scanned = collect(ctx.scan_files(scan_history_batch, jobs, opts, engines=versions))
         errors.extend(scanned.errors)
@@ -217,6 +224,13 @@ def _history(
             out.append(f)
     counts["history-findings"] = len(out)
     return out
+
+
+def _lines_of(abspath: str) -> list[str]:
+    try:
+        return Path(abspath).read_bytes().decode("utf-8", errors="replace").splitlines()
+    except OSError:
+        return []  # unreadable here: the tree scan reports it; the history scans its lines
 
 
 def _baseline(

@@ -8,7 +8,9 @@ line, so `pragma: allowlist nextline secret` works as in the file (the engine's 
 looks the previous line up in the list of *added* lines, which is wrong as soon as a hunk has
 context).
 
-Each (commit, file) with added lines becomes a small JSON job file that goes through the engine's
+Each added line is scanned once (`write_jobs`): not again when a later commit adds the same text
+to the same file, and not here when the text is still in the file the tree scan reads (that scan
+reports it, in its real context). Each (commit, file) with added lines left becomes a small JSON job file that goes through the engine's
 fan-out like any file, so history results are cached by content and scanned on all cores.
 """
 
@@ -139,20 +141,37 @@ def write_jobs(
     admit: Callable[[str], bool],
     max_bytes: int,
     counts: Counter[str],
+    in_tree: Callable[[str], frozenset[str]] = lambda path: frozenset(),
 ) -> list[SourceFile]:
     """Job files for the fan-out; the job's path is `COMMIT:PATH` (unique and readable).
 
     `admit` is the same path scope the tree scan has (policy-wide rules and the check's own).
+    Each added line is scanned once: a line whose text an earlier commit of the range already
+    added to the same file is left out, and so is one whose text is still in the file the tree
+    scan reads (`in_tree(path)`: its lines), which reports it there with its real context. What
+    is left is what the range added and took out again, the secrets only the history still holds.
     """
     out: list[SourceFile] = []
+    seen: set[tuple[str, str]] = set()
     for i, ch in enumerate(found):
         if not admit(ch.path):
             counts["history-excluded"] += 1
             continue
-        if sum(len(ch.known[n]) for n in ch.added) > max_bytes:
+        present = in_tree(ch.path)
+        added = []
+        for n in ch.added:
+            text = ch.known[n].rstrip("\r\n")
+            if text in present or (ch.path, text) in seen:
+                counts["history-lines-scanned-elsewhere"] += 1
+                continue
+            seen.add((ch.path, text))
+            added.append(n)
+        if not added:
+            continue
+        if sum(len(ch.known[n]) for n in added) > max_bytes:
             counts["history-too-large"] += 1
             continue
-        blob = json.dumps({"commit": ch.commit, "path": ch.path, "known": ch.known, "added": ch.added}).encode()
+        blob = json.dumps({"commit": ch.commit, "path": ch.path, "known": ch.known, "added": added}).encode()
         target = folder / f"{i}.json"
         target.write_bytes(blob)
         out.append(SourceFile(f"{ch.commit}:{ch.path}", str(target), len(blob), hashlib.sha256(blob).hexdigest()))

@@ -73,7 +73,22 @@ PROVIDER_WORDS = frozenset(
 )
 """Words of a receiver whose calls return a payment provider's response (payer, card, address)."""
 SCALAR_WORDS = frozenset(
-    {"amount", "total", "price", "fee", "fees", "balance", "sum", "status", "state", "id", "ids", "count", "code", "url"}
+    {
+        "amount",
+        "total",
+        "price",
+        "fee",
+        "fees",
+        "balance",
+        "sum",
+        "status",
+        "state",
+        "id",
+        "ids",
+        "count",
+        "code",
+        "url",
+    }
 )
 """Words of a name that holds one value (an amount a refund call returns, a status, an id), not
 a whole payload."""
