@@ -8,6 +8,7 @@ import random
 import string
 from pathlib import Path
 
+import pytest
 from gitutil import commit
 
 from compliance_gate.cli import main
@@ -46,7 +47,9 @@ def results(repo: Path) -> dict[str, tuple[Status, int, int]]:
     return {r.check: (r.status, r.counts.get("blocking", 0), r.counts.get("baselined", 0)) for r in verdict.checks}
 
 
-def test_baseline_hides_todays_findings_but_never_a_live_key_and_not_new_ones(repo: Path) -> None:
+def test_baseline_hides_todays_findings_but_never_a_live_key_and_not_new_ones(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     commit(repo, files())
     assert {c: s for c, (s, _, _) in results(repo).items()} == {
         "pii": Status.FAILED,
@@ -66,6 +69,9 @@ def test_baseline_hides_todays_findings_but_never_a_live_key_and_not_new_ones(re
     assert after["pii"] == (Status.PASSED, 0, 1)
     assert after["sast"] == (Status.PASSED, 0, 1)
     assert after["secrets"][0] is Status.FAILED  # a live key is rotated, never accepted
+    code = main(["run", str(repo), "--policy", str(repo / "gate.yaml"), "--no-cache"])
+    assert code == 1
+    assert "1 (1 baseline)" in capsys.readouterr().out
     commit(repo, {"app/orders.py": "class Order(models.Model):\n    card_cvc = models.CharField(max_length=4)\n"})
     assert results(repo)["pii"] == (Status.FAILED, 1, 1)
 

@@ -10,8 +10,9 @@ context).
 
 Each added line is scanned once (`write_jobs`): not again when a later commit adds the same text
 to the same file, and not here when the text is still in the file the tree scan reads (that scan
-reports it, in its real context). Each (commit, file) with added lines left becomes a small JSON job file that goes through the engine's
-fan-out like any file, so history results are cached by content and scanned on all cores.
+reports it, in its real context). Each (commit, file) with added lines left becomes a small JSON
+job file that goes through the engine's fan-out like any file, so history results are cached by
+content and scanned on all cores.
 """
 
 from __future__ import annotations
