@@ -6,8 +6,9 @@ to the provider is how every card payment works. So a SAD name is a finding only
 keeps it:
 
 - an ORM or schema field: `cvv = models.CharField(...)`, `Column(...)`, `mapped_column(...)`,
-  `cvv: Mapped[str]`, a bare `CharField(...)` in a class whose bases name a `Model` (not a form,
-  serializer, schema or pydantic `BaseModel`), a Django migration adding or renaming the field
+  `cvv: Mapped[str]`, a bare `CharField(...)` in a class whose bases name a `Model` (peewee's
+  `BaseModel` too; not a form, serializer or schema: pydantic fields are annotations, not
+  `XField()` calls), a Django migration adding or renaming the field
   (`("cvv", models.CharField(...))`, `name="card_cvv"` in `AddField`/`AlterField`/`RenameField`);
 - an ORM write: a keyword argument of `.create(`, `.update(`, `.update_or_create(`,
   `.get_or_create(`, `.insert(`, `.values(`, `.bulk_create(`; an attribute set on an object
@@ -35,7 +36,7 @@ _ORM_FIELD = re.compile(
 )
 _BARE_FIELD = re.compile(r"\b[A-Z]\w*Field\s*\(")
 _CLASS = re.compile(r"^([ \t]*)class\s+\w+\s*\(([^)]*)\)", re.MULTILINE)
-_NOT_MODEL_BASE = re.compile(r"form|serializer|schema|basemodel|typeddict|namedtuple|enum", re.IGNORECASE)
+_NOT_MODEL_BASE = re.compile(r"form|serializer|schema|typeddict|namedtuple|enum", re.IGNORECASE)
 _MIGRATION_OP = re.compile(r"\bmigrations\.(?:AddField|AlterField|RenameField|CreateModel|AddIndex)\b")
 _WRITE_CALL = re.compile(r"\.(?:create|update|update_or_create|get_or_create|insert|values|bulk_create|add)\s*$")
 _SQL_TYPE = re.compile(

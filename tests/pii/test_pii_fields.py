@@ -38,6 +38,7 @@ CORPUS: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("pin block column", "    pin_block = Column(String(16))", [(SAD, "pin")]),
     ("sqlalchemy mapped", "    card_cvv: Mapped[str] = mapped_column()", [(SAD, "cvv")]),
     ("bare field in a model", "class Card(Model):\n    card_cid = CharField()", [(SAD, "cvv")]),
+    ("peewee model field", "class Card(BaseModel):\n    card_cvv = CharField()", [(SAD, "cvv")]),
     ("migration add field", 'migrations.AddField(\n    model_name="card",\n    name="card_cvv",\n)', [(SAD, "cvv")]),
     ("migration create model", '        ("ccv", models.CharField(max_length=4)),', [(SAD, "cvv")]),
     ("orm create", "Card.objects.create(token=t, card_security_code=code)", [(SAD, "cvv")]),

@@ -115,6 +115,8 @@ SEVERITY_CASES = [
     ("tls-opt-out", "def f(session, url, verify_ssl):\n    if not verify_ssl:\n"
      "        return session.post(url, verify=False)\n", "B907", "MEDIUM"),
     ("float-held", "def f(order):\n    amount = float(order.total)\n    return amount\n", "B901", "HIGH"),
+    ("float-field-with-value", "class Payment:\n    price: float = 9.99\n", "B901", "HIGH"),
+    ("float-field-typed", "class PaymentRequest:\n    amount: float\n", "B901", "MEDIUM"),
 ]  # fmt: skip
 
 

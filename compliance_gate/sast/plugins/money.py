@@ -141,7 +141,11 @@ def money_held_in_float(context: Context) -> Issue | None:
         strength = _target_strength([node.target])
         value_float = node.value is not None and (_is_float_literal(node.value) or _is_float_of_other(node.value))
         if strength == 2 and (_is_float_annotation(node.annotation) or value_float):
-            return _issue("Money typed or held as float; use Decimal or integer minor units.", strength)
+            # a float value kept there is money held (HIGH); a type alone (an SDK's request model
+            # mirroring the API's JSON number) is reported, not blocking
+            return _issue(
+                "Money typed or held as float; use Decimal or integer minor units.", strength, held=value_float
+            )
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         args = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
         for arg in args:
