@@ -18,7 +18,8 @@ after it. A hit that is not a credential is reported under a rule of its own, at
     keyword detectors): an identifier, a name or a word rather than a machine-made value: letters
     and punctuation without a digit, all one case or CamelCase words (`SECRET_KEY = 'SECRET_KEY'`,
     `'forward:secrets'`, `secrets: "SecretService"`, `POSTGRES_PASSWORD: djstripe`, XSD type
-    names the Artifactory pattern matches);
+    names the Artifactory pattern matches) or a capitalised phrase of words (`"Password reset
+    e-mail"`, a message or subject);
   - a private key whose body is a stub (fewer than 64 base64 characters, or `...`).
 - `CG-SECRET-PUBLIC-VALUE`: an entropy hit on a value that is public by construction: a
   digest, signature or commit id, named so by its key (`hash`, `sha256`, `digest`, `checksum`,
@@ -75,6 +76,8 @@ _TEST_WORD = re.compile(r"(?:^|[_\-.:])test(?:$|[_\-.:])", re.IGNORECASE)
 _RUN = re.compile(r"(.)\1{4,}")
 _CHUNKS = re.compile(r"[A-Za-z0-9]+")
 _IDENTIFIER = re.compile(r"^(?:[a-z][a-z_.:/-]*|[A-Z][A-Z_.:/-]*|[A-Z]{0,4}[a-z]*(?:[A-Z][a-z]+)+)$")
+_PROSE = re.compile(r"^[A-Z][a-z]+(?:[ -][A-Za-z][a-z]*)+[.!?:]?$")
+"""A sentence of words (`"Password reset e-mail"`, an e-mail subject): text, not a credential."""
 _PUBLIC_KEYS = re.compile(
     r"(?:^|[^a-z])(?:hash|hashes|sha|sha1|sha256|sha384|sha512|md5|digest|checksum|integrity|etag|fingerprint"
     r"|fingerprints|sig|sigs|signature|signatures|signed|keyid|key_id|payload|rev|revision|commit|commitsha"
@@ -97,7 +100,7 @@ def classify(plugin: str, secret: str, line: str, after: Sequence[str] = ()) -> 
         return PLACEHOLDER
     if plugin in SHAPED:
         return None
-    if _IDENTIFIER.match(secret):
+    if _IDENTIFIER.match(secret) or _PROSE.match(secret):
         return PLACEHOLDER
     if plugin in ENTROPY and _public_by_construction(secret, line):
         return PUBLIC_VALUE

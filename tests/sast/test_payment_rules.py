@@ -114,6 +114,11 @@ SEVERITY_CASES = [
     ("tls-off", "def f(session, url):\n    return session.post(url, verify=False)\n", "B907", "HIGH"),
     ("tls-opt-out", "def f(session, url, verify_ssl):\n    if not verify_ssl:\n"
      "        return session.post(url, verify=False)\n", "B907", "MEDIUM"),
+    ("payload-logged", "import logging\nlog = logging.getLogger()\ndef poll(self):\n"
+     "    data = self.client.payment().search({})\n    log.info('found %s', data)\n", "B903", "HIGH"),
+    ("payload-logged-on-error", "import logging\nlog = logging.getLogger()\ndef poll(self):\n"
+     "    data = self.client.payment().search({})\n    if 'error' in data:\n        log.error('failed %s', data)\n",
+     "B903", "MEDIUM"),
     ("float-held", "def f(order):\n    amount = float(order.total)\n    return amount\n", "B901", "HIGH"),
     ("float-field-with-value", "class Payment:\n    price: float = 9.99\n", "B901", "HIGH"),
     ("float-field-typed", "class PaymentRequest:\n    amount: float\n", "B901", "MEDIUM"),

@@ -10,7 +10,15 @@ from bandit.core.constants import HIGH, LOW, MEDIUM
 from bandit.core.issue import Issue
 
 from compliance_gate.pii.cards import luhn_ok
-from compliance_gate.sast.plugins._names import enclosing_function, is_card_data, last_words, name_of, names_in, words
+from compliance_gate.sast.plugins._names import (
+    enclosing_function,
+    is_card_data,
+    last_words,
+    name_of,
+    names_in,
+    parent,
+    words,
+)
 from compliance_gate.sast.plugins._rule import rule
 
 if TYPE_CHECKING:
@@ -183,6 +191,34 @@ def _is_payload(value: ast.AST) -> bool:
     return False
 
 
+FAILURE_WORDS = frozenset({"error", "errors", "err", "fail", "failed", "failure", "invalid", "ok", "success"})
+
+
+def _on_failure(node: ast.AST) -> bool:
+    """Is the log call only reached when the call failed (in an `except` handler, or under an `if`
+    that tests for an error: `if "error" in response:`)? Logging the provider's error response
+    there is diagnosis, reported (MEDIUM) rather than blocking; logging every response is not."""
+    cur: ast.AST | None = node
+    while cur is not None and not isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef | ast.Module):
+        up = parent(cur)
+        if isinstance(up, ast.ExceptHandler):
+            return True
+        if isinstance(up, ast.If) and cur is not up.test:
+            found = {
+                w for n in ast.walk(up.test) if isinstance(n, ast.Name | ast.Attribute) for w in words(name_of(n) or "")
+            }
+            found |= {
+                w
+                for c in ast.walk(up.test)
+                if isinstance(c, ast.Constant) and isinstance(c.value, str)
+                for w in words(c.value)
+            }
+            if found & FAILURE_WORDS:
+                return True
+        cur = up
+    return False
+
+
 def _payloads_logged(call: ast.Call, context_node: ast.AST) -> bool:
     """Is a bare argument of the log call a name that holds a whole payload (see `_is_payload`)?"""
     func = enclosing_function(context_node)
@@ -248,7 +284,7 @@ def card_data_in_log_or_error(context: Context) -> Issue | None:
         exprs = _data_args(node)
         level = node.func.attr if isinstance(node.func, ast.Attribute) else "print"
         if _payloads_logged(node, node):
-            serious = level in SERIOUS_LEVELS
+            serious = level in SERIOUS_LEVELS and not _on_failure(node)
             return Issue(
                 severity=HIGH if serious else MEDIUM,
                 confidence=MEDIUM if serious else LOW,
