@@ -1,4 +1,4 @@
-"""Files the gate ships: policies, schemas and state machines under `policies/`.
+"""Files the gate ships: policies, schemas, state machines and known values under `policies/`.
 
 In a wheel they live inside the package (`compliance_gate/_policies`, see pyproject); in a source
 checkout or an editable install they are the repository's top-level `policies/` folder.
@@ -6,6 +6,8 @@ checkout or an editable install they are the repository's top-level `policies/` 
 
 from __future__ import annotations
 
+import csv
+import hashlib
 from pathlib import Path
 
 BUILTIN_PREFIX = "builtin:"
@@ -25,3 +27,17 @@ def resolve(value: str, root: Path) -> Path:
         return policies_dir() / value[len(BUILTIN_PREFIX) :]
     path = Path(value)
     return path if path.is_absolute() else root / path
+
+
+KNOWN_VALUES = "known-values"
+"""The folder (beside the policies) of versioned lists of published test and example values."""
+
+
+def known_values(name: str) -> tuple[list[dict[str, str]], str]:
+    """The rows of `known-values/NAME.csv` (lines starting with `#` are its documentation) and the
+    sha256 of the file, which versions it: a changed list must change cached results."""
+    path = policies_dir() / KNOWN_VALUES / f"{name}.csv"
+    data = path.read_bytes()
+    text = data.decode("utf-8")
+    rows = [line for line in text.splitlines() if line and not line.startswith("#")]
+    return list(csv.DictReader(rows)), hashlib.sha256(data).hexdigest()

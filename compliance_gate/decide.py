@@ -1,28 +1,63 @@
 """From check results to PASS / FAIL / ERROR: pure functions, failing closed.
 
-`settle()` turns one check's raw output into its `CheckResult` (severity overrides, policy
-waivers, status). `decide()` turns all results into the outcome. Neither reads a clock, a file or
-the environment: `today` is an argument, so the same inputs always give the same verdict.
+`settle()` turns one check's raw output into its `CheckResult`, the same way for every check:
+
+1. in a release range (`run --since`), a file check's findings on lines the range did not add
+   or change are left out and counted (`outside-changes`): the release is judged on its change;
+2. each finding is rated for its path tier (`Policy.tier_of`) by the check's tier table, else its
+   `severity` override, else as the engine reported it; a finding outside `production` carries
+   its tier in `properties.tier`;
+3. live policy waivers take what they cover (`waiver:ID`);
+4. the baseline takes what it recorded, by fingerprint (`baseline`), never a rule the policy
+   lists in `baseline.never_hides`; what it hides is counted per check (`baselined`).
+
+`decide()` turns all results into the outcome. Neither reads a clock, a file or the environment:
+`today`, the tiers, the changed lines and the baseline are arguments, so the same inputs always
+give the same verdict.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from compliance_gate import paths
 from compliance_gate.model import (
     CheckOutput,
     CheckResult,
     Finding,
+    InputRecord,
     Outcome,
     Status,
     Waived,
     WaiverUse,
 )
-from compliance_gate.policy import CheckPolicy, Waiver
+from compliance_gate.policy import PRODUCTION, CheckPolicy, Waiver
+
+LineRanges = tuple[tuple[int, int], ...]
+"""Inclusive (first, last) line ranges."""
+
+
+def _production(path: str | None) -> str:
+    return PRODUCTION
+
+
+@dataclass(frozen=True, slots=True)
+class Judging:
+    """What settles a check's findings besides its policy section (see the module docstring)."""
+
+    tier_of: Callable[[str | None], str] = _production
+    changed: Mapping[str, LineRanges] | None = None
+    """In a release range: per changed file, the lines the range added or changed; else None."""
+    line_scoped: bool = False
+    """The check reports on lines of the workspace's files (pii, secrets, sast)."""
+    baseline: frozenset[str] = frozenset()
+    """Fingerprints of this check's baseline entries."""
+    never_hides: frozenset[str] = field(default_factory=frozenset)
+    baseline_input: InputRecord | None = None
+    """The baseline file, listed among the check's inputs when it has entries for the check."""
 
 
 def settle(
@@ -32,26 +67,33 @@ def settle(
     today: dt.date,
     duration_s: float,
     usage: Counter[str],
+    judging: Judging | None = None,
 ) -> CheckResult:
-    """Apply overrides and live waivers to a check's output; `usage` counts waiver matches."""
+    """Apply the release range, tiers, live waivers and the baseline to a check's output;
+    `usage` counts waiver matches."""
+    judge = judging or Judging()
     live = [w for w in waivers if w.check == section.id and w.expires >= today]
     kept: list[Finding] = []
     waived: list[Waived] = list(output.waived)
+    counts = Counter(output.counts)
     for finding in output.findings:
-        override = next((section.severity[r] for r in rule_ids(finding) if r in section.severity), None)
-        if override is not None:
-            finding = replace(finding, severity=override)
+        if judge.line_scoped and judge.changed is not None and not on_changed_lines(finding, judge.changed):
+            counts["outside-changes"] += 1
+            continue
+        finding = _rated(finding, section, judge.tier_of(finding.path))
         waiver = next((w for w in live if _covers(w, finding)), None)
-        if waiver is None:
-            kept.append(finding)
-        else:
+        if waiver is not None:
             usage[waiver.id] += 1
             waived.append(Waived(finding, f"waiver:{waiver.id}", waiver.reason))
+        elif finding.fingerprint and finding.fingerprint in judge.baseline and finding.rule not in judge.never_hides:
+            counts["baselined"] += 1
+            waived.append(Waived(finding, "baseline", "recorded in the baseline (`compliance-gate baseline`)"))
+        else:
+            kept.append(finding)
     blocking = any(f.severity.at_least(section.fail_on) for f in kept)
     status = Status.ERROR if output.errors else Status.FAILED if blocking else Status.PASSED
     if status is Status.PASSED and output.skipped and not kept and not waived:
         status = Status.SKIPPED
-    counts = Counter(output.counts)
     counts["findings"] = len(kept)
     counts["waived"] = len(waived)
     counts["blocking"] = sum(f.severity.at_least(section.fail_on) for f in kept)
@@ -62,7 +104,7 @@ def settle(
         waived=tuple(waived),
         counts=dict(counts),
         metrics=output.metrics,
-        inputs=output.inputs,
+        inputs=(*output.inputs, judge.baseline_input) if judge.baseline and judge.baseline_input else output.inputs,
         engines=output.engines,
         duration_s=duration_s,
         error=_summarise(output.errors),
@@ -70,6 +112,29 @@ def settle(
         required_signoffs=output.required_signoffs,
         skipped=output.skipped if status is Status.SKIPPED else None,
     )
+
+
+def _rated(finding: Finding, section: CheckPolicy, tier: str) -> Finding:
+    severity = section.severity_in(rule_ids(finding), tier, finding.severity)
+    if tier == PRODUCTION:
+        return finding if severity is finding.severity else replace(finding, severity=severity)
+    return replace(finding, severity=severity, properties={**finding.properties, "tier": tier})
+
+
+def on_changed_lines(finding: Finding, changed: Mapping[str, LineRanges]) -> bool:
+    """Does the finding touch a line the release range added or changed? Findings of files the
+    range did not change (the history's, which name their commit) and findings without a line
+    are kept; a finding spanning lines (a function, a call) counts if any of them changed."""
+    ranges = changed.get(finding.path or "")
+    if ranges is None or finding.line is None or "commit" in finding.properties:
+        return True
+    first = last = finding.line
+    span = finding.properties.get("line_range")
+    if isinstance(span, list | tuple) and len(span) == 2:
+        low, high = span[0], span[1]
+        if isinstance(low, int) and isinstance(high, int):
+            first, last = min(first, low), max(last, high)
+    return any(a <= last and first <= b for a, b in ranges)
 
 
 def _summarise(errors: Sequence[str], shown: int = 5) -> str | None:

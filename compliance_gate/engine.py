@@ -26,13 +26,14 @@ from typing import Any
 
 import structlog
 
+from compliance_gate import baseline as baselines
 from compliance_gate import bundled, paths
 from compliance_gate import policy as policies
 from compliance_gate.checks.interface import Check, CheckContext
-from compliance_gate.decide import decide, merge_signoffs, settle, waiver_report
-from compliance_gate.errors import UsageError
+from compliance_gate.decide import Judging, decide, merge_signoffs, settle, waiver_report
+from compliance_gate.errors import InputError, UsageError
 from compliance_gate.fingerprint import Fingerprinter
-from compliance_gate.model import CheckOutput, CheckResult, PolicyRef, Source, Status, Verdict
+from compliance_gate.model import CheckOutput, CheckResult, Finding, InputRecord, PolicyRef, Source, Status, Verdict
 from compliance_gate.policy import CheckPolicy, Policy
 from compliance_gate.redact import machine_paths, mask_labels, scrub
 from compliance_gate.registry import REGISTRY
@@ -111,6 +112,25 @@ class Session:
             state_dir=state_dir(self.workspace.root) if self.cache is not None else None,
         )
 
+    def baseline(self) -> tuple[baselines.Baseline | None, tuple[str, ...]]:
+        """The policy's baseline file, if the repository has one, and what keeps it from being
+        used (unreadable, invalid, or written with another fingerprint key: never ignored)."""
+        path = bundled.resolve(self.policy.baseline.path, self.workspace.root)
+        if not path.is_file():
+            return None, ()
+        display = self.policy.baseline.path
+        try:
+            loaded = baselines.load(path, display)
+        except InputError as exc:
+            return None, (str(exc),)
+        if loaded.fingerprint_key != self.fingerprints.key_id:
+            return None, (
+                f"{display}: written with fingerprint key {loaded.fingerprint_key}, this run uses "
+                f"{self.fingerprints.key_id}; set the same key (${self.policy.fingerprints.key_env}) "
+                "or rewrite it with `compliance-gate baseline`",
+            )
+        return loaded, ()
+
     def close(self) -> None:
         self.pool.close()
         if self.cache is not None:
@@ -171,14 +191,24 @@ def _run_in(session: Session, started: dt.datetime) -> Verdict:
     today = started.date()
     usage: Counter[str] = Counter()
     results: list[CheckResult] = []
+    accepted, problems = session.baseline()
     for section in selected:
-        output, error, duration = _guarded_run(section, REGISTRY[section.id], session)
+        check = REGISTRY[section.id]
+        output, error, duration = _guarded_run(section, check, session)
         if error is not None:
             results.append(_errored(section, error, duration))
             continue
-        results.append(settle(section, output, policy.waivers, today, duration, usage))
+        judging = Judging(
+            tier_of=policy.tier_of,
+            changed=workspace.changed_lines,
+            line_scoped=check.line_scoped,
+            baseline=accepted.for_check(section.id) if accepted else frozenset(),
+            never_hides=frozenset(policy.baseline.never_hides),
+            baseline_input=InputRecord(accepted.path, accepted.sha256, kind="baseline") if accepted else None,
+        )
+        results.append(settle(section, output, policy.waivers, today, duration, usage, judging))
         log.info("check finished", check=section.id, status=results[-1].status.value, seconds=round(duration, 2))
-    outcome, reasons = decide(results, [*workspace.problems, *_nothing_scanned(workspace, results)])
+    outcome, reasons = decide(results, [*workspace.problems, *problems, *_nothing_scanned(workspace, results)])
     finished = _now()
     complete = workspace.mode in COMPLETE_MODES and not opts.only
     # Paths, stream names, status cells... come from inputs: mask what would be a finding in them,
@@ -267,6 +297,33 @@ def _guarded_run(section: CheckPolicy, check: Check[Any], session: Session) -> t
     if not isinstance(output, CheckOutput):
         return CheckOutput(), f"check returned {type(output).__name__}, not CheckOutput", duration
     return output, None, duration
+
+
+def line_scoped_checks(policy: Policy) -> tuple[str, ...]:
+    """The enabled checks whose findings a gate baseline records (pii, secrets, sast)."""
+    return tuple(c for c, s in policy.checks.items() if s.enabled and REGISTRY[c].line_scoped)
+
+
+def record_baseline(session: Session, check_ids: tuple[str, ...]) -> tuple[str, dict[str, list[Finding]], int]:
+    """Run `check_ids` and return the gate baseline's text for what they find today (merged
+    with the entries the current baseline holds for other checks), per check what it records,
+    and how many findings it left out (rules of `baseline.never_hides`). A check that errs
+    refuses the whole baseline: a partial one would later block what it missed."""
+    policy = session.policy
+    never = frozenset(policy.baseline.never_hides)
+    recorded: dict[str, list[Finding]] = {}
+    left_out = 0
+    for check_id in check_ids:
+        section = session.section(check_id)
+        output, error, _ = _guarded_run(section, REGISTRY[check_id], session)
+        problems = (error,) if error is not None else output.errors
+        if problems:
+            raise UsageError(f"cannot write the baseline: checks.{check_id}: {problems[0]}")
+        left_out += sum(f.rule in never for f in output.findings)
+        recorded[check_id] = [f for f in output.findings if f.rule not in never and f.fingerprint]
+    current, _ = session.baseline()  # a broken or foreign-key baseline is rewritten whole
+    kept = {c: list(v) for c, v in (current.rows.items() if current else ()) if c not in recorded}
+    return baselines.render(recorded, session.fingerprints.key_id, kept), recorded, left_out
 
 
 def _errored(section: CheckPolicy, error: str, duration: float) -> CheckResult:

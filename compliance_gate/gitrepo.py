@@ -15,6 +15,7 @@ pre-commit hook on a few staged files should not pay that before it needs git.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 TIMEOUT_S = 300.0
 """A git command that runs longer than this is killed and reported."""
+_NEW_RANGE = re.compile(rb"^@@ -[0-9,]+ \+([0-9]+)(?:,([0-9]+))? @@")
 
 
 class GitProblem(GateError):
@@ -134,9 +136,47 @@ class GitRepo:
             )
             raise GitProblem(f"{ref}: no such revision or no common history with HEAD{hint}") from None
 
+    def added_lines(self, base: str, pathspec: str = ".") -> dict[str, list[tuple[int, int]]]:
+        """Per file changed between `base` and HEAD (paths from the top of the work tree), the
+        line ranges (first, last; inclusive, in HEAD's version) that the change added or
+        changed. A file whose change only deleted lines maps to no ranges."""
+        raw = self.run_bytes(
+            "diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", base, "HEAD", "--", pathspec
+        )
+        out: dict[str, list[tuple[int, int]]] = {}
+        current: list[tuple[int, int]] | None = None
+        for line in raw.split(b"\n"):
+            if line.startswith(b"+++ "):
+                name = unquote_path(line[4:])
+                current = out.setdefault(name, []) if name is not None else None
+            elif current is not None and line.startswith(b"@@"):
+                m = _NEW_RANGE.match(line)
+                if m:
+                    first, count = int(m.group(1)), int(m.group(2) or b"1")
+                    if count:
+                        current.append((first, first + count - 1))
+        return out
+
     def show(self, revision: str, path: str) -> str | None:
         """The text of `path` at `revision`, or None when it does not exist there."""
         try:
             return self.run("show", f"{revision}:{path}")
         except GitProblem:
             return None
+
+
+def unquote_path(spec: bytes) -> str | None:
+    """A path of a `--- a/x` / `+++ b/x` diff header (git's C-style quoting undone); None for
+    /dev/null."""
+    if spec.strip() == b"/dev/null":
+        return None
+    text = spec.decode("utf-8", errors="replace").rstrip("\t")
+    if text.startswith('"') and text.endswith('"'):
+        text = (
+            text[1:-1]
+            .encode("latin-1", "backslashreplace")
+            .decode("unicode_escape")
+            .encode("latin-1")
+            .decode("utf-8", errors="replace")
+        )
+    return text[2:] if text.startswith(("b/", "a/")) else text

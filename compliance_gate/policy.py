@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -39,8 +39,32 @@ if TYPE_CHECKING:  # jsonschema is imported on first use: most runs load one pol
     from jsonschema.exceptions import ValidationError
     from referencing.jsonschema import Schema
 
-COMMON_CHECK_KEYS = frozenset({"enabled", "fail_on", "timeout_s", "paths", "severity"})
+COMMON_CHECK_KEYS = frozenset({"enabled", "fail_on", "timeout_s", "paths", "severity", "tiers"})
 DEFAULT_TIMEOUT_S = 900.0
+PRODUCTION = "production"
+"""The tier of every path no declared tier matches."""
+ANY_RULE = "*"
+"""In a check's tier table: every rule the table does not name."""
+DEFAULT_TIERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "test",
+        (
+            "test/**",
+            "tests/**",
+            "**/test/**",
+            "**/tests/**",
+            "**/test_*.py",
+            "**/*_test.py",
+            "**/conftest.py",
+            "**/mocks/**",
+            "**/fixtures/**",
+            "**/testdata/**",
+        ),
+    ),
+    ("docs", ("docs/**", "**/*.md", "**/*.rst", "**/examples/**")),
+)
+"""The tiers of a policy without a `tiers` section (the issue-13 defaults)."""
+DEFAULT_BASELINE = ".compliance-gate-baseline.json"
 
 
 class CheckSpec(Protocol):
@@ -78,6 +102,38 @@ class CheckPolicy:
     options: object
     """The check's own options, of the type its `CheckSpec` names."""
     digest: str
+    tiers: Mapping[str, Mapping[str, Severity]] = field(default_factory=dict)
+    """Per tier, the severity of each rule there (`*`: every rule not named)."""
+
+    def severity_in(self, rules: Sequence[str], tier: str, reported: Severity) -> Severity:
+        """The severity a finding of `rules` (its rule and the rule's other names) gets in `tier`:
+        the tier's table (a rule, else `*`), else the check's `severity` override, else what the
+        engine reported."""
+        table = self.tiers.get(tier)
+        if table is not None:
+            named = next((table[r] for r in rules if r in table), None)
+            if named is not None:
+                return named
+            if ANY_RULE in table:
+                return table[ANY_RULE]
+        return next((self.severity[r] for r in rules if r in self.severity), reported)
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """A named set of paths whose findings the checks' tier tables rate differently."""
+
+    name: str
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BaselinePolicy:
+    """The gate's baseline: findings recorded by `compliance-gate baseline`, per check, that no
+    longer block. `never_hides` are rules a baseline entry can never hide (live credentials)."""
+
+    path: str = DEFAULT_BASELINE
+    never_hides: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +187,20 @@ class Policy:
     verdict: VerdictPolicy
     legacy_digest: str = ""
     """The pre-RFC 8785 digest, only where it differs from `digest` (see the module docstring)."""
+    tiers: tuple[Tier, ...] = tuple(Tier(n, p) for n, p in DEFAULT_TIERS)
+    """In order: a path belongs to the first tier whose globs match it, else to `production`."""
+    baseline: BaselinePolicy = field(default_factory=BaselinePolicy)
+
+    def tier_of(self, path: str | None) -> str:
+        """The tier of a repo-relative path (`production` when none matches, or for no path)."""
+        if path:
+            for tier in self.tiers:
+                if paths.matches(path, tier.paths):
+                    return tier.name
+        return PRODUCTION
+
+    def tier_names(self) -> tuple[str, ...]:
+        return (PRODUCTION, *(t.name for t in self.tiers))
 
 
 def builtin_policy_path(name: str) -> Path:
@@ -254,6 +324,22 @@ def _semantic_problems(
         if check_id not in checks:
             message = f"checks.{check_id}: this gate has no such check; known: {', '.join(checks)}"
             out.append((yamlmap.line_of(lines, ("checks", check_id)), message))
+    tiers = {PRODUCTION, *(data["tiers"] if "tiers" in data else dict(DEFAULT_TIERS))}
+    if PRODUCTION in (data.get("tiers") or {}):
+        out.append(
+            (
+                yamlmap.line_of(lines, ("tiers", PRODUCTION)),
+                f"tiers.{PRODUCTION}: is every path no tier matches; do not declare it",
+            )
+        )
+    for check_id, section in (data.get("checks") or {}).items():
+        for tier in (section or {}).get("tiers") or {}:
+            if tier not in tiers:
+                where: yamlmap.KeyPath = ("checks", check_id, "tiers", tier)
+                known = ", ".join(sorted(tiers))
+                out.append(
+                    (yamlmap.line_of(lines, where), f"checks.{check_id}.tiers.{tier}: no such tier; known: {known}")
+                )
     seen: set[str] = set()
     for i, waiver in enumerate(data.get("waivers") or ()):
         if waiver["check"] not in checks:
@@ -315,8 +401,13 @@ def _build(data: dict[str, Any], display: str, specs: Mapping[str, CheckSpec]) -
             severity={k: Severity(v) for k, v in (section.get("severity") or {}).items()},
             options=typed.build(spec.options, _prepared(spec, specific)),
             digest=canonical_digest(section),
+            tiers={
+                tier: {rule: Severity(v) for rule, v in (table or {}).items()}
+                for tier, table in (section.get("tiers") or {}).items()
+            },
         )
     digest = canonical_digest(data)
+    tiers = data["tiers"] if "tiers" in data else dict(DEFAULT_TIERS)
     legacy = legacy_digest(data)
     return Policy(
         path=display,
@@ -331,4 +422,6 @@ def _build(data: dict[str, Any], display: str, specs: Mapping[str, CheckSpec]) -
         signoff=typed.build(SignoffPolicy, data.get("signoff")),
         verdict=typed.build(VerdictPolicy, data.get("verdict")),
         legacy_digest=legacy if legacy != digest else "",
+        tiers=tuple(Tier(name, tuple(globs)) for name, globs in (tiers or {}).items()),
+        baseline=typed.build(BaselinePolicy, data.get("baseline")),
     )

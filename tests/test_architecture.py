@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("core", ("version", "model", "errors", "redact", "fingerprint", "canonical", "serialize", "typed", "yamlmap",
               "bundled", "logs", "paths", "summary")),
     # what everything below the checks shares: the policy, decisions, git, signatures
-    ("foundation", ("policy", "decide", "gitrepo", "signing")),
+    ("foundation", ("policy", "decide", "baseline", "gitrepo", "signing")),
     # file work: workspace, fan-out over processes, cache, the worker types
     ("scanning", ("scanning",)),
     # engines and detectors: know nothing of the checks or the registry

@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 
 from compliance_gate.auditlog.rules import PII_RULES
 from compliance_gate.model import JSONObject
-from compliance_gate.pii.hit import SAD, Hit, ScanOptions
+from compliance_gate.pii.fields import is_sad_name
+from compliance_gate.pii.hit import Hit, ScanOptions
 from compliance_gate.pii.scan import scan_text
 from compliance_gate.redact import mask_secret
 
@@ -207,8 +208,7 @@ class KeyCheck:
         if sad or named or key in self._not_sad:
             return sad, named
         if self.want_sad:
-            sample = '{"' + key.replace('"', "") + '": "x"}'
-            sad = any(h.rule == SAD for h in scan_text(sample, ScanOptions(("sensitive-field",))))
+            sad = is_sad_name(key)
         named = self.secrets and any(word in _lower(key) for word in SECRET_WORDS)
         (self._sad if sad else self._not_sad).add(key)
         if named:

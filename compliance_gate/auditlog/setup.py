@@ -40,11 +40,17 @@ class Prepared:
     completeness: bool = False
     """Cross-check state changes with the replayed events (a replay section is configured)."""
     fatal: bool = False
+    missing: list[str] = field(default_factory=list)
+    """Errors that say the policy's audit logs are absent (rather than unreadable or invalid)."""
 
 
 def prepare(options: AuditLogOptions, root: Path, has_replay: bool) -> Prepared:
     out = Prepared()
-    out.files = _log_files(options.logs, root, out.errors)
+    if options.logs:
+        out.files = _log_files(options.logs, root, out.missing)
+        out.errors.extend(out.missing)
+    else:
+        out.errors.append("checks.audit-log.logs names no audit log; list the JSONL files (globs allowed)")
     key = _key(options.key_env, out.errors)
     pins = _checkpoints(options, root, out)
     schema = _schema(options.schema, root, out)
@@ -81,9 +87,6 @@ def prepare(options: AuditLogOptions, root: Path, has_replay: bool) -> Prepared:
 
 
 def _log_files(patterns: tuple[str, ...], root: Path, errors: list[str]) -> list[tuple[str, Path]]:
-    if not patterns:
-        errors.append("checks.audit-log.logs names no audit log; list the JSONL files (globs allowed)")
-        return []
     seen: dict[Path, str] = {}
     for pattern in patterns:
         base = bundled.resolve(pattern, root)

@@ -67,6 +67,8 @@ def run(ctx: CheckContext[AuditLogOptions]) -> CheckOutput:
     root = ctx.workspace.root
     replay = _replay_options(ctx)
     prepared = setup.prepare(ctx.options, root, replay is not None)
+    if prepared.fatal and not prepared.files and prepared.missing and prepared.errors == prepared.missing:
+        return _no_logs(ctx, prepared.missing)
     if prepared.fatal:
         return CheckOutput(errors=tuple(prepared.errors), inputs=tuple(prepared.inputs))
     try:
@@ -95,6 +97,26 @@ def run(ctx: CheckContext[AuditLogOptions]) -> CheckOutput:
         engines=engines(),
         errors=tuple(errors),
     )
+
+
+NO_LOGS = "CG-AUDIT-NO-LOGS"
+
+
+def _no_logs(ctx: CheckContext[AuditLogOptions], missing: list[str]) -> CheckOutput:
+    """The policy requires audit logs and the repository has none where it says: a FAIL naming the
+    key to set (or the rule to waive, with a signed-off reason), not an ERROR: the gate could
+    evaluate, and what it found is that a required input is absent."""
+    finding = Finding(
+        check=ctx.check_id,
+        rule=NO_LOGS,
+        severity=Severity.CRITICAL,
+        message=(
+            f"{'; '.join(missing)}: point checks.audit-log.logs at the service's audit logs, or disable the "
+            f"check / waive {NO_LOGS} with a signed-off reason if this repository writes none"
+        ),
+        path=None,
+    )
+    return CheckOutput(findings=tuple(stamp(ctx.fingerprints, [(finding, NO_LOGS)])), counts={NO_LOGS: 1})
 
 
 def _replay_options(ctx: CheckContext[AuditLogOptions]) -> ReplayOptions | None:

@@ -69,10 +69,19 @@ class CheckHelp:
     """The command that adopts today's findings in a baseline so only new ones block; "" if none."""
 
 
+RuleCatalog = Mapping[str, Severity | None]
+"""A check's rules and the severity it reports each with (None: per finding, as the engine
+rates it); `compliance-gate policy explain` shows them per path tier."""
+
+
 @dataclass(frozen=True, slots=True)
 class Check(Generic[OptionsT]):
     """A check: its id, one-line summary, options type, engine versions and `run` function;
-    `read_summary` reads its summary back from its metrics (`compliance_gate.summary`)."""
+    `read_summary` reads its summary back from its metrics (`compliance_gate.summary`).
+
+    `line_scoped` checks report on lines of the workspace's files: a release range judges only
+    the lines it changed, and `compliance-gate baseline` records their findings. `rules` lists
+    the rules it reports, for `policy explain`."""
 
     id: str
     summary: str
@@ -84,3 +93,5 @@ class Check(Generic[OptionsT]):
     read_summary: SummaryReader = NoSummary.from_metrics
     prepare: Callable[[Mapping[str, object]], Mapping[str, object]] | None = None
     """Completes the policy section before it is typed (the replay check's presets)."""
+    line_scoped: bool = False
+    rules: Callable[[], RuleCatalog] = dict

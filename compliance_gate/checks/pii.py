@@ -5,31 +5,32 @@ Scans every file the policy selects with the detectors of `compliance_gate.pii` 
 | rule | default severity | what |
 |---|---|---|
 | CG-PII-PAN | critical | a payment card number (brand prefix + length + Luhn) |
-| CG-PII-PAN-TEST | see below | a published network/PSP test card |
+| CG-PII-PAN-TABLE | critical | a card number in a file holding numbers of 3+ networks (a generated table) |
+| CG-PII-PAN-TEST | info | a published network/PSP test card (`policies/known-values/test-cards.csv`) |
 | CG-PII-IBAN | high | an IBAN (country length + mod 97) |
-| CG-PII-IBAN-TEST | see below | a documentation IBAN |
+| CG-PII-IBAN-TEST | info | a documentation IBAN (`test-ibans.csv`) |
 | CG-PII-SSN | high | a US Social Security number that could have been issued |
-| CG-PII-SAD | critical | a CVV / track data / PIN field (PCI DSS 3.3.1: never stored) |
+| CG-PII-SAD | critical | a CVV / track data / PIN block where it is persisted (PCI DSS 3.3.1) |
 | CG-PII-LOG | high | a card, SAD or SSN name passed to a logging call or `print` |
 | CG-PII-FIELD | medium | a card number, SSN or IBAN field |
 | CG-PII-EMAIL | low | an email address outside documentation domains |
 | CG-PII-PHONE | low | a phone number (E.164 or North American form) |
 
-Test values are `info` inside `test_values.allowed_paths` and `test_values.severity` elsewhere,
-so a test card in `tests/` is expected while the same card in production code is reported.
-Findings show masked values only (at most the first 6 and last 4 digits of a card number; no
-SSN digits); their fingerprints are keyed hashes of the value. Per-rule severities can be
-changed with the common `severity:` map, for example `CG-PII-EMAIL: info`.
+These are the production severities; the policy's path tiers rate each rule per tier (the default
+policy: in tests and docs everything is info except CG-PII-PAN, which blocks in every tier), and
+`compliance-gate policy explain` shows the result. Findings show masked values only (at most the
+first 6 and last 4 digits of a card number; no SSN digits); their fingerprints are keyed hashes
+of the value (of the line, for names). Per-rule severities can be changed with the common
+`severity:` map, for example `CG-PII-EMAIL: info`.
 
 Policy section:
 
     checks:
       pii:
         detectors: [pan, iban, ssn, email, phone, sensitive-field]   # default: all
-        test_values:
-          severity: medium
-          allowed_paths: ["tests/**", "**/fixtures/**"]
         email_allow_domains: [corp.example]
+        tiers:
+          test: {"*": info, CG-PII-PAN: critical}
 
 Files are read as UTF-8, falling back to latin-1 for invalid UTF-8 (so digits are still seen);
 a file that cannot be read is an error, never a pass. File *names* are scanned too (card
@@ -41,10 +42,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from compliance_gate import paths
-from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
+from compliance_gate.checks.interface import Check, CheckContext, CheckHelp, RuleCatalog
 from compliance_gate.fingerprint import Fingerprinter, stamp
 from compliance_gate.model import CheckOutput, Finding, Severity
 from compliance_gate.pii import hit as rules
@@ -59,6 +59,9 @@ DETECTORS_VERSION = "2"
 
 SEVERITY: Mapping[str, Severity] = {
     rules.PAN: Severity.CRITICAL,
+    rules.PAN_TABLE: Severity.CRITICAL,
+    rules.PAN_TEST: Severity.INFO,
+    rules.IBAN_TEST: Severity.INFO,
     rules.IBAN: Severity.HIGH,
     rules.SSN: Severity.HIGH,
     rules.SAD: Severity.CRITICAL,
@@ -67,15 +70,15 @@ SEVERITY: Mapping[str, Severity] = {
     rules.EMAIL: Severity.LOW,
     rules.PHONE: Severity.LOW,
 }
-TEST_RULES = frozenset({rules.PAN_TEST, rules.IBAN_TEST})
 
 MESSAGES: Mapping[str, str] = {
     rules.PAN: "payment card number ({c}) in the repository; use a provider token or a test card",
-    rules.PAN_TEST: "network test card ({c}); expected only in test paths",
+    rules.PAN_TEST: "published test card ({c})",
+    rules.PAN_TABLE: "card number ({c}) in a file of numbers of several networks (a generated table?)",
     rules.IBAN: "IBAN ({c}) in the repository; keep real account numbers in the system of record",
-    rules.IBAN_TEST: "documentation IBAN ({c}); expected only in test paths",
+    rules.IBAN_TEST: "documentation IBAN ({c})",
     rules.SSN: "US Social Security number in the repository",
-    rules.SAD: "sensitive authentication data field `{c}` is stored (PCI DSS 3.3.1: never store it)",
+    rules.SAD: "sensitive authentication data `{c}` is persisted here (PCI DSS 3.3.1: never store it)",
     rules.LOG: "`{c}` value passed to a logging call; log a token or the masked value instead",
     rules.FIELD: "cardholder/personal data field `{c}`; store a token or a masked value instead",
     rules.EMAIL: "email address outside documentation domains",
@@ -84,17 +87,8 @@ MESSAGES: Mapping[str, str] = {
 
 
 @dataclass(frozen=True, slots=True)
-class KnownTestValues:
-    """Where published test cards and documentation IBANs are expected."""
-
-    severity: Severity = Severity.MEDIUM
-    allowed_paths: tuple[str, ...] = ("tests/**", "**/test_*.py", "**/fixtures/**", "**/testdata/**")
-
-
-@dataclass(frozen=True, slots=True)
 class PiiOptions:
     detectors: tuple[str, ...] = ALL_DETECTORS
-    test_values: KnownTestValues = field(default_factory=KnownTestValues)
     email_allow_domains: tuple[str, ...] = ()
 
 
@@ -112,19 +106,15 @@ def read_text(abspath: str) -> str:
         return data.decode("latin-1")
 
 
-def severity_for(rule: str, path: str, options: PiiOptions) -> Severity:
-    if rule in TEST_RULES:
-        if paths.matches(path, options.test_values.allowed_paths):
-            return Severity.INFO
-        return options.test_values.severity
-    return SEVERITY[rule]
+def rule_catalog() -> RuleCatalog:
+    return dict(SEVERITY)
 
 
-def to_finding(h: Hit, path: str, options: PiiOptions) -> Finding:
+def to_finding(h: Hit, path: str) -> Finding:
     return Finding(
         check="pii",
         rule=h.rule,
-        severity=severity_for(h.rule, path, options),
+        severity=SEVERITY[h.rule],
         message=MESSAGES[h.rule].format(c=h.classification),
         path=path,
         line=h.line,
@@ -146,7 +136,7 @@ def name_findings(path: str, options: PiiOptions) -> list[tuple[Finding, str]]:
         return []
     out = []
     for h in scan_text(path.replace("_", " "), wanted):
-        finding = to_finding(h, path, options)
+        finding = to_finding(h, path)
         what = finding.message.split(";", 1)[0].replace(" in the repository", "")
         message = f"{what} in a file name; rename the file (its name is copied into every report)"
         out.append((replace(finding, message=message, line=None, column=None), h.normalized))
@@ -164,7 +154,7 @@ def scan_batch(jobs: Sequence[FileJob], options: PiiOptions, key: bytes) -> list
             reason = exc.strerror or type(exc).__name__
             outcomes.append(FileOutcome(job.path, error=f"{job.path}: cannot read ({reason})"))
             continue
-        pairs = [(to_finding(h, job.path, options), h.normalized) for h in scan_text(text, options)]
+        pairs = [(to_finding(h, job.path), h.normalized) for h in scan_text(text, options)]
         pairs += name_findings(job.path, options)
         findings = tuple(stamp(fingerprinter, pairs))
         outcomes.append(FileOutcome(job.path, findings, dict(Counter(f.rule for f in findings))))
@@ -185,6 +175,8 @@ CHECK: Check[PiiOptions] = Check(
     options=PiiOptions,
     engines=engines,
     default_fail_on=Severity.HIGH,
+    line_scoped=True,
+    rules=rule_catalog,
     help=CheckHelp(
         "Cardholder data or personal data in the repository.",
         "Remove the value (use a network test card or a generated token), or waive it in the policy "

@@ -65,8 +65,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 
+from compliance_gate import bundled
 from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
-from compliance_gate.model import CheckOutput, Severity
+from compliance_gate.fingerprint import stamp
+from compliance_gate.model import CheckOutput, Finding, Severity
 from compliance_gate.replay import presets
 from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.replay.report.results import evaluate
@@ -83,8 +85,30 @@ def engines() -> Mapping[str, str]:
     return out
 
 
+NO_EVENTS = "CG-REPLAY-NO-EVENTS"
+
+
 def run(ctx: CheckContext[ReplayOptions]) -> CheckOutput:
+    events = ctx.options.events.path
+    if events and not bundled.resolve(events, ctx.workspace.root).exists():
+        return _no_events(ctx, events)
     return evaluate(ctx.options, ctx.workspace.root, ctx.fingerprints, engines())
+
+
+def _no_events(ctx: CheckContext[ReplayOptions], events: str) -> CheckOutput:
+    """The policy requires a replay and the recorded events are not where it says: a FAIL naming
+    the key to set (or the rule to waive, with a signed-off reason), not an ERROR: nothing could
+    not be read; a required input is absent."""
+    finding = Finding(
+        check=ctx.check_id,
+        rule=NO_EVENTS,
+        severity=Severity.CRITICAL,
+        message=(
+            f"{events}: no such events file; point checks.replay.events.path at the recorded payment events, "
+            f"or disable the check / waive {NO_EVENTS} with a signed-off reason if this repository records none"
+        ),
+    )
+    return CheckOutput(findings=tuple(stamp(ctx.fingerprints, [(finding, NO_EVENTS)])), counts={NO_EVENTS: 1})
 
 
 CHECK = Check(

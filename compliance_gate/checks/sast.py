@@ -27,11 +27,17 @@ says why, after ` -- ` or a second `#`: `# nosec B602 -- fixed command, no user 
 suppressions appear as waived findings (`by: nosec`); every suppression used or refused is
 counted (`nosec_suppressed`, `nosec_refused`, `nosec_missing_reason`).
 
-A file bandit cannot parse (a syntax error, a Python 2 file) or on which one of its tests
-crashes is an error of the check, naming file and line: the verdict cannot pass until it is
-fixed or excluded. Findings carry the test id as rule, bandit's severity, confidence and CWE, the
-line and column, and a fingerprint of the normalised flagged lines; never a code snippet, and
-bandit's hardcoded-password messages have the password replaced.
+A file bandit cannot parse (newer syntax than the gate's Python, a Python 2 file) is a
+`CG-SAST-UNPARSED` finding naming the file, the line and the parser's reason (medium: reported,
+blocking under pci-dss, where `fail_on` is medium), not an error of the whole run: run the gate
+on the Python version the repository targets (`python-version` in the Action) so that every file
+is analysed. A file on which one of bandit's tests crashes is an error of the check, naming file
+and line: the verdict cannot pass until it is fixed or excluded.
+
+Findings carry the test id as rule, bandit's severity, confidence and CWE, the line and column,
+and a fingerprint of the normalised flagged lines; never a code snippet, and bandit's
+hardcoded-password messages have the password replaced. The README's rule table gives every
+payment rule's severity, confidence and reasoning; the policy's path tiers rate them per tier.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
-from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
+from compliance_gate.checks.interface import Check, CheckContext, CheckHelp, RuleCatalog
 from compliance_gate.model import CheckOutput, Severity
 from compliance_gate.sast import policy, scanner
 from compliance_gate.sast.options import PathRule, SastOptions
@@ -62,6 +68,25 @@ def engines() -> Mapping[str, str]:
     return {"bandit": metadata.version("bandit"), "payment-rules": f"1+{digest.hexdigest()[:12]}"}
 
 
+RULES: RuleCatalog = {
+    "B901": Severity.MEDIUM,
+    "B902": Severity.MEDIUM,
+    "B903": Severity.HIGH,
+    "B904": Severity.HIGH,
+    "B905": None,
+    "B906": Severity.HIGH,
+    "B907": None,
+    scanner.UNPARSED: Severity.MEDIUM,
+}
+"""The gate's own rules (B905: HIGH on a signature or MAC, MEDIUM on a token; B907: HIGH unless it
+is an opt-out; B901: HIGH where money is held in a float); bandit's own tests report their own
+severity per finding (see the README's table)."""
+
+
+def rule_catalog() -> RuleCatalog:
+    return {**RULES, "bandit (B1xx-B7xx)": None}
+
+
 def run(ctx: CheckContext[SastOptions]) -> CheckOutput:
     files = [f for f in ctx.files if f.path.endswith(PYTHON_SUFFIXES)]
     versions = engines()  # hashes the rules' source files: once per run
@@ -78,6 +103,8 @@ CHECK: Check[SastOptions] = Check(
     options=SastOptions,
     engines=engines,
     default_fail_on=Severity.HIGH,
+    line_scoped=True,
+    rules=rule_catalog,
     help=CheckHelp(
         "A dangerous code pattern found by static analysis (bandit and the gate's payment rules).",
         "Fix the code as the rule's documentation says, or mark a reviewed false positive with "

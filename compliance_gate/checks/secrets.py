@@ -64,15 +64,16 @@ from compliance_gate.scanning.collect import collect
 from compliance_gate.scanning.workspace import in_scope
 from compliance_gate.secrets import baseline as baselines
 from compliance_gate.secrets import history, ownfiles
+from compliance_gate.secrets.classify import EXAMPLES_VERSION
 from compliance_gate.secrets.config import check_engine, engine_config, engine_version
 from compliance_gate.secrets.judge import judge
 from compliance_gate.secrets.options import SecretsOptions
-from compliance_gate.secrets.worker import scan_batch, scan_history_batch
+from compliance_gate.secrets.worker import rule_catalog, scan_batch, scan_history_batch
 from compliance_gate.summary import Plain, integer
 
 BATCH_BYTES = 256 * 1024
 """Smaller than the fan-out's default: YAML files cost far more per byte, so balance matters."""
-PREFILTER_VERSION = "1"
+PREFILTER_VERSION = "3"
 """Bump when the scanner's output for a file can change, so cached results are recomputed."""
 
 
@@ -118,7 +119,11 @@ class SecretsSummary(Plain):
 
 
 def engines() -> dict[str, str]:
-    return {"detect-secrets": engine_version(), "compliance-gate-secrets": PREFILTER_VERSION}
+    return {
+        "detect-secrets": engine_version(),
+        "compliance-gate-secrets": PREFILTER_VERSION,
+        "example-credentials": EXAMPLES_VERSION[:16],
+    }
 
 
 def run(ctx: CheckContext[SecretsOptions]) -> CheckOutput:
@@ -197,6 +202,12 @@ def _history(
         own = paths.select(path, section.include, section.exclude) if section else True
         return own and in_scope(path, ctx.policy.paths)
 
+    scanned_in_tree = {f.path: f.abspath for f in ctx.files}
+
+    def tree_lines(path: str) -> frozenset[str]:  # the tree scan reports what is still there
+        where = scanned_in_tree.get(path)
+        return frozenset(_lines_of(where)) if where else frozenset()
+
     with tempfile.TemporaryDirectory(prefix="compliance-gate-history-") as tmp:
         jobs = history.write_jobs(
             list(history.changes(repo, base, "" if prefix == "." else prefix, counts)),
@@ -204,6 +215,7 @@ def _history(
             admit,
             ctx.policy.paths.max_file_bytes,
             counts,
+            tree_lines,
         )
         scanned = collect(ctx.scan_files(scan_history_batch, jobs, opts, engines=versions))
         errors.extend(scanned.errors)
@@ -220,6 +232,13 @@ def _history(
             out.append(f)
     counts["history-findings"] = len(out)
     return out
+
+
+def _lines_of(abspath: str) -> list[str]:
+    try:
+        return Path(abspath).read_bytes().decode("utf-8", errors="replace").splitlines()
+    except OSError:
+        return []  # unreadable here: the tree scan reports it; the history scans its lines
 
 
 def _baseline(
@@ -254,6 +273,8 @@ CHECK: Check[SecretsOptions] = Check(
     options=SecretsOptions,
     engines=engines,
     default_fail_on=Severity.HIGH,
+    line_scoped=True,
+    rules=rule_catalog,
     help=CheckHelp(
         "A credential committed to the repository.",
         "Revoke and rotate the credential, load it from the secret store, then remove it; a value "

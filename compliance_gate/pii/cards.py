@@ -1,11 +1,14 @@
-"""Payment card numbers (PANs): CG-PII-PAN and CG-PII-PAN-TEST.
+"""Payment card numbers (PANs): CG-PII-PAN, CG-PII-PAN-TEST and CG-PII-PAN-TABLE.
 
 **What it finds.** 12-19 digit numbers whose brand prefix and length match a card network and
 whose Luhn check digit is right, written contiguously (`4000056655665556`) or grouped by one
-consistent space or hyphen in the groupings cards are printed in (4-4-4-4, 4-4-4-4-3, 4-6-5 for
-Amex, 4-6-4 for Diners). Numbers on the versioned list of published network/PSP test cards
-(`testvalues.py`) are reported as CG-PII-PAN-TEST instead, and the policy decides per path
-whether they block.
+consistent space or hyphen in the groupings cards are printed in (4-4-4-4, 4-4-4-4-3, 4-4-4-1 for
+13-digit Visa, 4-6-5 for Amex, 4-6-4 for Diners). Numbers on the versioned list of published
+network/PSP test cards (`testvalues.py`) are CG-PII-PAN-TEST instead. When one file holds
+card numbers (off that list) of three or more networks, they are CG-PII-PAN-TABLE: a table of
+generated numbers for a brand-detection or validation test looks like that, a customer's card
+copied into a fixture does not; the policy rates the rule per path tier (the default policy:
+blocking in production code, info in tests).
 
 **Why it matters.** A real PAN in source, fixtures, configs or logs puts the repository (and
 every clone and CI cache of it) in PCI DSS scope (3.2, 3.4). Findings show at most the first 6
@@ -19,14 +22,18 @@ and last 4 digits (3.4.1).
 underscore or `*` (`ORD4000056655665556`, masked `400005******5556`), fractions and exponents
 (`0.4000056655665556`, `1e-4000056655665556`), numbers after `+` (phone numbers), dashed
 identifiers (UUIDs, `1234-...`), 13-digit epoch-millisecond timestamps and any prefix that no
-network issues (checked before Luhn: Luhn alone passes one random number in ten).
+network issues (checked before Luhn: Luhn alone passes one random number in ten). Luhn is also
+the check digit of other identifiers: a number whose line (or one of the two before it) names a
+French SIRET/SIREN (INSEE) or a device's IMEI/MEID is that identifier, not a card.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-from compliance_gate.pii.hit import PAN, PAN_TEST, RawHit, neighbours
+from compliance_gate.pii.hit import PAN, PAN_TABLE, PAN_TEST, RawHit, neighbours
 from compliance_gate.pii.testvalues import TEST_CARDS
 from compliance_gate.redact import mask_pan
 
@@ -55,13 +62,18 @@ FIRST_DIGITS = "23456"
 CANDIDATE_TAIL = (
     r"(?:[0-9]{11,18}"
     r"|[0-9]{3}(?P<sep>[ -])[0-9]{4}(?P=sep)[0-9]{4}(?P=sep)[0-9]{4}(?:(?P=sep)[0-9]{3})?"
-    r"|[0-9]{3}(?P<sep2>[ -])[0-9]{6}(?P=sep2)[0-9]{4,5})"
+    r"|[0-9]{3}(?P<sep2>[ -])[0-9]{6}(?P=sep2)[0-9]{4,5}"
+    r"|[0-9]{3}(?P<sep3>[ -])[0-9]{4}(?P=sep3)[0-9]{4}(?P=sep3)[0-9])"
 )
-"""Regex source for a PAN candidate after its first digit: contiguous, 4-4-4-4(-3), 4-6-4/5.
+"""Regex source for a PAN candidate after its first digit: contiguous, 4-4-4-4(-3), 4-6-4/5, 4-4-4-1.
 `scan` compiles one pattern per first digit (a literal first character is the regex engine's
 fastest search); boundaries, brand and Luhn are checked in `pan_hit`."""
 
 _GLUE = frozenset("_*")
+_OTHER_LUHN_IDS = re.compile(r"(?<![a-z])(?:siret|siren|insee|imei|imeisv|meid)(?![a-z])")
+"""Identifiers that carry a Luhn check digit too (French company numbers, device ids)."""
+TABLE_NETWORKS = 3
+"""Card numbers of this many networks in one file make a table of generated numbers."""
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
 
@@ -117,5 +129,25 @@ def pan_hit(text: str, start: int, end: int, sep: str | None) -> RawHit | None:
     brand = brand_of(digits)
     if brand is None or not luhn_ok(digits):
         return None
-    rule = PAN_TEST if digits in TEST_CARDS else PAN
-    return RawHit(start, rule, digits, mask_pan(digits), brand.name)
+    if digits in TEST_CARDS:
+        return RawHit(start, PAN_TEST, digits, mask_pan(digits), brand.name)
+    if _names_other_identifier(text, start):
+        return None
+    return RawHit(start, PAN, digits, mask_pan(digits), brand.name)
+
+
+def _names_other_identifier(text: str, start: int) -> bool:
+    """Does the number's line, or one of the two before it, name a SIRET, SIREN or IMEI?"""
+    window = start
+    for _ in range(3):
+        window = text.rfind("\n", 0, max(window - 1, 0)) + 1
+    return _OTHER_LUHN_IDS.search(text[window:start].lower()) is not None
+
+
+def mark_tables(hits: Sequence[RawHit]) -> list[RawHit]:
+    """Card numbers of a file holding numbers of `TABLE_NETWORKS` or more networks (off the test
+    list) become CG-PII-PAN-TABLE."""
+    networks = {h.classification for h in hits if h.rule == PAN}
+    if len(networks) < TABLE_NETWORKS:
+        return list(hits)
+    return [replace(h, rule=PAN_TABLE) if h.rule == PAN else h for h in hits]

@@ -2,27 +2,31 @@
 
 **What it finds.**
 
-- CG-PII-SAD: sensitive authentication data stored by name: `cvv`, `cvc`, `cvv2`, `cid`,
-  `card_verification_value`, `track1`, `track2`, `track_data`, `mag_stripe`, `pin`, `pin_block`...
-  PCI DSS 3.3.1 forbids storing these after authorisation, even encrypted.
+- CG-PII-SAD: sensitive authentication data (`cvv`, `cvc`, `cvv2`, `cvc2`, `ccv`, `cid`,
+  `card_verification_value`, `track1`, `track2`, `track_data`, `mag_stripe`, `pin_block`...)
+  where it is *persisted*: an ORM/model field or migration, an ORM write, an SQL column or
+  statement, a cache/session or file write (`sinks.py`). PCI DSS 3.3.1 forbids storing these after
+  authorisation, even encrypted; declaring, typing, validating or forwarding them to the provider
+  (an SDK's request model, a checkout form) is how card payments work and is not a finding.
 - CG-PII-FIELD: cardholder and personal data stored by name: `card_number`, `cardNumber`, `pan`,
-  `primary_account_number`, `cc_number`, `ssn`, `social_security_number`, `iban`.
+  `primary_account_number`, `cc_number`, `ssn`, `social_security_number`, `iban`; "stored"
+  means an assignment target (`self.pan = ...`, `pan=...`), a dict, JSON or YAML key, a type
+  annotation or struct field, or an SQL column. A literal value must be able to hold the data
+  (`"pan": "AAAPA1234A"` is an Indian tax id: letters, not card digits).
 - CG-PII-LOG: one of those names passed to a logging call or `print` (`log.info("%s", pan)`,
   `logger.debug(f"cvv={cvv}")`, structlog's `log.info("paid", card_number=...)`): logs are
   copied, shipped and kept for a year (PCI DSS 3.4, 10.5).
 
-"Stored" means the name is an assignment target (`self.cvv = ...`, `cvv=...`), a dict, JSON or
-YAML key (`"card_number": ...`, `card_number:` at the start of a line), a type annotation or
-struct field (`cardNumber: string`, `CardNumber string`) or a SQL column (`pan VARCHAR(19)`).
 Names are matched in snake, kebab, camel, Pascal and upper case, alone or inside a longer name
-(`customer_card_number`).
+(`customer_card_number`). One finding per line and rule.
 
 **Not findings.** Names that say the value is safe (`masked_pan`, `card_number_last4`,
 `pan_hash`, `tokenized_pan`, `encrypted_card_number`, `card_number_length`, `is_valid_cvv`...);
 short names that mean something else outside payments (`gpio_pin`, `pan_zoom`, `request_cid`:
 `pan`, `pin` and `cvn` count only alone or next to card words, `cid` and `security_code` only
-next to a card word, and a bare `pin` is a CG-PII-FIELD, not SAD); names inside plain
-strings of a logging call (`log.info("cvv missing")`); arguments wrapped in a masking call
+next to a card word, and a bare `pin` is a CG-PII-FIELD, not SAD); names of a result, flag or
+check about the value (`cvc_check`, `cvvResult`, `cvc_failure`, `require_cvc_recollection`); names
+inside plain strings of a logging call (`log.info("cvv missing")`); arguments wrapped in a masking call
 (`log.info("paid", pan=mask_pan(pan))`).
 
 **Instead.** Never keep SAD; keep a token or the masked PAN (`first6`/`last4`), and log those.
@@ -35,11 +39,13 @@ from collections.abc import Iterator
 
 from compliance_gate.pii.hit import FIELD, LOG, SAD, RawHit, words
 from compliance_gate.pii.logcalls import QUOTES, SKIP, logging_call
+from compliance_gate.pii.sinks import persisted
 
 NAMES = (
-    r"card[_-]?(?:number|num|no|(?:verification|security)[_-]?(?:value|code))",
+    r"card[_-]?(?:number|num|no|(?:verification|security)[_-]?(?:value|code|number|data)?)",
     r"cc[_-]?(?:number|num)",
     r"cv(?:v2|c2|v|c|n)",
+    r"ccv",
     r"cav2",
     r"cid",
     r"pan",
@@ -72,7 +78,9 @@ _CANONICAL = {
     "ccnumber": "card_number", "ccnum": "card_number", "pan": "pan",
     "primaryaccountnumber": "pan", "ssn": "ssn", "socialsecurity": "ssn",
     "socialsecuritynumber": "ssn", "socialsecurityno": "ssn", "iban": "iban",
-    "cvv": "cvv", "cvv2": "cvv", "cvc": "cvv", "cvc2": "cvv", "cav2": "cvv", "cvn": "cvv",
+    "cvv": "cvv", "cvv2": "cvv", "cvc": "cvv", "cvc2": "cvv", "cav2": "cvv", "cvn": "cvv", "ccv": "cvv",
+    "cardverification": "cvv", "cardverificationnumber": "cvv", "cardverificationdata": "cvv",
+    "cardsecurity": "cvv", "cardsecuritynumber": "cvv", "cardsecuritydata": "cvv",
     "cid": "cvv", "cardverificationvalue": "cvv", "cardverificationcode": "cvv",
     "cardsecuritycode": "cvv", "cardsecurityvalue": "cvv", "securitycode": "cvv",
     "track1": "track_data", "track2": "track_data", "trackdata": "track_data",
@@ -92,7 +100,9 @@ _SAFE = words(
     "regex re pattern pat valid validate validator validation invalid is has format formatted luhn "
     "brand type check checker id ref reference field fields label placeholder error errors msg "
     "message required present exists count policy rule detector redact redacted hint name alias "
-    "column col max min size expr aliases"
+    "column col max min size expr aliases result results check checks checked failure failed fail "
+    "response responses status match matches matched outcome recollection supported enabled mode "
+    "decision verified"
 )
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _SQL_TYPES = re.compile(
@@ -136,39 +146,90 @@ def _other_words(text: str, ident: tuple[int, int], anchor: tuple[int, int]) -> 
 
 
 def find_fields(text: str, low: str) -> Iterator[RawHit]:
-    """Sensitive names where they are stored, and where they are passed to logging calls."""
-    seen_log: set[tuple[int, str]] = set()
+    """Sensitive names where they are stored (SAD: persisted), and where they are logged; one
+    finding per line and rule."""
+    reported: set[tuple[int, str]] = set()
     covered = 0
     last_ident = (-1, -1)
     for start, end in sorted(_names(text, low)):
         if start < covered:
             continue  # `security_code` inside `card_security_code`
         covered = end
-        key = low[start:end].replace("_", "").replace("-", "")
-        name = _CANONICAL[key]
         ident = _identifier(text, start, end)
         if ident == last_ident:
             continue  # one finding per identifier (`card_number_pan`)
         last_ident = ident
-        others = _other_words(text, ident, (start, end))
-        if others & _SAFE or (key in _AMBIGUOUS and not others <= _CARDISH):
+        named = _classify(text, low, (start, end), ident)
+        if named is None:
             continue
-        qualified = bool(others & _CARD_WORDS)
-        if key in _NEEDS_CARD_WORD and not qualified:
-            continue
-        # a bare `pin` may be a debugger, GPIO or postal PIN: a field (medium), not SAD, unless
-        # a card word says whose PIN it is
-        rule = SAD if name in _SAD and (key not in _AMBIGUOUS or qualified) else FIELD
+        rule, name = named
         written = text[ident[0] : ident[1]]
         call = logging_call(text, ident[0], ident[1])
         if call == SKIP:
             continue  # words of a log message, or a masked argument
         if call is not None:
-            if (call, name) not in seen_log:
-                seen_log.add((call, name))
-                yield RawHit(ident[0], LOG, written, written, name)
-        elif _stored(text, low, ident[0], ident[1]):
-            yield RawHit(ident[0], rule, written, written, name)
+            rule = LOG
+        elif rule == SAD:
+            if not persisted(text, low, ident[0], ident[1]):
+                continue
+        elif not _stored(text, low, ident[0], ident[1]) or not _value_can_hold(text, ident[1], name):
+            continue
+        line = text.rfind("\n", 0, ident[0])
+        if (line, rule) not in reported:
+            reported.add((line, rule))
+            yield RawHit(ident[0], rule, _line_text(text, line), written, name)
+
+
+def _classify(text: str, low: str, anchor: tuple[int, int], ident: tuple[int, int]) -> tuple[str, str] | None:
+    """(SAD or FIELD, canonical name) for the sensitive name at `anchor` inside identifier
+    `ident`, or None when the identifier's other words say it is safe or something else."""
+    key = low[anchor[0] : anchor[1]].replace("_", "").replace("-", "")
+    others = _other_words(text, ident, anchor)
+    if others & _SAFE or (key in _AMBIGUOUS and not others <= _CARDISH):
+        return None
+    qualified = bool(others & _CARD_WORDS)
+    if key in _NEEDS_CARD_WORD and not qualified:
+        return None
+    name = _CANONICAL[key]
+    # a bare `pin` may be a debugger, GPIO or postal PIN: a field (medium), not SAD, unless a card
+    # word says whose PIN it is
+    return (SAD if name in _SAD and (key not in _AMBIGUOUS or qualified) else FIELD), name
+
+
+def is_sad_name(name: str) -> bool:
+    """Does `name` (a record key, a column) name sensitive authentication data? For callers whose
+    every field is stored anyway (the audit-log check's records)."""
+    low = name.lower()
+    for anchor in _names(name, low):
+        named = _classify(name, low, anchor, _identifier(name, *anchor))
+        if named is not None and named[0] == SAD:
+            return True
+    return False
+
+
+def _line_text(text: str, newline: int) -> str:
+    """The finding's line, whitespace-normalised: what its fingerprint covers (stable when lines
+    move, new when the line changes)."""
+    end = text.find("\n", newline + 1)
+    return " ".join(text[newline + 1 : end if end >= 0 else len(text)].split())
+
+
+_LITERAL = re.compile(r"""\s*['"]?\s*[:=]\s*(['"])(.*?)\1""")
+_DATA_SHAPE = {
+    "card_number": re.compile(r"^[\d *xX#.-]{12,23}$"),
+    "pan": re.compile(r"^[\d *xX#.-]{12,23}$"),
+    "ssn": re.compile(r"^[\d *xX#-]{9,11}$"),
+}
+
+
+def _value_can_hold(text: str, end: int, name: str) -> bool:
+    """A literal written to the field must look like the data (digits for a card number or SSN);
+    a variable or expression may hold anything."""
+    m = _LITERAL.match(text, end)
+    shape = _DATA_SHAPE.get(name)
+    if m is None or shape is None or not m.group(2):
+        return True
+    return shape.match(m.group(2)) is not None
 
 
 def _stored(text: str, low: str, start: int, end: int) -> bool:

@@ -36,7 +36,9 @@ def scan_text(text: str, options: DetectorOptions | None = None) -> Iterator[Hit
     """Yield the PII hits in `text`, in order of position."""
     opts = options or _DEFAULT
     enabled = frozenset(opts.detectors) if opts.detectors else frozenset(ALL_DETECTORS)
-    raw = sorted(_raw_hits(text, enabled, tuple(opts.email_allow_domains)), key=lambda h: h.offset)
+    raw = sorted(
+        cards.mark_tables(list(_raw_hits(text, enabled, tuple(opts.email_allow_domains)))), key=lambda h: h.offset
+    )
     line, line_start, cursor = 1, 0, 0
     for h in raw:
         newlines = text.count("\n", cursor, h.offset)
@@ -73,7 +75,7 @@ def _digit_hits(text: str, enabled: frozenset[str]) -> Iterator[RawHit]:
     if "pan" in enabled:
         for pattern in _PANS:
             for m in pattern.finditer(text):
-                hit = cards.pan_hit(text, m.start(), m.end(), m.group("sep") or m.group("sep2"))
+                hit = cards.pan_hit(text, m.start(), m.end(), m.group("sep") or m.group("sep2") or m.group("sep3"))
                 if hit is not None:
                     yield hit
     want_ssn, want_phone = "ssn" in enabled, "phone" in enabled

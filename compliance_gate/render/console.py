@@ -76,9 +76,10 @@ def summary_table(verdict: Verdict) -> Table:
             status += f" [magenta]{escape(r.error[:120])}[/]"
         elif r.skipped:
             status += f" [dim]{escape(r.skipped[:160])}[/]"
-        table.add_row(
-            r.check, status, str(len(r.blocking)), str(len(r.findings)), str(len(r.waived)), f"{r.duration_s:.2f}"
-        )
+        waived = str(len(r.waived))
+        if r.counts.get("baselined"):
+            waived += f" ({r.counts['baselined']} baseline)"
+        table.add_row(r.check, status, str(len(r.blocking)), str(len(r.findings)), waived, f"{r.duration_s:.2f}")
     return table
 
 

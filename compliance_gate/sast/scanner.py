@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from bandit.core.issue import Issue
 
 CHECK_ID = "sast"
+UNPARSED = "CG-SAST-UNPARSED"
+PYTHON = ".".join(map(str, sys.version_info[:2]))
 SEVERITY = {"UNDEFINED": Severity.INFO, "LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH}
 FINGERPRINT_LINES = 5
 """A finding's fingerprint covers at most this many lines from its first: a webhook rule's node
@@ -52,7 +55,8 @@ def scan_batch(jobs: Sequence[FileJob], options: SastOptions, key: bytes) -> lis
     out = []
     for job in jobs:
         if job.abspath in skipped:
-            out.append(FileOutcome(job.path, error=_skip_reason(job, skipped[job.abspath])))
+            unparsed = _unparsed(job, skipped[job.abspath])
+            out.append(FileOutcome(job.path, tuple(stamp(fingerprints, [(unparsed, "unparsed")]))))
         elif mgr.test_errors.get(job.abspath):
             first = mgr.test_errors[job.abspath][0]
             out.append(FileOutcome(job.path, error=f"{job.path}:{first}; the file was not fully evaluated"))
@@ -63,21 +67,32 @@ def scan_batch(jobs: Sequence[FileJob], options: SastOptions, key: bytes) -> lis
     return out
 
 
-def _skip_reason(job: FileJob, reason: str) -> str:
+def _unparsed(job: FileJob, reason: str) -> Finding:
+    """A file bandit could not scan, as a CG-SAST-UNPARSED finding naming the line and why."""
+    line = 1
     try:
         with open(job.abspath, "rb") as fh:
             source = fh.read()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ast.parse(source, filename=job.path)
+        why = f"bandit could not scan this file ({reason})"
     except SyntaxError as exc:  # the usual reason; name the line, never the source text
-        return (
-            f"{job.path}:{exc.lineno or 1}: bandit cannot parse this file ({exc.msg}); "
-            "fix the syntax or exclude the file from the sast check"
-        )
+        line = exc.lineno or 1
+        why = f"Python {PYTHON} cannot parse this file ({exc.msg})"
     except (OSError, ValueError) as exc:
-        return f"{job.path}:1: bandit could not scan this file ({type(exc).__name__}: {reason})"
-    return f"{job.path}:1: bandit could not scan this file ({reason})"
+        why = f"bandit could not scan this file ({type(exc).__name__}: {reason})"
+    return Finding(
+        check=CHECK_ID,
+        rule=UNPARSED,
+        severity=Severity.MEDIUM,
+        message=f"{why}: it was not analysed. Run the gate on the Python version the code targets, "
+        "or exclude the file from the sast check",
+        path=job.path,
+        line=line,
+        column=1,
+        properties={"confidence": "high"},
+    )
 
 
 def _findings(

@@ -4,7 +4,8 @@ A workspace is chosen in one of four modes:
 
 - `tree`: every git-tracked file plus untracked files that are not ignored (or, outside git,
   every file under the root);
-- `since`: files changed between the merge base of a ref and HEAD (a release range);
+- `since`: files changed between the merge base of a ref and HEAD (a release range), with the
+  lines the range added or changed in each (`changed_lines`): file checks judge only those;
 - `staged`: files in the git index, read from the index itself (a snapshot in a temporary
   folder), so that what is scanned is exactly what would be committed;
 - `files`: explicit paths (what pre-commit passes).
@@ -23,7 +24,7 @@ import shutil
 import stat
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +64,8 @@ class Workspace:
     problems: tuple[str, ...] = ()
     git: GitInfo | None = None
     snapshot: Path | None = None
+    changed_lines: Mapping[str, tuple[tuple[int, int], ...]] | None = None
+    """`since` mode: per file (root-relative), the line ranges the range added or changed."""
     why_empty: str = ""
     """When no file was selected, why (say, the folder is ignored by its repository's .gitignore):
     a run that scanned nothing must not pass, and this tells the user what to change."""
@@ -86,6 +89,7 @@ def open_workspace(
     repo = GitRepo.discover(top)
     git = _git_info(repo, top) if repo is not None else None
     snapshot: Path | None = None
+    changed: dict[str, tuple[tuple[int, int], ...]] | None = None
     prefix = _prefix(repo, top)
     listing: list[str] = []
     if mode == "tree":
@@ -95,6 +99,8 @@ def open_workspace(
             raise UsageError(f"--since needs a git repository; {top} is not one")
         since_commit, candidates = _list_since(repo, since or "", prefix)
         git = GitInfo(git.toplevel, git.commit, git.ref, git.dirty, since, since_commit)
+        added = repo.added_lines(since_commit, prefix or ".")
+        changed = {p[len(prefix) :]: tuple(r) for p, r in added.items() if p.startswith(prefix)}
     elif mode == "staged":
         if repo is None:
             raise UsageError(f"--staged needs a git repository; {top} is not one")
@@ -106,7 +112,7 @@ def open_workspace(
     read_root = snapshot if snapshot is not None else top
     selected, skipped, problems = _admit(read_root, candidates, rules)
     why = "" if selected else _why_empty(repo, prefix, mode, candidates, skipped)
-    return Workspace(top, mode, selected, dict(skipped), (*listing, *problems), git, snapshot, why)
+    return Workspace(top, mode, selected, dict(skipped), (*listing, *problems), git, snapshot, changed, why)
 
 
 def readable_root(root: str | Path) -> Path:

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+from compliance_gate.secrets.classify import classify
 from compliance_gate.secrets.prefilter import LineIndex, PluginPlan, candidate_lines
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ class Hit:
     hashed: str
     suppressed: bool = False
     reason: str = ""
+    kind: str | None = None
+    """The gate's rule when the hit is not a credential (`classify.py`), else None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,15 +165,17 @@ def scan_lines(
             continue
         pragma = _pragma(filename, line, snippet)
         for plugin, secret in found:
+            value = secret.secret_value or ""  # always set for a secret a plugin found
             hits.append(
                 Hit(
                     plugin=type(plugin).__name__,
                     type=secret.type,
                     line=number,
-                    secret=secret.secret_value or "",  # always set for a secret a plugin found
+                    secret=value,
                     hashed=secret.secret_hash,
                     suppressed=pragma is not None,
                     reason=pragma or "",
+                    kind=classify(type(plugin).__name__, value, line, content[number : number + 80]),
                 )
             )
     return hits, len(per_line)

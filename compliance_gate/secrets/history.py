@@ -8,8 +8,11 @@ line, so `pragma: allowlist nextline secret` works as in the file (the engine's 
 looks the previous line up in the list of *added* lines, which is wrong as soon as a hunk has
 context).
 
-Each (commit, file) with added lines becomes a small JSON job file that goes through the engine's
-fan-out like any file, so history results are cached by content and scanned on all cores.
+Each added line is scanned once (`write_jobs`): not again when a later commit adds the same text
+to the same file, and not here when the text is still in the file the tree scan reads (that scan
+reports it, in its real context). Each (commit, file) with added lines left becomes a small JSON
+job file that goes through the engine's fan-out like any file, so history results are cached by
+content and scanned on all cores.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compliance_gate.errors import CheckFailure
-from compliance_gate.gitrepo import GitProblem, GitRepo
+from compliance_gate.gitrepo import GitProblem, GitRepo, unquote_path
 from compliance_gate.scanning.workspace import SourceFile
 
 _HUNK = re.compile(rb"^(@@+) (.*?) @@+")
@@ -98,7 +101,7 @@ def _parse_commit(commit: str, body: bytes, counts: Counter[str]) -> Iterator[Ch
             current, header = None, True
             continue
         if header and raw.startswith(b"+++ "):
-            name = _path(raw[4:])
+            name = unquote_path(raw[4:])
             current = Change(commit, name) if name is not None else None
             continue
         if header and raw.startswith(b"Binary files "):
@@ -133,41 +136,43 @@ def _decode(text: bytes, counts: Counter[str]) -> str:
         return text.decode("utf-8", errors="replace") + "\n"
 
 
-def _path(spec: bytes) -> str | None:
-    if spec.strip() == b"/dev/null":
-        return None
-    text = spec.decode("utf-8", errors="replace").rstrip("\t")
-    if text.startswith('"') and text.endswith('"'):
-        text = (
-            text[1:-1]
-            .encode("latin-1", "backslashreplace")
-            .decode("unicode_escape")
-            .encode("latin-1")
-            .decode("utf-8", errors="replace")
-        )
-    return text[2:] if text.startswith(("b/", "a/")) else text
-
-
 def write_jobs(
     found: Sequence[Change],
     folder: Path,
     admit: Callable[[str], bool],
     max_bytes: int,
     counts: Counter[str],
+    in_tree: Callable[[str], frozenset[str]] = lambda path: frozenset(),
 ) -> list[SourceFile]:
     """Job files for the fan-out; the job's path is `COMMIT:PATH` (unique and readable).
 
     `admit` is the same path scope the tree scan has (policy-wide rules and the check's own).
+    Each added line is scanned once: a line whose text an earlier commit of the range already
+    added to the same file is left out, and so is one whose text is still in the file the tree
+    scan reads (`in_tree(path)`: its lines), which reports it there with its real context. What
+    is left is what the range added and took out again, the secrets only the history still holds.
     """
     out: list[SourceFile] = []
+    seen: set[tuple[str, str]] = set()
     for i, ch in enumerate(found):
         if not admit(ch.path):
             counts["history-excluded"] += 1
             continue
-        if sum(len(ch.known[n]) for n in ch.added) > max_bytes:
+        present = in_tree(ch.path)
+        added = []
+        for n in ch.added:
+            text = ch.known[n].rstrip("\r\n")
+            if text in present or (ch.path, text) in seen:
+                counts["history-lines-scanned-elsewhere"] += 1
+                continue
+            seen.add((ch.path, text))
+            added.append(n)
+        if not added:
+            continue
+        if sum(len(ch.known[n]) for n in added) > max_bytes:
             counts["history-too-large"] += 1
             continue
-        blob = json.dumps({"commit": ch.commit, "path": ch.path, "known": ch.known, "added": ch.added}).encode()
+        blob = json.dumps({"commit": ch.commit, "path": ch.path, "known": ch.known, "added": added}).encode()
         target = folder / f"{i}.json"
         target.write_bytes(blob)
         out.append(SourceFile(f"{ch.commit}:{ch.path}", str(target), len(blob), hashlib.sha256(blob).hexdigest()))

@@ -15,6 +15,7 @@ from compliance_gate.fingerprint import Fingerprinter, stamp
 from compliance_gate.model import Finding, JSONValue, Severity
 from compliance_gate.redact import mask_secret
 from compliance_gate.scanning.jobs import FileJob, FileOutcome
+from compliance_gate.secrets.classify import PLACEHOLDER, PUBLIC_VALUE, SHAPED
 from compliance_gate.secrets.config import EngineConfig, configured, engine_config
 from compliance_gate.secrets.engine import FileScan, Hit, decode, dedupe, scan_lines, scan_text, skip_reason
 from compliance_gate.secrets.history import read_job
@@ -22,40 +23,40 @@ from compliance_gate.secrets.options import SecretsOptions
 from compliance_gate.secrets.prefilter import Planner
 
 CHECK_ID = "secrets"
-CRITICAL = frozenset(
+CRITICAL = SHAPED
+"""Provider credential formats and private keys: critical, in every path tier by default."""
+HIGH = frozenset(
     {
-        "PrivateKeyDetector",
-        "AWSKeyDetector",
-        "AzureStorageKeyDetector",
-        "GitHubTokenDetector",
-        "GitLabTokenDetector",
-        "StripeDetector",
-        "SlackDetector",
-        "TwilioKeyDetector",
-        "SendGridDetector",
-        "OpenAIDetector",
-        "PypiTokenDetector",
-        "NpmDetector",
-        "SquareOAuthDetector",
+        "KeywordDetector",
+        "BasicAuthDetector",
+        "JwtTokenDetector",
         "IbmCloudIamDetector",
         "IbmCosHmacDetector",
         "SoftlayerDetector",
         "CloudantDetector",
-        "ArtifactoryDetector",
         "MailchimpDetector",
-        "DiscordBotTokenDetector",
-        "TelegramBotTokenDetector",
     }
 )
-"""Private keys and provider credentials: critical by default (policy `severity:` can change it)."""
-MEDIUM = frozenset({"IPPublicDetector"})
-"""A public IP address is an exposure hint, not a credential."""
+"""A secret assigned by name (keyword, URL credentials, vendor keyword detectors) or a JWT:
+high in production code, where a value that survived the engine's filters and ours is real."""
+LOW = frozenset({"Base64HighEntropyString", "HexHighEntropyString", "ArtifactoryDetector", "IPPublicDetector"})
+"""Entropy alone (ids, hashes, class names, recorded payloads) and the Artifactory pattern (XSD
+and other identifiers): reported, not blocking; a real secret among them is named by a keyword,
+and the keyword hit blocks. A public IP address is an exposure hint, not a credential."""
 
 
-def default_severity(plugin: str) -> Severity:
-    if plugin in CRITICAL:
+def default_severity(rule: str) -> Severity:
+    if rule in CRITICAL:
         return Severity.CRITICAL
-    return Severity.MEDIUM if plugin in MEDIUM else Severity.HIGH
+    if rule in HIGH:
+        return Severity.HIGH
+    return Severity.LOW if rule in LOW else Severity.INFO
+
+
+def rule_catalog() -> dict[str, Severity | None]:
+    """Every rule of the check with its production severity (`policy explain`)."""
+    names = sorted(CRITICAL | HIGH | LOW)
+    return {**{n: default_severity(n) for n in names}, PLACEHOLDER: Severity.INFO, PUBLIC_VALUE: Severity.INFO}
 
 
 @lru_cache(maxsize=8)
@@ -131,20 +132,30 @@ def outcome(path: str, result: FileScan, fp: Fingerprinter, commit: str | None =
     return FileOutcome(path, tuple(findings), dict(counts))
 
 
+NOT_A_CREDENTIAL = {
+    PLACEHOLDER: "looks like a placeholder, example or test value, not a credential",
+    PUBLIC_VALUE: "a digest, signature or commit id: public by construction",
+}
+
+
 def to_finding(path: str, hit: Hit, commit: str | None = None) -> Finding:
     props: dict[str, JSONValue] = {"type": hit.type, "hashed_secret": hit.hashed}
     where = f" added in commit {commit[:12]}" if commit else ""
     message = f"{hit.type}{where}; rotate it and load it from a secret store"
+    if hit.kind is not None:
+        props["detector"] = hit.plugin
+        message = f"{hit.type}{where}: {NOT_A_CREDENTIAL[hit.kind]}"
     if hit.suppressed:
         props["suppressed"] = True
         props["suppression_reason"] = bool(hit.reason)
         message = f"{hit.type} hidden by an inline `pragma: allowlist secret`{where}"
     if commit:
         props["commit"] = commit
+    rule = hit.kind or hit.plugin
     return Finding(
         check=CHECK_ID,
-        rule=hit.plugin,
-        severity=default_severity(hit.plugin),
+        rule=rule,
+        severity=default_severity(rule),
         message=message,
         path=path,
         line=hit.line,

@@ -140,10 +140,14 @@ def test_checkpoints_pinned_key_and_wrong_key(root: Path) -> None:
     assert res.status is Status.FAILED and bad[0].path == "bad.checkpoint.json" and bad[0].line == 1
 
 
-def test_missing_log_and_empty_list_are_errors(root: Path) -> None:
-    """A log the policy names but that does not exist is an error (fail closed)."""
+def test_missing_log_fails_naming_the_key(root: Path) -> None:
+    """A log the policy names but that does not exist is a FAIL (CG-AUDIT-NO-LOGS) naming the key
+    to set: a required input is absent, which the gate can tell (exit 1, not 3)."""
     res = run_check("audit-log", policy({"logs": ["audit/nope.jsonl"]}), root, use_cache=False)
-    assert res.status is Status.ERROR and "nope.jsonl" in (res.error or "")
+    assert res.status is Status.FAILED and res.error is None
+    (finding,) = res.findings
+    assert finding.rule == "CG-AUDIT-NO-LOGS" and finding.severity.value == "critical"
+    assert "audit/nope.jsonl" in finding.message and "checks.audit-log.logs" in finding.message
 
 
 def test_run_with_a_hand_built_context(root: Path) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -21,6 +23,7 @@ from piiutil import group, make_iban, make_pan, make_ssn
 from compliance_gate.checks import pii
 from compliance_gate.checks.interface import CheckContext
 from compliance_gate.cli import main
+from compliance_gate.decide import Judging, settle
 from compliance_gate.engine import parse_policy, run
 from compliance_gate.errors import PolicyError
 from compliance_gate.fingerprint import PUBLIC_KEY, Fingerprinter
@@ -46,6 +49,7 @@ SERVICE = {
     "app/payout.yaml": f"payout:\n  iban: {IBAN}\n  owner_ssn: {SSN}\n",
     "app/demo.py": "DEMO_CARD = '4242424242424242'\n",
     "tests/test_billing.py": "CARD = '4111111111111111'\n",
+    "app/models.py": "class Card(models.Model):\n    cvv = models.CharField(max_length=4)\n",
     "docs/contact.md": "Write to someone@example.com or ops@payments-team.io\n",
 }
 
@@ -74,31 +78,37 @@ def test_findings_and_severities_through_a_hand_built_context(repo: Path) -> Non
         "CG-PII-PAN": [("app/billing.py", 3, "critical")],
         "CG-PII-FIELD": [("app/billing.py", 4, "medium"), ("app/payout.yaml", 2, "medium"),
                          ("app/payout.yaml", 3, "medium")],
-        "CG-PII-SAD": [("app/billing.py", 4, "critical")],
+        "CG-PII-SAD": [("app/models.py", 2, "critical")],
         "CG-PII-LOG": [("app/billing.py", 5, "high")],
-        "CG-PII-PAN-TEST": [("app/demo.py", 1, "medium"), ("tests/test_billing.py", 1, "info")],
+        "CG-PII-PAN-TEST": [("app/demo.py", 1, "info"), ("tests/test_billing.py", 1, "info")],
         "CG-PII-IBAN": [("app/payout.yaml", 2, "high")],
         "CG-PII-SSN": [("app/payout.yaml", 3, "high")],
         "CG-PII-EMAIL": [("docs/contact.md", 1, "low")],
     }  # fmt: skip
-    assert output.counts["files"] == 5
+    assert output.counts["files"] == 6
     assert output.counts["CG-PII-PAN-TEST"] == 2
     assert output.engines == pii.engines()
 
 
 def test_policy_options_select_detectors_and_test_value_rules(repo: Path) -> None:
-    """`detectors`, `test_values` and `email_allow_domains` change what is reported and how."""
+    """`detectors`, `tiers` and `email_allow_domains` change what is reported and how: a
+    published test card is info in production code and, by this policy's tier table, high in tests."""
     commit(repo, SERVICE)
-    policy = (
+    policy_text = (
         "version: 1\nchecks:\n  pii:\n    detectors: [pan, email]\n"
-        "    test_values: {severity: high, allowed_paths: ['docs/**']}\n"
+        "    tiers: {test: {CG-PII-PAN-TEST: high}}\n"
         "    email_allow_domains: [payments-team.io]\n"
     )
-    output = pii.run(context(repo, policy))
-    assert by_rule(output.findings) == {
+    policy = parse_policy(policy_text)
+    output = pii.run(context(repo, policy_text))
+    result = settle(
+        policy.checks["pii"], output, (), dt.date(2026, 1, 1), 0.0, Counter(), Judging(tier_of=policy.tier_of)
+    )
+    assert by_rule(result.findings) == {
         "CG-PII-PAN": [("app/billing.py", 3, "critical")],
-        "CG-PII-PAN-TEST": [("app/demo.py", 1, "high"), ("tests/test_billing.py", 1, "high")],
+        "CG-PII-PAN-TEST": [("tests/test_billing.py", 1, "high"), ("app/demo.py", 1, "info")],
     }
+    assert [f.properties.get("tier") for f in result.findings if f.rule == "CG-PII-PAN-TEST"] == ["test", None]
 
 
 def test_unknown_detector_is_a_policy_error() -> None:

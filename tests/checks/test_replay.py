@@ -47,11 +47,15 @@ def test_pending_while_completed_fails_through_the_engine(repo: Path) -> None:
     assert result.findings[0].properties["events"][0].endswith(")")
 
 
-def test_missing_events_file_is_an_error(repo: Path) -> None:
-    """A policy naming an events file that does not exist makes the check error, not pass."""
+def test_missing_events_file_fails_naming_the_key(repo: Path) -> None:
+    """A policy naming an events file that does not exist makes the check FAIL (never pass) with
+    CG-REPLAY-NO-EVENTS, naming the file and the policy key to set."""
     commit(repo, {"README": "x\n"})
     result = run_check("replay", parse_policy(POLICY.format(as_of="2026-01-01T00:00:00Z")), repo, use_cache=False)
-    assert result.status is Status.ERROR and "data/events.jsonl" in (result.error or "")
+    assert result.status is Status.FAILED
+    (finding,) = result.findings
+    assert finding.rule == "CG-REPLAY-NO-EVENTS"
+    assert "data/events.jsonl" in finding.message and "checks.replay.events.path" in finding.message
 
 
 def test_bundled_example_has_exactly_the_planted_break() -> None:

@@ -27,14 +27,22 @@ NOSEC_FILE = (
 )
 
 
-def test_syntax_error_makes_the_check_error(repo: Path) -> None:
-    """A file bandit cannot parse is an error naming file and line; the verdict cannot pass."""
-    commit(repo, {"ok.py": "x = 1\n", "pkg/broken.py": "def f(:\n    pass\n"})
+def test_unparseable_file_is_a_finding(repo: Path) -> None:
+    """A file bandit cannot parse is a CG-SAST-UNPARSED finding naming file, line and reason
+    (medium), not an error of the run: the default policy passes, pci-dss (fail_on medium) fails."""
+    commit(repo, {"ok.py": "x = 1\n", "pkg/broken.py": "x = 1\ndef f(:\n    pass\n"})
     result = scan(repo)
-    assert result.status is Status.ERROR
-    assert result.error is not None and result.error.startswith("pkg/broken.py:1: bandit cannot parse")
-    verdict = run(parse_policy("version: 1\nchecks:\n  sast: {}\n"), repo, use_cache=False)
-    assert verdict.verdict is Outcome.ERROR
+    assert result.status is Status.PASSED and result.error is None
+    (finding,) = result.findings
+    assert (finding.rule, finding.path, finding.line, finding.severity.value) == (
+        "CG-SAST-UNPARSED",
+        "pkg/broken.py",
+        2,
+        "medium",
+    )
+    assert "cannot parse this file (invalid syntax)" in finding.message
+    strict = run(parse_policy("version: 1\nchecks:\n  sast: {fail_on: medium}\n"), repo, use_cache=False)
+    assert strict.verdict is Outcome.FAIL
 
 
 @pytest.mark.parametrize(

@@ -81,12 +81,17 @@ def test_binary_and_huge_lines(tmp_path: Path) -> None:
 
 
 def test_severity_defaults(tmp_path: Path) -> None:
-    """Provider keys are critical, entropy strings high."""
-    (tmp_path / "a.py").write_text(f'k = "{stripe(6)}"\nh = "{value(6)}"\n')
+    """Provider keys are critical, a secret assigned by name high, entropy alone low (reported,
+    not blocking), a placeholder info."""
+    (tmp_path / "a.py").write_text(
+        f'k = "{stripe(6)}"\nh = "{value(6)}"\npassword = "q{value(7)[:12]}Z"\napi_key = "YourApiKey"\n'
+    )
     out = secrets.run(context(tmp_path))
     severities = {f.rule: f.severity for f in out.findings}
     assert severities["StripeDetector"] is Severity.CRITICAL
-    assert severities["HexHighEntropyString"] is Severity.HIGH
+    assert severities["KeywordDetector"] is Severity.HIGH
+    assert severities["HexHighEntropyString"] is Severity.LOW
+    assert severities["CG-SECRET-PLACEHOLDER"] is Severity.INFO
 
 
 def test_unknown_plugin_is_a_policy_error() -> None:

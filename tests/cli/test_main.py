@@ -93,3 +93,19 @@ def test_plain_folder_is_scanned_and_says_so(tmp_path: Path, capsys: pytest.Capt
     code, out, _ = run_cli(capsys, "run", str(tmp_path), "--only", "pii", "--format", "json")
     doc = json.loads(out)
     assert code == 0 and doc["source"]["is_git"] is False and doc["complete"] is False
+
+
+def test_policy_explain_shows_each_rule_per_tier(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`policy explain` prints the tiers and every rule's severity in each, `*` where it blocks."""
+    policy = tmp_path / "p.yaml"
+    policy.write_text(
+        "version: 1\ntiers:\n  test: ['tests/**']\n"
+        "checks:\n  pii:\n    tiers:\n      test: {'*': info, CG-PII-PAN: critical}\n"
+    )
+    code, out, _ = run_cli(capsys, "policy", "explain", str(policy))
+    assert code == 0
+    assert "  test: tests/**" in out
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.startswith("  CG-PII-")}
+    assert rows["CG-PII-PAN"] == ["critical*", "critical*"]
+    assert rows["CG-PII-SAD"] == ["critical*", "info"]
+    assert rows["CG-PII-PAN-TEST"] == ["info", "info"]

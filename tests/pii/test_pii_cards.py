@@ -46,6 +46,8 @@ CORPUS: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("amex 4-6-5", group(AMEX, (4, 6, 5), " "), [(PAN, "amex")]),
     ("amex 4-6-5 hyphens", group(AMEX, (4, 6, 5), "-"), [(PAN, "amex")]),
     ("diners 4-6-4", group(DINERS, (4, 6, 4), " "), [(PAN, "diners")]),
+    ("visa 13 as 4-4-4-1", group(make_pan("4", 13), (4, 4, 4, 1), " "), [(PAN, "visa")]),
+    ("visa 13 as 4-4-4-1 hyphens", group(make_pan("4", 13), (4, 4, 4, 1), "-"), [(PAN, "visa")]),
     ("grouped then expiry", group(VISA16, (4, 4, 4, 4), " ") + " 12/29", [(PAN, "visa")]),
     # contexts
     ("json value", f'{{"card": "{VISA16}", "amount": 100}}', [(PAN, "visa")]),
@@ -60,6 +62,10 @@ CORPUS: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("amex test", "3782 822463 10005", [(TEST, "amex")]),
     ("discover test", "6011111111111117", [(TEST, "discover")]),
     # hard negatives
+    ("siret named on the line", f"SIRET of the shop: {DINERS}", []),
+    ("siret named above", f"The SIRET (INSEE) number\nis a 14-digit code, e.g. `{DINERS}`.", []),
+    ("imei", f"device_imei = '{make_pan('37', 15)}'", []),
+    ("13 digits as 4-4-4-1 of another network", group(make_pan("37", 13), (4, 4, 4, 1), " "), []),
     ("luhn fails", "4242424242424241", []),
     ("epoch ms", "created_ms = 1700000000000", []),
     ("epoch us", "ts = 1700000000000000", []),
@@ -120,3 +126,24 @@ def test_masked_excerpt_keeps_at_most_six_and_four() -> None:
     assert hit.excerpt == VISA16[:6] + "******" + VISA16[-4:]
     assert hit.normalized == VISA16
     assert VISA16 not in repr(hit)
+
+
+TABLE = "CG-PII-PAN-TABLE"
+
+
+def test_numbers_of_three_networks_make_a_table() -> None:
+    """A file holding card numbers of three or more networks (a brand-detection test) is a table
+    of generated numbers: CG-PII-PAN-TABLE, which the policy rates per path tier."""
+    text = "\n".join(f"assert brand('{n}')" for n in (VISA16, make_pan("51", 16), AMEX))
+    assert hits(text, "pan") == [(TABLE, "visa"), (TABLE, "mastercard"), (TABLE, "amex")]
+
+
+def test_two_networks_stay_card_numbers() -> None:
+    """Two cards of two networks are what a copied customer record looks like: CG-PII-PAN."""
+    assert hits(f"a = '{VISA16}'\nb = '{AMEX}'", "pan") == [(PAN, "visa"), (PAN, "amex")]
+
+
+def test_listed_test_cards_do_not_make_a_table() -> None:
+    """Published test cards of other networks do not turn a real-looking number into a table row."""
+    text = f"a = '{VISA16}'\nb = '5555555555554444'\nc = '378282246310005'"
+    assert hits(text, "pan") == [(PAN, "visa"), (TEST, "mastercard"), (TEST, "amex")]

@@ -34,8 +34,8 @@ def test_lines_and_columns_are_one_based_and_exact() -> None:
 
 def test_non_ascii_text_keeps_offsets() -> None:
     """A letter whose lower case is two characters long does not shift later columns."""
-    text = "İİİ cvv = 1\n" + f"x = '{PAN}'"
-    assert [(h.rule, h.line, h.column) for h in scan_text(text)] == [("CG-PII-SAD", 1, 5), ("CG-PII-PAN", 2, 6)]
+    text = 'cache.set("İİİ", cvv)\n' + f"x = '{PAN}'"
+    assert [(h.rule, h.line, h.column) for h in scan_text(text)] == [("CG-PII-SAD", 1, 18), ("CG-PII-PAN", 2, 6)]
 
 
 def test_detectors_can_be_selected() -> None:

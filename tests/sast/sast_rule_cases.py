@@ -149,4 +149,51 @@ CASES: list[tuple[str, str, set[str]]] = [
     ("check-hostname-true", "ctx.check_hostname = True\n", set()),
     ("cert-required", "import ssl\nctx.verify_mode = ssl.CERT_REQUIRED\n", set()),
     ("bare-flag", "verify = False\n", set()),
+    # issue 13: precise on real payment code
+    (
+        "tls-through-variable",
+        "import requests\ndef f(url):\n    verify = False\n    return requests.get(url, verify=verify)\n",
+        {"B907"},
+    ),
+    (
+        "cert-none-through-variable",
+        "import ssl, urllib3\ndef f():\n    cert_reqs = ssl.CERT_NONE\n"
+        "    return urllib3.PoolManager(cert_reqs=cert_reqs)\n",
+        {"B907"},
+    ),
+    (
+        "payload-logged-whole",
+        "import logging\nlog = logging.getLogger()\ndef poll(self, p):\n"
+        "    data = self.client.payment().search({'ref': p.ref})\n    log.info('found %s', data)\n",
+        {"B903"},
+    ),
+    (
+        "amount-from-provider-logged",
+        "import logging\nlog = logging.getLogger()\ndef refund(self, provider, amount):\n"
+        "    amount = provider.refund(self, amount)\n    log.error('refund %s', amount)\n",
+        set(),
+    ),
+    (
+        "digest-function-compared",
+        "import hashlib\nclass P:\n    def token(self, p):\n        return hashlib.md5(p.key.encode()).hexdigest()\n"
+        "    def callback(self, p, data):\n        if data['custom'] != self.token(p):\n            raise ValueError\n",
+        {"B905"},
+    ),
+    (
+        "enum-member-compared",
+        "def f(mode):\n    return mode == WebhookEndpointValidation.verify_signature\n",
+        set(),
+    ),
+    (
+        "sdk-webhooks-accessor",
+        "class Client:\n    def webhooks(self):\n        return WebhooksApi(self)\n",
+        set(),
+    ),
+    (
+        "webhook-verified-by-sdk",
+        "import stripe\ndef stripe_webhook(request):\n"
+        "    event = stripe.Webhook.construct_event(request.body, request.headers['Stripe-Signature'], SECRET)\n"
+        "    return handle(event)\n",
+        set(),
+    ),
 ]

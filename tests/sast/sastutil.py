@@ -28,7 +28,13 @@ def scan(root: Path, use_cache: bool = False, **options: Any) -> CheckResult:
 
 
 def triples(result: CheckResult) -> set[tuple[str, int, str]]:
-    return {(f.path or "", f.line or 0, f.rule) for f in result.findings}
+    """(path, line, rule) of bandit's findings (the gate's CG-SAST-UNPARSED stands for bandit's
+    skipped files, compared apart)."""
+    return {(f.path or "", f.line or 0, f.rule) for f in result.findings if f.rule != "CG-SAST-UNPARSED"}
+
+
+def unparsed(result: CheckResult) -> set[str]:
+    return {f.path or "" for f in result.findings if f.rule == "CG-SAST-UNPARSED"}
 
 
 def bandit_cli(root: Path, *args: str) -> set[tuple[str, int, str]]:

@@ -105,3 +105,31 @@ def test_generated_payment_codebase_precision_and_recall(tmp_path: Path) -> None
     mgr = run_bandit(sorted(str(tmp_path / p) for p in codebase.files), {"include": list(RULE_IDS), "exclude": []})
     found = {(Path(i.fname).relative_to(tmp_path).as_posix(), i.lineno, i.test_id) for i in mgr.results}
     assert codebase.expected and found == codebase.expected
+
+
+SEVERITY_CASES = [
+    ("signature-eq", "import hmac\ndef f(request, expected):\n    return request.headers['X-Signature'] == expected\n",
+     "B905", "HIGH"),
+    ("token-eq", "def f(request, api_token):\n    return request.headers['X-Token'] == api_token\n", "B905", "MEDIUM"),
+    ("tls-off", "def f(session, url):\n    return session.post(url, verify=False)\n", "B907", "HIGH"),
+    ("tls-opt-out", "def f(session, url, verify_ssl):\n    if not verify_ssl:\n"
+     "        return session.post(url, verify=False)\n", "B907", "MEDIUM"),
+    ("payload-logged", "import logging\nlog = logging.getLogger()\ndef poll(self):\n"
+     "    data = self.client.payment().search({})\n    log.info('found %s', data)\n", "B903", "HIGH"),
+    ("payload-logged-on-error", "import logging\nlog = logging.getLogger()\ndef poll(self):\n"
+     "    data = self.client.payment().search({})\n    if 'error' in data:\n        log.error('failed %s', data)\n",
+     "B903", "MEDIUM"),
+    ("float-held", "def f(order):\n    amount = float(order.total)\n    return amount\n", "B901", "HIGH"),
+    ("float-field-with-value", "class Payment:\n    price: float = 9.99\n", "B901", "HIGH"),
+    ("float-field-typed", "class PaymentRequest:\n    amount: float\n", "B901", "MEDIUM"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case_id", "code", "rule", "severity"), SEVERITY_CASES, ids=[c[0] for c in SEVERITY_CASES])
+def test_severity_says_what_blocks(tmp_path: Path, case_id: str, code: str, rule: str, severity: str) -> None:
+    """A signature compared with `==`, TLS off unconditionally and money held in a float are HIGH
+    (they block under the default policy); a token compare and an explicit opt-out are MEDIUM."""
+    path = tmp_path / f"{case_id}.py"
+    path.write_text(code)
+    mgr = run_bandit([str(path)], {"include": list(RULE_IDS), "exclude": []})
+    assert [(i.test_id, i.severity) for i in mgr.results if i.test_id == rule] == [(rule, severity)]

@@ -129,3 +129,20 @@ def test_history_through_the_engine(leaked: tuple[Path, str, str]) -> None:
     assert result.status.value == "failed"
     assert result.findings[0].properties["commit"]
     assert value not in repr(result)
+
+
+def test_each_added_line_is_scanned_once(repo: Path) -> None:
+    """Lines still in the tree are the tree scan's; a line two commits add is read once; only what
+    the range added and took out again goes through the history scan."""
+    base = commit(repo, {"app.py": "x = 1\n"}, "base")
+    commit(repo, {"app.py": f"x = 1\nKEPT = {token(2)}\n", "tmp.py": f"GONE = {token(3)}\n"}, "add")
+    commit(repo, {"tmp.py": "y = 2\n"}, "remove one")
+    commit(repo, {"tmp.py": f"y = 2\nGONE = {token(3)}\n"}, "add it again")
+    commit(repo, {"tmp.py": "y = 2\n"}, "remove it again")
+    out = secrets.run(context(repo, mode="since", since=base))
+    assert sorted((f.path, f.line, "commit" in f.properties) for f in out.findings) == [
+        ("app.py", 2, False),
+        ("tmp.py", 1, True),
+    ]
+    # KEPT and `y = 2` are in the tree; GONE's second add was read with its first
+    assert out.counts["history-lines-scanned-elsewhere"] == 3

@@ -257,6 +257,11 @@ NOT_SECRET = frozenset(
         "sha256",
         "fingerprint",
         "strategy",
+        "mode",
+        "login",
+        "reset",
+        "changed",
+        "updated",
     }
 )
 

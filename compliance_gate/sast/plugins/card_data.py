@@ -6,11 +6,19 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from bandit.core.constants import HIGH, MEDIUM
+from bandit.core.constants import HIGH, LOW, MEDIUM
 from bandit.core.issue import Issue
 
 from compliance_gate.pii.cards import luhn_ok
-from compliance_gate.sast.plugins._names import is_card_data, last_words, name_of, names_in
+from compliance_gate.sast.plugins._names import (
+    enclosing_function,
+    is_card_data,
+    last_words,
+    name_of,
+    names_in,
+    parent,
+    words,
+)
 from compliance_gate.sast.plugins._rule import rule
 
 if TYPE_CHECKING:
@@ -43,6 +51,56 @@ SAFE_CALLS = frozenset(
         "isinstance",
     }
 )
+SERIOUS_LEVELS = frozenset({"info", "warning", "warn", "error", "exception", "critical", "fatal", "capture_message"})
+"""Levels production keeps; `debug` lines are usually off in production."""
+PROVIDER_WORDS = frozenset(
+    {
+        "client",
+        "api",
+        "gateway",
+        "sdk",
+        "provider",
+        "psp",
+        "stripe",
+        "adyen",
+        "braintree",
+        "paypal",
+        "paypalrestsdk",
+        "mercadopago",
+        "razorpay",
+        "mollie",
+        "square",
+        "cashfree",
+        "payu",
+        "paystack",
+        "flutterwave",
+        "authorizenet",
+        "cybersource",
+        "worldpay",
+    }
+)
+"""Words of a receiver whose calls return a payment provider's response (payer, card, address)."""
+SCALAR_WORDS = frozenset(
+    {
+        "amount",
+        "total",
+        "price",
+        "fee",
+        "fees",
+        "balance",
+        "sum",
+        "status",
+        "state",
+        "id",
+        "ids",
+        "count",
+        "code",
+        "url",
+    }
+)
+"""Words of a name that holds one value (an amount a refund call returns, a status, an id), not
+a whole payload."""
+REQUEST_BODIES = frozenset({"body", "data", "json", "post", "get_json"})
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){12,18}(?![0-9A-Za-z])")
 _PAN_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6(?:011|4[4-9]|5)|35|3(?:0[0-5]|[689])|62)")
 
@@ -105,6 +163,80 @@ def _leaks(exprs: list[ast.expr]) -> tuple[bool, bool]:
     return named, literal
 
 
+def _call_words(call: ast.Call) -> set[str]:
+    """Every identifier word of a call's function expression (`self.client.payment().search`)."""
+    out: set[str] = set()
+    for sub in ast.walk(call.func):
+        if isinstance(sub, ast.Name):
+            out.update(words(sub.id))
+        elif isinstance(sub, ast.Attribute):
+            out.update(words(sub.attr))
+    return out
+
+
+def _is_payload(value: ast.AST) -> bool:
+    """A provider's response (a call on a client/API/SDK object, `resp.json()`) or the incoming
+    request's body (`json.loads(request.body)`, `request.get_json()`, `request.data`)."""
+    for sub in ast.walk(value):
+        if isinstance(sub, ast.Call):
+            fname = name_of(sub.func) or ""
+            if fname.rsplit(".", 1)[-1] in ("json", "get_json") or _call_words(sub) & PROVIDER_WORDS:
+                return True
+        if (
+            isinstance(sub, ast.Attribute)
+            and sub.attr in REQUEST_BODIES
+            and "request" in words(name_of(sub.value) or "")
+        ):
+            return True
+    return False
+
+
+FAILURE_WORDS = frozenset({"error", "errors", "err", "fail", "failed", "failure", "invalid", "ok", "success"})
+
+
+def _on_failure(node: ast.AST) -> bool:
+    """Is the log call only reached when the call failed (in an `except` handler, or under an `if`
+    that tests for an error: `if "error" in response:`)? Logging the provider's error response
+    there is diagnosis, reported (MEDIUM) rather than blocking; logging every response is not."""
+    cur: ast.AST | None = node
+    while cur is not None and not isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef | ast.Module):
+        up = parent(cur)
+        if isinstance(up, ast.ExceptHandler):
+            return True
+        if isinstance(up, ast.If) and cur is not up.test:
+            found = {
+                w for n in ast.walk(up.test) if isinstance(n, ast.Name | ast.Attribute) for w in words(name_of(n) or "")
+            }
+            found |= {
+                w
+                for c in ast.walk(up.test)
+                if isinstance(c, ast.Constant) and isinstance(c.value, str)
+                for w in words(c.value)
+            }
+            if found & FAILURE_WORDS:
+                return True
+        cur = up
+    return False
+
+
+def _payloads_logged(call: ast.Call, context_node: ast.AST) -> bool:
+    """Is a bare argument of the log call a name that holds a whole payload (see `_is_payload`)?"""
+    func = enclosing_function(context_node)
+    if func is None:
+        return False
+    bare = {a.id for a in _data_args(call) if isinstance(a, ast.Name) and not SCALAR_WORDS & set(words(a.id))}
+    if not bare:
+        return False
+    for sub in ast.walk(func):
+        if (
+            isinstance(sub, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id in bare for t in sub.targets)
+            and _is_payload(sub.value)
+        ):
+            return True
+    return False
+
+
 def _data_args(call: ast.Call) -> list[ast.expr]:
     return [*call.args, *(k.value for k in call.keywords if k.arg not in NOT_DATA_KEYWORDS)]
 
@@ -120,6 +252,13 @@ def card_data_in_log_or_error(context: Context) -> Issue | None:
     `pin_block`, `payload["card"]["number"]`), or contain a string literal that looks like a
     full card number (brand prefix, 13-19 digits, Luhn). Masked, hashed or tokenised forms are
     not data: `mask_pan(pan)`, `card.last4`, `pan[-4:]`, `pan_hash`, `card.token`, `len(pan)` pass.
+
+    Also a whole payload passed to a log call: a name holding a payment provider's response (the
+    result of a call on a client, API or SDK object, `resp.json()`) or the incoming request's body
+    (`json.loads(request.body)`, `request.get_json()`), logged at info level or above (HIGH;
+    `debug`, which production usually turns off, MEDIUM): `data = client.payment().search(q)` ...
+    `logger.info("payment info %s", data)` writes the payer's e-mail, identification number and
+    card digits to every log line.
 
     **Why it matters.** Logs and error messages are copied to log pipelines, APM, tickets and
     laptops. PCI DSS forbids storing sensitive authentication data (CVV, track, PIN) at all after
@@ -143,6 +282,16 @@ def card_data_in_log_or_error(context: Context) -> Issue | None:
             return None
         cwe, where = CWE_LOG, "a log call"
         exprs = _data_args(node)
+        level = node.func.attr if isinstance(node.func, ast.Attribute) else "print"
+        if _payloads_logged(node, node):
+            serious = level in SERIOUS_LEVELS and not _on_failure(node)
+            return Issue(
+                severity=HIGH if serious else MEDIUM,
+                confidence=MEDIUM if serious else LOW,
+                cwe=cwe,
+                text="A payment provider's response or a request payload is logged whole (payer, card and "
+                "address fields go with it); log the ids and fields you need.",
+            )
     elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
         cwe, where = CWE_ERROR, "an exception message"
         exprs = _data_args(node.exc)

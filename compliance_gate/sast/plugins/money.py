@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bandit.core.constants import HIGH, LOW, MEDIUM
 from bandit.core.issue import Issue
 
-from compliance_gate.sast.plugins._names import enclosing_function, last_words, money_strength, names_in
+from compliance_gate.sast.plugins._names import enclosing_function, last_words, money_strength, names_in, parent
 from compliance_gate.sast.plugins._rule import rule
 
 if TYPE_CHECKING:
@@ -18,9 +18,9 @@ CWE_PRECISION = 1339  # Insufficient Precision or Accuracy of a Real Number
 _CONFIDENCE = {2: MEDIUM, 1: LOW}
 
 
-def _issue(text: str, strength: int, lineno: int | None = None) -> Issue:
+def _issue(text: str, strength: int, lineno: int | None = None, held: bool = False) -> Issue:
     return Issue(
-        severity=MEDIUM,
+        severity=HIGH if held else MEDIUM,
         confidence=HIGH if strength >= 3 else _CONFIDENCE[strength],
         cwe=CWE_PRECISION,
         text=text,
@@ -43,6 +43,31 @@ def _is_float_annotation(node: ast.AST | None) -> bool:
         return _is_float_annotation(node.left) or _is_float_annotation(node.right)
     if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "Optional":
         return _is_float_annotation(node.slice)
+    return False
+
+
+def _is_float_value(node: ast.AST) -> bool:
+    """A float literal, a `float(...)` call, or arithmetic with one of them in it."""
+    if _is_float_literal(node) or (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "float"
+    ):
+        return True
+    if isinstance(node, ast.BinOp):
+        return _is_float_value(node.left) or _is_float_value(node.right)
+    return False
+
+
+def _held(node: ast.AST) -> bool:
+    """Is the float value `node` kept in a clearly money-named variable or attribute (`amount =
+    float(...)`, `fee = amount * 0.029 + 0.30`, `self.balance += 0.5`)? Converting at an API
+    boundary (a payload's value, a keyword argument) or typing a field is not holding."""
+    cur, up = node, parent(node)
+    while isinstance(up, ast.BinOp | ast.UnaryOp):
+        cur, up = up, parent(up)
+    if isinstance(up, ast.Assign) and up.value is cur:
+        return _target_strength(up.targets) == 2
+    if isinstance(up, ast.AnnAssign | ast.AugAssign) and up.value is cur:
+        return _target_strength([up.target]) == 2
     return False
 
 
@@ -107,12 +132,20 @@ def money_held_in_float(context: Context) -> Issue | None:
     if isinstance(node, ast.Assign):
         strength = _assigned_strength(node, node.targets)
         if strength and (_is_float_literal(node.value) or _is_float_of_other(node.value)):
-            return _issue("Money held in a binary float; use Decimal or integer minor units.", strength)
+            return _issue(
+                "Money held in a binary float; use Decimal or integer minor units.", strength, held=strength == 2
+            )
+        if strength == 2 and isinstance(node.value, ast.BinOp) and _has_float_literal(node.value):
+            return _issue("Money computed in binary floats; use Decimal or integer minor units.", 2, held=True)
     if isinstance(node, ast.AnnAssign):
         strength = _target_strength([node.target])
         value_float = node.value is not None and (_is_float_literal(node.value) or _is_float_of_other(node.value))
         if strength == 2 and (_is_float_annotation(node.annotation) or value_float):
-            return _issue("Money typed or held as float; use Decimal or integer minor units.", strength)
+            # a float value kept there is money held (HIGH); a type alone (an SDK's request model
+            # mirroring the API's JSON number) is reported, not blocking
+            return _issue(
+                "Money typed or held as float; use Decimal or integer minor units.", strength, held=value_float
+            )
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         args = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
         for arg in args:
@@ -122,6 +155,10 @@ def money_held_in_float(context: Context) -> Issue | None:
                     "Money parameter annotated float; use Decimal or integer minor units.", strength, arg.lineno
                 )
     return None
+
+
+def _has_float_literal(node: ast.AST) -> bool:
+    return any(_is_float_literal(n) for n in ast.walk(node))
 
 
 def _is_float_of_other(node: ast.AST) -> bool:
@@ -139,7 +176,11 @@ def _check_call(context: Context, node: ast.Call) -> Issue | None:
     if context.call_function_name_qual == "float" and len(node.args) == 1:
         strength = money_strength(last_words(node.args[0]))
         if strength:
-            return _issue("Money converted to a binary float; use Decimal or integer minor units.", strength + 1)
+            return _issue(
+                "Money converted to a binary float; use Decimal or integer minor units.",
+                strength + 1,
+                held=_held(node),
+            )
     for kw in node.keywords:
         if kw.arg and _is_float_literal(kw.value):
             strength = money_strength(last_words(ast.Name(kw.arg)))

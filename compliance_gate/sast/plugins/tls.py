@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from bandit.core.constants import HIGH
+from bandit.core.constants import HIGH, MEDIUM
 from bandit.core.issue import Issue
 
-from compliance_gate.sast.plugins._names import name_of
+from compliance_gate.sast.plugins._names import enclosing_function, name_of, names_in, parent, words
 from compliance_gate.sast.plugins._rule import rule
 
 if TYPE_CHECKING:
@@ -76,6 +76,38 @@ CLIENT_HINTS = (
 )
 
 
+TLS_KEYWORDS = VERIFY_FLAGS | {"cert_reqs", "verify_mode"}
+OPT_OUT_WORDS = frozenset(
+    {
+        "verify",
+        "verification",
+        "ssl",
+        "tls",
+        "cert",
+        "certs",
+        "certificate",
+        "insecure",
+        "unsafe",
+        "debug",
+        "dev",
+        "development",
+        "local",
+        "localhost",
+        "sandbox",
+        "test",
+        "testing",
+        "env",
+        "environment",
+    }
+)
+"""Words of a condition that makes turning verification off an explicit opt-out (a setting the
+caller chooses, a development environment) rather than what every request does."""
+
+
+def _is_off(node: ast.AST) -> bool:
+    return _is_false(node) or _is_cert_none(node)
+
+
 def _is_false(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value is False
 
@@ -123,6 +155,75 @@ def _check_assign(targets: list[ast.expr], value: ast.expr) -> bool:
     return False
 
 
+def _opt_out(node: ast.AST) -> bool:
+    """Is `node` only reached when a condition about verification or the environment says so
+    (`if not verify_ssl:`, `else` of `elif self._verify_ssl_certs:`, `if env == DEVELOPMENT:`)?"""
+    cur: ast.AST | None = node
+    while cur is not None and not isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef | ast.Module):
+        up = parent(cur)
+        if isinstance(up, ast.If | ast.IfExp) and cur is not up.test:
+            found = {w for n in names_in(up.test) for w in words(name_of(n) or "")}
+            found |= {
+                w
+                for c in ast.walk(up.test)
+                if isinstance(c, ast.Constant) and isinstance(c.value, str)
+                for w in words(c.value)
+            }
+            if found & OPT_OUT_WORDS:
+                return True
+        cur = up
+    return False
+
+
+def _passed_on(node: ast.Assign | ast.AnnAssign, name: str) -> bool:
+    """Is the local `name` passed to a TLS keyword (`verify=verify`, `cert_reqs=cert_reqs`) in the
+    same function (or module)?"""
+    scope: ast.AST = enclosing_function(node) or node
+    while not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef) and (up := parent(scope)) is not None:
+        scope = up
+    return name in _names_passed(scope)
+
+
+def _names_passed(scope: ast.AST) -> frozenset[str]:
+    """Names passed to a TLS keyword anywhere in `scope`, computed once per scope (kept on the node
+    for the rest of bandit's visit: a generated module has thousands of `x = False` lines)."""
+    cached = getattr(scope, "_cg_tls_names", None)
+    if isinstance(cached, frozenset):
+        return cached
+    found = frozenset(
+        kw.value.id
+        for sub in ast.walk(scope)
+        if isinstance(sub, ast.Call)
+        for kw in sub.keywords
+        if kw.arg in TLS_KEYWORDS and isinstance(kw.value, ast.Name)
+    )
+    setattr(scope, "_cg_tls_names", found)  # noqa: B010 - ast nodes take attributes, as bandit's do
+    return found
+
+
+def _local_switch(targets: list[ast.expr], value: ast.expr, node: ast.Assign | ast.AnnAssign) -> bool:
+    """`verify = False` / `cert_reqs = ssl.CERT_NONE` in a local name that is then passed on."""
+    if not _is_off(value):
+        return False
+    return any(isinstance(t, ast.Name) and _passed_on(node, t.id) for t in targets)
+
+
+def _issue(node: ast.AST, lineno: int | None) -> Issue:
+    opt_out = _opt_out(node)
+    return Issue(
+        severity=MEDIUM if opt_out else HIGH,
+        confidence=MEDIUM if opt_out else HIGH,
+        cwe=CWE_CERT,
+        text=(
+            "TLS certificate verification disabled when a setting or environment asks for it; make sure "
+            "production cannot"
+            if opt_out
+            else "TLS certificate verification disabled; keep it on and pass a CA bundle if needed."
+        ),
+        lineno=lineno,
+    )
+
+
 @rule("B907", "Call", "Assign", "AnnAssign")
 def tls_verification_disabled(context: Context) -> Issue | None:
     """B907: TLS certificate verification disabled on a client (payment provider APIs included).
@@ -131,12 +232,19 @@ def tls_verification_disabled(context: Context) -> Issue | None:
     connector (`verify=False` on HTTP-looking calls only, since `verify` is a common keyword:
     `session.post(url, verify=False)`, `aiohttp.TCPConnector(ssl=False)`,
     `urllib3.PoolManager(cert_reqs="CERT_NONE")`, `Client(verify_ssl_certs=False)`,
-    `Configuration(verify_ssl=False)`); assignments that do it on an object or globally
-    (`session.verify = False`, `stripe.verify_ssl_certs = False`, `ctx.check_hostname = False`,
-    `ctx.verify_mode = ssl.CERT_NONE`, `ssl._create_default_https_context =
-    ssl._create_unverified_context`, `os.environ["PYTHONHTTPSVERIFY"] = "0"`). Calls bandit
-    already reports (B501 for `requests.get(..., verify=False)`/`httpx`, B323 for
-    `ssl._create_unverified_context()`) are left to bandit.
+    `Configuration(verify_ssl=False)`); the same through a local variable
+    (`verify = False` ... `requests.post(url, verify=verify)`, `cert_reqs = ssl.CERT_NONE` ...
+    `PoolManager(cert_reqs=cert_reqs)`: reported on the assignment); assignments that do it on an
+    object or globally (`session.verify = False`, `stripe.verify_ssl_certs = False`,
+    `ctx.check_hostname = False`, `ctx.verify_mode = ssl.CERT_NONE`,
+    `ssl._create_default_https_context = ssl._create_unverified_context`,
+    `os.environ["PYTHONHTTPSVERIFY"] = "0"`). Calls bandit already reports (B501 for
+    `requests.get(..., verify=False)`/`httpx`, B323 for `ssl._create_unverified_context()`) are
+    left to bandit.
+
+    **Severity.** HIGH when every request takes that path; MEDIUM when it is an opt-out: the code
+    sits under a condition about verification or the environment (`if not self.verify_ssl_certs:`,
+    `else:` of `elif verify:`, `if environment == DEVELOPMENT:`), so a caller or a setting asks for it.
 
     **Why it matters.** Without certificate checks anyone on the network path (a proxy, a
     compromised Wi-Fi, a cloud neighbour) can impersonate the payment provider: read card data
@@ -161,17 +269,13 @@ def tls_verification_disabled(context: Context) -> Issue | None:
         if lineno is None:
             return None
     elif isinstance(node, ast.Assign):
-        if not _check_assign(node.targets, node.value):
+        if not (_check_assign(node.targets, node.value) or _local_switch(node.targets, node.value, node)):
             return None
     elif isinstance(node, ast.AnnAssign):
-        if node.value is None or not _check_assign([node.target], node.value):
+        if node.value is None or not (
+            _check_assign([node.target], node.value) or _local_switch([node.target], node.value, node)
+        ):
             return None
     else:
         return None
-    return Issue(
-        severity=HIGH,
-        confidence=HIGH,
-        cwe=CWE_CERT,
-        text="TLS certificate verification disabled; keep it on and pass a CA bundle if needed.",
-        lineno=lineno,
-    )
+    return _issue(node, lineno)

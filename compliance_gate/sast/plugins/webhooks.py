@@ -30,7 +30,7 @@ ROUTE_DECORATORS = frozenset(
         "webhook",
     }
 )
-HANDLER_FIRST = frozenset({"handle", "receive", "process", "on", "ingest", "consume"})
+HANDLER_FIRST = frozenset({"handle", "receive", "process", "ingest", "consume"})
 HANDLER_LAST = frozenset({"handler", "view", "endpoint", "receiver", "callback", "listener", "hook"})
 CLIENT_FIRST = frozenset(
     {
@@ -67,8 +67,38 @@ CLIENT_FIRST = frozenset(
         "resend",
         "is",
         "has",
+        "retrieve",
+        "patch",
+        "edit",
+        "put",
+        "post",
+        "rotate",
+        "clean",
+        "cleanup",
+        "find",
+        "search",
+        "count",
+        "iter",
+        "resolve",
+        "generate",
+        "trigger",
+        "schedule",
+        "queue",
+        "enqueue",
+        "deliver",
+        "notify",
+        "dispatch",
+        "call",
+        "fire",
     }
 )
+REQUEST_PARAMS = frozenset(
+    {"request", "req", "http_request", "event", "payload", "body", "raw_body", "data", "notification", "environ"}
+)
+REQUEST_TYPES = frozenset({"HttpRequest", "Request", "WSGIRequest", "ASGIRequest", "HTTPRequest", "HttpRequestBase"})
+PARSERS = frozenset({"loads", "load", "json", "get_json", "parse_obj", "model_validate", "construct_from", "decode"})
+"""Calls that only parse the body: handing them the request verifies nothing."""
+SIGNATURE_WORDS = frozenset({"headers", "header", "meta", "signature", "sig", "hmac"})
 CLASS_METHODS = frozenset({"post", "put", "dispatch", "handle", "__call__"})
 _VERIFIES = re.compile(
     r"verif|compare_digest|construct_event|hmac|check_sig|signature_valid|valid_signature|validate_sig"
@@ -85,6 +115,17 @@ def _decorator_names(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     return out
 
 
+def _takes_request(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A parameter that carries the incoming request (by name or by type)."""
+    for arg in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]:
+        if arg.arg in REQUEST_PARAMS:
+            return True
+        hint = (name_of(arg.annotation) or "") if arg.annotation is not None else ""
+        if hint.rsplit(".", 1)[-1] in REQUEST_TYPES:
+            return True
+    return False
+
+
 def _is_handler(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     ws = words(func.name)
     owner = parent(func)
@@ -92,30 +133,69 @@ def _is_handler(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         return True
     if not ({"webhook", "webhooks"} & set(ws)) or ws[0] in CLIENT_FIRST:
         return False
-    if ws[0] in HANDLER_FIRST or ws[-1] in HANDLER_LAST or ws[-1] in ("webhook", "webhooks"):
-        return True
     routes = (words(n.rsplit(".", 1)[-1]) for n in _decorator_names(func))
-    return any(r and "_".join(r) in ROUTE_DECORATORS for r in routes)
+    if any(r and "_".join(r) in ROUTE_DECORATORS for r in routes):
+        return True  # a route: the framework hands it the request (Flask's is global)
+    named = ws[0] in HANDLER_FIRST or ws[-1] in HANDLER_LAST or ws[-1] in ("webhook", "webhooks")
+    return named and _takes_request(func)
+
+
+def _request_names(func: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    names = {a.arg for a in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs] if a.arg in REQUEST_PARAMS}
+    return names | {"request"}
+
+
+def _delegates(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Does the handler hand the whole request, or the signature header, to another function
+    (`WebhookEventTrigger.from_request(request)`, `client.parse_event_notification(body,
+    request.headers["Stripe-Signature"], secret)`)? Verification may happen there; parsing
+    calls (`json.loads`, `construct_from`) do not count."""
+    requests = _request_names(func)
+    for sub in ast.walk(func):
+        if not isinstance(sub, ast.Call):
+            continue
+        callee = (name_of(sub.func) or "").rsplit(".", 1)[-1]
+        if callee in PARSERS:
+            continue
+        for arg in [*sub.args, *(k.value for k in sub.keywords)]:
+            if isinstance(arg, ast.Name) and arg.id in requests:
+                return True
+            for n in ast.walk(arg):
+                if isinstance(n, ast.Name | ast.Attribute | ast.Subscript) and SIGNATURE_WORDS & set(
+                    words(name_of(n) or "")
+                ):
+                    return True
+                if isinstance(n, ast.Constant) and isinstance(n.value, str) and "signature" in n.value.lower():
+                    return True
+    return False
 
 
 def _verifies(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     if any(_VERIFIES.search(n) or "signature" in n.lower() or "signed" in n.lower() for n in _decorator_names(func)):
         return True
-    return any(isinstance(sub, ast.Call) and _VERIFIES.search(name_of(sub.func) or "") for sub in ast.walk(func))
+    if any(isinstance(sub, ast.Call) and _VERIFIES.search(name_of(sub.func) or "") for sub in ast.walk(func)):
+        return True
+    return _delegates(func)
 
 
 @rule("B906", "FunctionDef", "AsyncFunctionDef")
 def webhook_without_signature_check(context: Context) -> Issue | None:
     """B906: a webhook handler that never verifies the sender's signature.
 
-    **What it finds.** A function that handles webhooks - its name says so (`stripe_webhook`,
-    `handle_webhook`, `webhook_view`, `process_webhook_event`), or it has a route decorator and
-    `webhook` in its name, or it is `post`/`dispatch` of a class named `...Webhook...` - in whose
-    body (and decorators) nothing verifies a signature: no call whose name contains `verify`,
-    `hmac`, `compare_digest`, `construct_event` (Stripe), `check_signature`,
-    `validate_request`..., and no decorator like `@verify_signature`/`@signed`. Functions that
-    register, list, send, parse or test webhooks (`create_webhook`, `send_webhook`,
-    `test_stripe_webhook`) are not handlers.
+    **What it finds.** A function that handles incoming webhooks - a route (a route decorator and
+    `webhook` in its name), `post`/`dispatch` of a class named `...Webhook...`, or a function
+    whose name says so (`stripe_webhook`, `handle_webhook`, `webhook_view`,
+    `process_webhook_event`) and that takes the request (`request`, `payload`, `body`, `event`
+    or a `Request`-typed parameter) - in whose body (and decorators) nothing verifies a
+    signature: no call whose name contains `verify`, `hmac`, `compare_digest`, `construct_event`
+    (Stripe), `check_signature`, `validate_request`..., no decorator like
+    `@verify_signature`/`@signed`, and nothing the request or its signature header is handed to
+    (`Trigger.from_request(request)`, `client.parse_event_notification(body, headers[...])`:
+    verification may happen there; handing the body to `json.loads` or `construct_from` only
+    parses it). Functions that register, list, retrieve, send, parse or test webhooks
+    (`create_webhook`, `retrieve_webhooks`, `send_webhook`, `test_stripe_webhook`), SDK
+    accessors without a request (`def webhooks(self)`) and `on_*` callbacks, which receive an
+    event the framework already verified, are not handlers.
 
     **Why it matters.** A webhook endpoint is public. Without checking the provider's signature
     anyone can post `payment_intent.succeeded` or `charge.refunded` for any order: goods ship
