@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from compliance_gate import bundled
 from compliance_gate.errors import InputError
@@ -37,8 +37,8 @@ from compliance_gate.replay.read.stage_events import Staged, detect_format, stag
 from compliance_gate.replay.read.stage_tables import Source, latest_time, record, stage_table
 from compliance_gate.replay.reconcile.geo import GeoChecker
 from compliance_gate.replay.reconcile.reconciler import Break, Reconciler
-from compliance_gate.replay.safety import safe_text
-from compliance_gate.replay.sqlutil import connect, iso_from_us
+from compliance_gate.replay.safety import MAX_LEN, SAFE_RUN, safe_text
+from compliance_gate.replay.sqlutil import connect, fetch_rows, iso_from_us, literal
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection as Connection
@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 # above about 2,000 events per MB of memory limit, the set-based fold runs step by step
 SPLIT_ROWS_PER_MB = 2000
 MAX_LISTED_TYPES = 12
+MAX_EVENT_REFS = 10
+EventRefs: TypeAlias = tuple[int, list[str]]
+"""A broken payment's number of events and its first `MAX_EVENT_REFS` as `event_id (file:line)`."""
 
 
 @dataclass(slots=True)
@@ -60,7 +63,7 @@ class Outcome:
     counters: dict[str, int] = field(default_factory=dict)
     recon: Reconciler | None = None
     side_totals: dict[str, list[tuple[str, str, int, int, int]]] = field(default_factory=dict)
-    event_refs: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    event_refs: dict[str, EventRefs] = field(default_factory=dict)
     as_of_source: str = ""
 
 
@@ -276,19 +279,29 @@ def _double_charges(con: Connection, out: Outcome, charged: list[str]) -> None:
             )
 
 
-def _event_refs(con: Connection, out: Outcome) -> dict[str, list[tuple[str, int]]]:
-    """Event ids and lines behind each payment that has a break (breaks are the rare case)."""
+def _event_refs(con: Connection, out: Outcome) -> dict[str, EventRefs]:
+    """Per payment that has a break: how many events it has and the first `MAX_EVENT_REFS` as
+    `event_id (file:line)` in replay order. Set-based: one grouped query renders the references;
+    Python only masks the ids that could hold a card number (a run of 12 digits, or too long)."""
     pids = sorted({b.payment_id for b in out.breaks})
     if not pids:
         return {}
-    rows = con.execute(
-        """SELECT payment_id, event_id, line FROM evs WHERE payment_id IN (SELECT unnest(?::VARCHAR[]))
-        ORDER BY payment_id, o1, o2, pos""",
-        [pids],
-    ).fetchall()
-    refs: dict[str, list[tuple[str, int]]] = {}
-    for pid, eid, line in rows:
-        refs.setdefault(pid, []).append((safe_text(eid), int(line)))
+    con.execute("CREATE OR REPLACE TABLE broken AS SELECT DISTINCT unnest(?::VARCHAR[]) AS payment_id", [pids])
+    order = "ORDER BY o1, o2, pos"
+    unsafe = f"length(event_id) > {MAX_LEN} OR regexp_matches(event_id, {literal(SAFE_RUN)})"
+    rendered = f"event_id || ' (' || {literal(out.events_display)} || ':' || line || ')'"
+    cur = con.cursor()
+    cur.execute(f"""SELECT payment_id, count(*) AS n, bool_or({unsafe}) AS unsafe,
+            list({rendered} {order})[1:{MAX_EVENT_REFS}] AS refs,
+            list(event_id {order})[1:{MAX_EVENT_REFS}] AS ids, list(line {order})[1:{MAX_EVENT_REFS}] AS lines
+        FROM evs SEMI JOIN broken USING (payment_id) GROUP BY payment_id""")
+    refs: dict[str, EventRefs] = {}
+    for pid, n, bad, shown, ids, lines in fetch_rows(cur):
+        if bad:  # rare: mask in Python
+            shown = [f"{safe_text(e)} ({out.events_display}:{line})" for e, line in zip(ids, lines, strict=True)]
+        refs[pid] = (int(n), shown)
+    cur.close()
+    con.execute("DROP TABLE broken")
     return refs
 
 
