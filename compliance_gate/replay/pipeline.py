@@ -248,15 +248,19 @@ def _fold_and_reconcile(
                 if side is not None:
                     recon.orphan(pid, side, side_name)
             continue
-        group, events = next(groups)
-        assert group == pid, "event stream and payment rows out of step"
-        f = fold_payment(events, out.machine)
-        stale += f.stale
-        if projected is not None and pid in projected:
-            projected[pid].apply(f)
-        currency = currencies[f.currency] if f.currency >= 0 else (row.report.currency if row.report else "") or ""
-        for category, line, detail in f.issues:
-            out.breaks.append(Break(category, "events", pid, currency if f.currency >= 0 else "", 0, detail, line))
+        if row.folded is not None:  # regular events, a difference with the report: no Python fold needed
+            f = row.folded
+            currency = row.currency
+        else:
+            group, events = next(groups)
+            assert group == pid, "event stream and payment rows out of step"
+            f = fold_payment(events, out.machine)
+            stale += f.stale
+            if projected is not None and pid in projected:
+                projected[pid].apply(f)
+            currency = currencies[f.currency] if f.currency >= 0 else (row.report.currency if row.report else "") or ""
+            for category, line, detail in f.issues:
+                out.breaks.append(Break(category, "events", pid, currency if f.currency >= 0 else "", 0, detail, line))
         if f.deleted:
             deleted += 1
         else:
