@@ -17,7 +17,6 @@ minus `grace_s` is in flight. The outcome says which, and how many payments the 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from compliance_gate.replay.read.stage_tables import Source, latest_time, record
 from compliance_gate.replay.reconcile.geo import GeoChecker
 from compliance_gate.replay.reconcile.reconciler import Break, Reconciler
 from compliance_gate.replay.safety import MAX_LEN, SAFE_RUN, safe_text
-from compliance_gate.replay.sqlutil import connect, fetch_rows, iso_from_us, literal
+from compliance_gate.replay.sqlutil import connect, fetch_rows, iso_from_us, literal, spill_dir
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection as Connection
@@ -88,8 +87,8 @@ def replay_and_reconcile(
     if not events_path.is_file():
         raise InputError(f"{opts.events.path}: no such events file (checks.replay.events.path, or --events)")
     out = Outcome(machine, opts.events.path)
-    with tempfile.TemporaryDirectory(prefix="cg-replay-") as tmp:
-        con = connect(Path(tmp), opts.memory_limit_mb)
+    with spill_dir(opts.temp_dir, "cg-replay-") as tmp:
+        con = connect(tmp, opts.memory_limit_mb)
         try:
             _run(con, opts, root, events_path, out, set_based, projector_fn)
         finally:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import hashlib
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +25,23 @@ READ_LINES = (
 )
 
 
+DUCKDB_SHARE = 0.75
+"""DuckDB's share of the replay's memory budget; the rest is for Python (the fold of irregular
+payments, one finding object per break) and for what DuckDB allocates outside its buffer pool."""
+
+
+@contextlib.contextmanager
+def spill_dir(temp_dir: str, prefix: str) -> Iterator[Path]:
+    """A fresh folder for DuckDB to spill to, inside `temp_dir` (the policy's) or the system's temp dir."""
+    if temp_dir and not Path(temp_dir).is_dir():
+        raise InputError(f"checks.replay.temp_dir: {temp_dir} is not a folder; create it or leave the key out")
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=temp_dir or None) as tmp:
+        yield Path(tmp)
+
+
 def connect(temp_dir: Path, memory_limit_mb: int) -> Connection:
-    """An in-memory DuckDB that spills to `temp_dir` and keeps insertion order.
+    """An in-memory DuckDB that spills to `temp_dir`, holds `DUCKDB_SHARE` of the memory budget
+    `memory_limit_mb`, and keeps insertion order.
 
     Timestamps are handled as UTC epoch microseconds, so no time-zone setting is involved.
     """
@@ -36,7 +53,7 @@ def connect(temp_dir: Path, memory_limit_mb: int) -> Connection:
     con = duckdb.connect(
         ":memory:",
         config={
-            "memory_limit": f"{memory_limit_mb}MB",
+            "memory_limit": f"{int(memory_limit_mb * DUCKDB_SHARE)}MB",
             "temp_directory": str(temp_dir),
             "preserve_insertion_order": True,
         },
