@@ -294,16 +294,24 @@ def _event_refs(con: Connection, out: Outcome) -> dict[str, EventRefs]:
     unsafe = f"length(event_id) > {MAX_LEN} OR regexp_matches(event_id, {literal(SAFE_RUN)})"
     rendered = f"event_id || ' (' || {literal(out.events_display)} || ':' || line || ')'"
     cur = con.cursor()
-    cur.execute(f"""SELECT payment_id, count(*) AS n, bool_or({unsafe}) AS unsafe,
-            list({rendered} {order})[1:{MAX_EVENT_REFS}] AS refs,
-            list(event_id {order})[1:{MAX_EVENT_REFS}] AS ids, list(line {order})[1:{MAX_EVENT_REFS}] AS lines
+    cur.execute(f"""SELECT payment_id, count(*), bool_or({unsafe}), list({rendered} {order})[1:{MAX_EVENT_REFS}]
         FROM evs SEMI JOIN broken USING (payment_id) GROUP BY payment_id""")
     refs: dict[str, EventRefs] = {}
-    for pid, n, bad, shown, ids, lines in fetch_rows(cur):
-        if bad:  # rare: mask in Python
-            shown = [f"{safe_text(e)} ({out.events_display}:{line})" for e, line in zip(ids, lines, strict=True)]
+    masked: list[str] = []
+    for pid, n, bad, shown in fetch_rows(cur):
         refs[pid] = (int(n), shown)
+        if bad:
+            masked.append(pid)
     cur.close()
+    if masked:  # rare: an id that could hold a card number, or a very long one; masked in Python
+        rows = con.execute(
+            f"""SELECT payment_id, list(event_id {order})[1:{MAX_EVENT_REFS}], list(line {order})[1:{MAX_EVENT_REFS}]
+            FROM evs WHERE payment_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY payment_id""",
+            [masked],
+        ).fetchall()
+        for pid, ids, lines in rows:
+            shown = [f"{safe_text(e)} ({out.events_display}:{line})" for e, line in zip(ids, lines, strict=True)]
+            refs[pid] = (refs[pid][0], shown)
     con.execute("DROP TABLE broken")
     return refs
 

@@ -53,7 +53,7 @@ def connect(temp_dir: Path, memory_limit_mb: int) -> Connection:
     con = duckdb.connect(
         ":memory:",
         config={
-            "memory_limit": f"{int(memory_limit_mb * DUCKDB_SHARE)}MB",
+            "memory_limit": f"{int(memory_limit_mb * DUCKDB_SHARE)}MiB",
             "temp_directory": str(temp_dir),
             "preserve_insertion_order": True,
         },

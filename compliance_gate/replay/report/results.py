@@ -78,6 +78,7 @@ def findings(out: Outcome, opts: ReplayOptions, fp: Fingerprinter, sev: Mapping[
     seen: Counter[tuple[str, str, str]] = Counter()
     paths = {side: _side_path(side, out, opts) for side in ("events", "report", "settlement")}
     result = []
+    fingerprint = fp.many()
     for b in out.breaks:
         cat = CATEGORIES[b.category]
         path = b.payment_id if b.side == "input" else paths[b.side]  # bad input: the file the row came from
@@ -90,7 +91,7 @@ def findings(out: Outcome, opts: ReplayOptions, fp: Fingerprinter, sev: Mapping[
         slot = (cat.rule, path, content)
         n = seen[slot]
         seen[slot] = n + 1
-        stamp_ = fp.fingerprint(cat.rule, path, content, n)
+        stamp_ = fingerprint(cat.rule, path, content, n)
         result.append(Finding("replay", cat.rule, sev[b.category], message, path, line, None, stamp_, None, props))
     return result
 
