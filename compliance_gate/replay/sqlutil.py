@@ -51,7 +51,7 @@ def connect(temp_dir: Path, memory_limit_mb: int) -> Connection:
         raise MissingExtra("duckdb") from None
 
     con = duckdb.connect(
-        ":memory:",
+        str(temp_dir / "replay.duckdb"),
         config={
             "memory_limit": f"{int(memory_limit_mb * DUCKDB_SHARE)}MiB",
             "temp_directory": str(temp_dir),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import json
 import sys
 from pathlib import Path
 
+import orjson
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -12,9 +15,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from replayutil import options, run_check, write_jsonl
 from test_inputs import ev, report
 
+from compliance_gate.cli.replay import _finding, write_report
 from compliance_gate.errors import InputError
 from compliance_gate.fingerprint import Fingerprinter
 from compliance_gate.pii.cards import luhn_complete
+from compliance_gate.replay import generate as gen
 from compliance_gate.replay import pipeline
 from compliance_gate.replay.sqlutil import DUCKDB_SHARE, connect, spill_dir
 
@@ -73,3 +78,27 @@ def test_temp_dir_that_is_not_a_folder_is_a_clear_error(tmp_path: Path) -> None:
     opts = options({"events": {"path": "events.jsonl"}, "reported": {"path": "report.csv"}, "temp_dir": "nope"})
     with pytest.raises(InputError, match=r"checks.replay.temp_dir: nope is not a folder"):
         pipeline.replay_and_reconcile(opts, tmp_path)
+
+
+@pytest.mark.parametrize("faults", [{}, {"amount_under": 3, "missing_in_events": 2, "illegal_transition": 2}])
+def test_streamed_report_is_the_whole_document(tmp_path: Path, faults: dict[str, int]) -> None:
+    """The CLI writes the report a finding at a time; the bytes are those of one orjson dump."""
+    g = gen.generate(tmp_path, payments=60, faults=faults)
+    out = run_check(
+        tmp_path, {"events": {"path": g.events.name}, "reported": {"path": g.report.name, "as_of": g.as_of}}
+    )
+    assert bool(out.findings) == bool(faults)
+    buf = io.BytesIO()
+    write_report(out, buf)
+    whole = {
+        "counts": dict(out.counts),
+        "errors": list(out.errors),
+        "findings": [_finding(f) for f in out.findings],
+        "inputs": [
+            {"path": i.path, "sha256": i.sha256, "kind": i.kind, "rows": i.rows, "details": dict(i.details)}
+            for i in out.inputs
+        ],
+        "metrics": dict(out.metrics),
+    }
+    assert buf.getvalue() == orjson.dumps(whole, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    assert json.loads(buf.getvalue()) == json.loads(json.dumps(whole))
