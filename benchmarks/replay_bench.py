@@ -2,6 +2,13 @@
 
     .venv/bin/python benchmarks/replay_bench.py [--payments 250000 | --events 1000000]
         [--breaks 0.45] [--settlement] [--runs 3] [--data DIR] [--no-pandas] [--pandas-engine pyarrow]
+    .venv/bin/python benchmarks/replay_bench.py --stripe --events 1000000 [--runs 3] [--data DIR]
+
+`--stripe`: a Stripe-shaped recording (`compliance_gate.testing.recordings.stripe`, tiled:
+webhook Events of ~1.8 KB each, the payments table, the payout reconciliation report, a few
+planted faults) replayed with `--preset stripe`, side by side with the same events converted to
+the gate's own flat format (`stripe_native.py`) and replayed through the same state machine,
+report and settlement rules: what the preset costs over the gate's own format.
 
 Generates a recording (`compliance_gate.replay.generate`: ~3.83 events per payment, Kafka
 partitions and offsets, file order shuffled) with either a few injected faults (default) or,
@@ -35,6 +42,7 @@ sys.path.insert(0, str(HERE))
 import proctree  # noqa: E402
 
 EVENTS_PER_PAYMENT = 3.83  # what the generator writes on average
+STRIPE_EVENTS_PER_PAYMENT = 3.9  # what the Stripe recording's generator writes on average
 FEW_FAULTS = {
     "report_behind": 20,
     "amount_under": 20,
@@ -156,6 +164,80 @@ def bench(d: Path, info: dict[str, object], args: argparse.Namespace) -> None:
         print(f"ratio gate/pandas: wall {gw / pw:.2f}x  peak RSS {gr / pr:.2f}x  (load {proctree.load()})")
 
 
+def stripe_recording(d: Path, events: int) -> dict[str, object]:
+    """A tiled Stripe recording of about `events` events and its conversion (kept for reuse)."""
+    import stripe_native
+
+    from compliance_gate.testing.recordings import stripe
+
+    manifest = d / "bench-stripe.json"
+    payments = round(events / STRIPE_EVENTS_PER_PAYMENT)
+    if manifest.is_file() and json.loads(manifest.read_text()).get("payments") == payments:
+        return dict(json.loads(manifest.read_text()))
+    d.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    faults = {k: 3 for k in stripe.FAULTS}
+    exp = stripe.generate(d, payments=payments, seed=5, faults=faults, tile=25_000)
+    native = stripe_native.convert(d / exp.events, d / "native.jsonl")
+    stripe_native.policy(d / "native.yaml")
+    info = {
+        "payments": payments,
+        "as_of": exp.as_of,
+        "events": exp.events_written,
+        "native_events": native,
+        "mb": round((d / exp.events).stat().st_size / 1e6),
+        "native_mb": round((d / "native.jsonl").stat().st_size / 1e6),
+        "faults": len(exp.faults),
+        "generated_s": round(time.perf_counter() - t, 1),
+    }
+    manifest.write_text(json.dumps(info))
+    return info
+
+
+def bench_stripe(d: Path, info: dict[str, object], runs: int) -> None:
+    """Alternate the preset on the provider's shape and the gate's own format of the same events."""
+    common = ["--reported", str(d / "report.csv"), "--settlement", str(d / "settlement.csv")]
+    common += ["--as-of", str(info["as_of"])]
+    out = d / "gate-report.json"
+    gate = [sys.executable, "-m", "compliance_gate", "replay"]
+    sides = {
+        "preset": [*gate, "--preset", "stripe", "--events", str(d / "events.jsonl"), *common, "--out", str(out)],
+        "native": [
+            *gate,
+            "--policy",
+            str(d / "native.yaml"),
+            "--events",
+            str(d / "native.jsonl"),
+            *common,
+            "--out",
+            str(out),
+        ],
+    }
+    measured: dict[str, list[proctree.Measured]] = {"preset": [], "native": []}
+    for r in range(runs):
+        order = list(sides) if r % 2 == 0 else list(sides)[::-1]
+        for name in order:
+            before = proctree.load()
+            m = proctree.run(sides[name])
+            if m.returncode not in (0, 1):
+                raise SystemExit(f"{name} failed ({m.returncode}):\n{m.stderr[-3000:]}")
+            print(
+                f"run {r + 1} {name:6s}: {m.wall_s:6.2f}s wall  {m.cpu_s:6.2f}s CPU  peak RSS {m.peak_rss_mb:5.0f} MB  "
+                f"{gate_summary(out)}  (load {before})",
+                flush=True,
+            )
+            measured[name].append(m)
+    med = {
+        n: (statistics.median(x.wall_s for x in ms), statistics.median(x.cpu_s for x in ms))
+        for n, ms in measured.items()
+    }
+    for n, (w, c) in med.items():
+        rss = statistics.median(x.peak_rss_mb for x in measured[n])
+        print(f"median {n:6s}: {w:6.2f}s wall  {c:6.2f}s CPU  peak RSS {rss:5.0f} MB  over {runs} runs")
+    (pw, pc), (nw, nc) = med["preset"], med["native"]
+    print(f"ratio preset/native: wall {pw / nw:.2f}x  CPU {pc / nc:.2f}x  (load {proctree.load()})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     size = ap.add_mutually_exclusive_group()
@@ -167,7 +249,22 @@ def main() -> None:
     ap.add_argument("--data", type=Path, help="keep the generated files here (reused if the sizes match)")
     ap.add_argument("--no-pandas", action="store_true", help="run the gate alone (pandas needs ~2.5 GB per 1M events)")
     ap.add_argument("--pandas-engine", default="ujson", choices=("ujson", "pyarrow"))
+    ap.add_argument("--stripe", action="store_true", help="the stripe preset vs the same events in the gate's format")
     args = ap.parse_args()
+    if args.stripe:
+        d = args.data or Path(tempfile.mkdtemp(prefix="replay-bench-stripe-"))
+        try:
+            info = stripe_recording(d, args.events or 1_000_000)
+            print(
+                f"recording: {info['events']:,} Stripe events ({info['mb']} MB), {info['payments']:,} payments, "
+                f"{info['faults']} planted faults; the gate's own format: {info['native_events']:,} events "
+                f"({info['native_mb']} MB) ({d})"
+            )
+            bench_stripe(d, info, args.runs)
+        finally:
+            if args.data is None:
+                shutil.rmtree(d, ignore_errors=True)
+        return
     payments = round(args.events / EVENTS_PER_PAYMENT) if args.events else args.payments
     faults = faults_for(payments, args.breaks, args.settlement)
     d = args.data or Path(tempfile.mkdtemp(prefix="replay-bench-"))

@@ -38,8 +38,9 @@ def settle(
     kept: list[Finding] = []
     waived: list[Waived] = list(output.waived)
     for finding in output.findings:
-        if finding.rule in section.severity:
-            finding = replace(finding, severity=section.severity[finding.rule])
+        override = next((section.severity[r] for r in rule_ids(finding) if r in section.severity), None)
+        if override is not None:
+            finding = replace(finding, severity=override)
         waiver = next((w for w in live if _covers(w, finding)), None)
         if waiver is None:
             kept.append(finding)
@@ -48,6 +49,8 @@ def settle(
             waived.append(Waived(finding, f"waiver:{waiver.id}", waiver.reason))
     blocking = any(f.severity.at_least(section.fail_on) for f in kept)
     status = Status.ERROR if output.errors else Status.FAILED if blocking else Status.PASSED
+    if status is Status.PASSED and output.skipped and not kept and not waived:
+        status = Status.SKIPPED
     counts = Counter(output.counts)
     counts["findings"] = len(kept)
     counts["waived"] = len(waived)
@@ -65,6 +68,7 @@ def settle(
         error=_summarise(output.errors),
         fail_on=section.fail_on,
         required_signoffs=output.required_signoffs,
+        skipped=output.skipped if status is Status.SKIPPED else None,
     )
 
 
@@ -76,8 +80,17 @@ def _summarise(errors: Sequence[str], shown: int = 5) -> str | None:
     return "; ".join(errors[:shown]) + more
 
 
+def rule_ids(f: Finding) -> tuple[str, ...]:
+    """The finding's rule and the other names of the same rule (`properties.aliases`: an advisory's
+    CVE and PYSEC ids beside its GHSA id); a waiver or a severity override naming any applies."""
+    aliases = f.properties.get("aliases")
+    if isinstance(aliases, list | tuple):
+        return (f.rule, *(a for a in aliases if isinstance(a, str)))
+    return (f.rule,)
+
+
 def _covers(w: Waiver, f: Finding) -> bool:
-    if w.rule is not None and w.rule != f.rule:
+    if w.rule is not None and w.rule not in rule_ids(f):
         return False
     if w.fingerprint is not None and w.fingerprint != f.fingerprint:
         return False

@@ -36,7 +36,7 @@ from compliance_gate.model import CheckOutput, CheckResult, PolicyRef, Source, S
 from compliance_gate.policy import CheckPolicy, Policy
 from compliance_gate.redact import scrub
 from compliance_gate.registry import REGISTRY
-from compliance_gate.scanning.cache import ResultCache
+from compliance_gate.scanning.cache import ResultCache, state_dir
 from compliance_gate.scanning.fanout import FileFanout, Progress, WorkerPool
 from compliance_gate.scanning.workspace import Workspace, open_workspace
 from compliance_gate.version import __version__ as GATE_VERSION
@@ -81,6 +81,7 @@ class Session:
         self.fingerprints = Fingerprinter.from_secret(secret) if secret else Fingerprinter()
         self.cache = _open_cache(workspace.root) if opts.use_cache and policy.engine.cache else None
         self.pool = WorkerPool(opts.jobs if opts.jobs is not None else policy.engine.jobs)
+        self.started = _now()
 
     def section(self, check_id: str) -> CheckPolicy:
         """The policy's section for the check, or its defaults when the policy has none."""
@@ -104,6 +105,8 @@ class Session:
             scan_files=fanout,
             fail_on=section.fail_on,
             parse_policy=parse_policy,
+            now=self.started,
+            state_dir=state_dir(self.workspace.root) if self.cache is not None else None,
         )
 
     def close(self) -> None:

@@ -103,6 +103,9 @@ class CheckOutput:
     `errors` are reasons the check could not evaluate something (an unreadable input, an engine
     that crashed on a file, a gap in the recorded events): any error makes the check `error`, so
     the verdict cannot be PASS. `required_signoffs` lets a check (change-scope) add sign-off roles.
+    `skipped` says why the check found nothing to evaluate in this repository (the deps check in a
+    repository without a dependency manifest): the engine marks it `skipped` with that reason,
+    which every report shows; it is never a pass.
     """
 
     findings: tuple[Finding, ...] = ()
@@ -113,6 +116,7 @@ class CheckOutput:
     errors: tuple[str, ...] = ()
     waived: tuple[Waived, ...] = ()
     required_signoffs: Mapping[str, int] = field(default_factory=dict)
+    skipped: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +133,8 @@ class CheckResult:
     error: str | None = None
     fail_on: Severity = Severity.HIGH
     required_signoffs: Mapping[str, int] = field(default_factory=dict)
+    skipped: str | None = None
+    """Why the check was skipped (`status` skipped), when it was."""
 
     @property
     def blocking(self) -> tuple[Finding, ...]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -51,6 +51,10 @@ class CheckSpec(Protocol):
 
     @property
     def default_fail_on(self) -> Severity: ...
+
+    @property
+    def prepare(self) -> Callable[[Mapping[str, object]], Mapping[str, object]] | None:
+        """Completes the check's section before it is typed (a replay preset), or None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,10 +268,9 @@ def _semantic_problems(
     return out
 
 
-def _prepared(spec: CheckSpec, section: dict[str, Any]) -> Mapping[str, object]:
+def _prepared(spec: CheckSpec, section: Mapping[str, object]) -> Mapping[str, object]:
     """The check's options as its `prepare` hook completes them (a replay preset), if it has one."""
-    prepare = getattr(spec, "prepare", None)
-    return prepare(section) if prepare is not None else section
+    return spec.prepare(section) if spec.prepare is not None else section
 
 
 def _build(data: dict[str, Any], display: str, specs: Mapping[str, CheckSpec]) -> Policy:

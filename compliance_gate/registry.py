@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from compliance_gate.checks import audit_log, change_scope, pii, replay, sast, secrets
+from compliance_gate.checks import audit_log, change_scope, deps, pii, replay, sast, secrets
 from compliance_gate.checks.interface import Check
 
 REGISTRY: Mapping[str, Check[Any]] = {
@@ -20,4 +20,5 @@ REGISTRY: Mapping[str, Check[Any]] = {
     "sast": sast.CHECK,
     "replay": replay.CHECK,
     "secrets": secrets.CHECK,
+    "deps": deps.CHECK,
 }

@@ -19,7 +19,7 @@ Keys are stable; adding a key is compatible, renaming or removing one is not. Th
       "checks": [{"id", "status", "fail_on", "counts", "findings": [finding], "waived":
                   [{"finding", "by", "reason"}], "inputs": [{"path", "sha256", "kind", "rows",
                   "details"}], "metrics", "engines", "duration_s", "error",
-                  "required_signoffs"}]
+                  "required_signoffs", "skipped" (only for a skipped check: why)}]
     }
 
     finding = {"check", "rule", "severity", "path", "line", "column", "message", "fingerprint",
@@ -102,6 +102,7 @@ def check_to_dict(r: CheckResult) -> dict[str, JSONValue]:
         "duration_s": round(r.duration_s, 3),
         "error": r.error,
         "required_signoffs": dict(r.required_signoffs),
+        **({"skipped": r.skipped} if r.skipped else {}),
     }
 
 
@@ -122,6 +123,7 @@ def check_from_dict(d: Mapping[str, Any]) -> CheckResult:
         error=d.get("error"),
         fail_on=Severity(d.get("fail_on", "high")),
         required_signoffs=dict(d.get("required_signoffs") or {}),
+        skipped=d.get("skipped"),
     )
 
 

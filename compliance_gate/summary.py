@@ -8,14 +8,15 @@ it, `from_metrics()` reads it back (from this run, or from a verdict file writte
 Renderers never pick metrics apart or ask which check they look at: they ask a summary what it
 has to show. `reconciliation()` gives money totals per currency (the replay check has them),
 `chain()` gives the state of a hash chain (the audit-log check has one); a summary without such
-a thing answers None.
+a thing answers None. A summary that has rows to show (the deps check's vulnerable packages) is
+also `Tabular`: its `tables()` are drawn by every report as they are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from compliance_gate.model import JSONObject, JSONValue
 
@@ -53,6 +54,22 @@ class ChainStatus:
 
     state: str
     completeness: str
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """Rows a summary asks reports to draw as they are: a title, column names, text cells."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@runtime_checkable
+class Tabular(Protocol):
+    """A summary with tables to show (optional: reports ask `isinstance(summary, Tabular)`)."""
+
+    def tables(self) -> tuple[Table, ...]: ...
 
 
 class Summary(Protocol):

@@ -209,7 +209,6 @@ ANY_AT_BOUNDARIES = {
     "compliance_gate.attest.roster": 1,  # roster YAML as parsed
     "compliance_gate.replay.fold.machine": 1,  # state-machine YAML as parsed
     "compliance_gate.replay.sqlutil": 1,  # DuckDB rows as fetched
-    "compliance_gate.replay.fold.stream": 1,  # DuckDB rows as fetched
     # each check has its own options type; the registry holds them all
     "compliance_gate.registry": 1,
     "compliance_gate.engine": 4,  # the registry's checks, and RunOptions given as keywords

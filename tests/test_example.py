@@ -20,6 +20,7 @@ PLANTED = {
     "sast": {"B901"},
     "audit-log": {"CG-AUDIT-GAP"},
     "replay": {"CG-REC-REPORT-BEHIND"},
+    "deps": {"GHSA-xqr8-7jwr-rhp7"},
 }
 
 

@@ -60,7 +60,7 @@ def test_reports_find_reconciliation_and_chain_by_asking_summaries(verdict: Verd
 
 def test_an_unknown_check_shows_its_metrics_as_they_are(verdict: Verdict) -> None:
     """A verdict from another gate version may name a check this one lacks: opaque, not an error."""
-    foreign = CheckResult("deps", Status.PASSED, metrics={"advisories": 3})
+    foreign = CheckResult("licenses", Status.PASSED, metrics={"advisories": 3})
     assert summary_of(foreign).to_metrics() == {"advisories": 3}
     assert summary_of(foreign).reconciliation() is None and summary_of(foreign).chain() is None
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from compliance_gate.fingerprint import Fingerprinter
@@ -37,7 +39,12 @@ class NoOptions:
 
 @dataclass(frozen=True, slots=True)
 class CheckContext(Generic[OptionsT]):
-    """Everything a check may read. `files` is the workspace after the check's own path rules."""
+    """Everything a check may read. `files` is the workspace after the check's own path rules.
+
+    `now` is the run's start (a check that judges an input's age uses it, never the clock);
+    `state_dir` is where a check may keep a warm cache of its own (`.compliance-gate/`), None
+    when the run uses no cache.
+    """
 
     check_id: str
     options: OptionsT
@@ -48,6 +55,8 @@ class CheckContext(Generic[OptionsT]):
     scan_files: FileScanRunner
     fail_on: Severity
     parse_policy: PolicyParser
+    now: datetime | None = None
+    state_dir: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,6 @@ This package knows nothing of the check registry or the policy file: the `deps` 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from compliance_gate.deps.audit import AuditResult, Vulnerability, audit
 from compliance_gate.deps.errors import (
@@ -36,32 +35,21 @@ from compliance_gate.deps.errors import (
     StaleDatabaseError,
 )
 from compliance_gate.deps.offline import OsvExport
+from compliance_gate.deps.online import OsvApi
 from compliance_gate.deps.options import DEFAULT_API_URL, DepsOptions
 from compliance_gate.deps.packages import DependencySet, InputFile, Package, Skipped, Unpinned
 from compliance_gate.deps.readers import read_dependencies
+from compliance_gate.deps.readers.common import display_path
 from compliance_gate.deps.source import AdvisorySource, Lookup, SourceInfo
-
-if TYPE_CHECKING:
-    from compliance_gate.deps.online import OsvApi
 
 
 def advisory_source(root: Path, options: DepsOptions) -> AdvisorySource:
     """The offline export named by `options.database` (relative to `root`), else the OSV API."""
     if options.database is not None:
         path = options.database if options.database.is_absolute() else root / options.database
-        return OsvExport(path, max_age_days=options.max_age_days, cache=options.cache)
-    from compliance_gate.deps.online import OsvApi
-
+        shown = display_path(root, path)
+        return OsvExport(path, max_age_days=options.max_age_days, cache=options.cache, shown=shown)
     return OsvApi(options.api_url, timeout_s=options.api_timeout_s, retries=options.api_retries, cache=options.cache)
-
-
-def __getattr__(name: str) -> Any:
-    # The HTTP client (urllib, http.client, email) is imported only when the online source is used.
-    if name == "OsvApi":
-        from compliance_gate.deps.online import OsvApi
-
-        return OsvApi
-    raise AttributeError(name)
 
 
 __all__ = [

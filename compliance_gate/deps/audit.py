@@ -64,6 +64,9 @@ class AuditResult:
     scanned: int = 0
     lookup: Mapping[str, int] = field(default_factory=dict)
     """How the source answered (records read; online: records fetched and taken from the cache)."""
+    unconfirmed: tuple[str, ...] = ()
+    """Online only: `package version advisory` that the API listed but whose own ranges do not
+    hold the version (the records decide, as offline; shown so a disagreement is never silent)."""
 
     @property
     def metrics(self) -> dict[str, JSONValue]:
@@ -82,6 +85,7 @@ class AuditResult:
             "vulnerable_packages": len({(v.package, v.version) for v in self.vulnerabilities}),
             "advisories": by_severity,
             "withdrawn_ignored": len(self.withdrawn),
+            **({"api_unconfirmed": list(self.unconfirmed[:20])} if self.unconfirmed else {}),
             "database": {
                 "kind": self.source.kind,
                 "location": self.source.location,
@@ -114,17 +118,28 @@ def audit(deps: DependencySet, source: AdvisorySource, options: DepsOptions, *, 
     lookup = source.lookup(sorted(versions))
     found: list[Vulnerability] = []
     withdrawn: set[str] = set()
+    unconfirmed: list[str] = []
     for key, version in sorted(versions.items()):
         if key not in lookup.candidates:
             errors.append(f"{info.location}: no answer for {key[0]} {key[1]}")
             continue
         matches = _matches(lookup.candidates[key], key[0], version, errors)
+        if info.kind == "online":
+            matched = {a.id for a, _ in matches}
+            unconfirmed += [f"{key[0]} {key[1]} {a.id}" for a in lookup.candidates[key] if a.id not in matched]
         withdrawn.update(a.id for a, _ in matches if a.withdrawn)
         live = [(a, m) for a, m in matches if not a.withdrawn]
         found.extend(_vulnerability(unique[key], group, options.unrated) for group in _groups(live))
     found.sort(key=lambda v: (v.package, v.version, -v.severity.rank, v.advisory))
     return AuditResult(
-        deps, info, tuple(found), tuple(sorted(withdrawn)), tuple(errors), len(versions), dict(lookup.stats)
+        deps,
+        info,
+        tuple(found),
+        tuple(sorted(withdrawn)),
+        tuple(errors),
+        len(versions),
+        dict(lookup.stats),
+        tuple(sorted(set(unconfirmed))),
     )
 
 

@@ -1,8 +1,8 @@
 """The warm advisory cache: one SQLite file, safe to delete, that never changes an answer.
 
 Offline, an export is indexed once per content digest (the zip's sha256, or a directory's file
-names, sizes and mtimes): its records per package and its newest `modified`, so a warm run reads
-only the records of the packages it audits. Online, each record is kept under its id and
+names, sizes and mtimes): where each package's records sit in it, its record count and newest
+`modified`, so a warm run reads only the records of the packages it audits. Online, each record is kept under its id and
 `modified` time, so only new or changed advisories are fetched again. Any SQLite error turns the
 cache off for the rest of the run; the answer is then computed without it.
 """
@@ -18,7 +18,7 @@ from compliance_gate.deps.osv import parse_time
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS export_meta (key TEXT PRIMARY KEY, newest TEXT, records INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS export_records (key TEXT NOT NULL, package TEXT NOT NULL, records BLOB NOT NULL,
+CREATE TABLE IF NOT EXISTS export_members (key TEXT NOT NULL, package TEXT NOT NULL, members BLOB NOT NULL,
                                            PRIMARY KEY (key, package));
 CREATE TABLE IF NOT EXISTS api_records (id TEXT NOT NULL, modified TEXT NOT NULL, record BLOB NOT NULL,
                                         PRIMARY KEY (id, modified));
@@ -45,12 +45,13 @@ class AdvisoryCache:
         return (parse_time(rows[0][0]), int(str(rows[0][1]))) if rows else None
 
     def export_records(self, key: str, packages: Iterable[str]) -> dict[str, bytes]:
+        """Each package's index entry (where its records sit in the export), as `store_export` got it."""
         names = sorted(set(packages))
         out: dict[str, bytes] = {}
         for start in range(0, len(names), 500):
             chunk = names[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            sql = f"SELECT package, records FROM export_records WHERE key = ? AND package IN ({marks})"  # noqa: S608 - placeholders only
+            sql = f"SELECT package, members FROM export_members WHERE key = ? AND package IN ({marks})"  # noqa: S608 - placeholders only
             out.update((str(name), _blob(blob)) for name, blob in self._query(sql, (key, *chunk)))
         return out
 
@@ -58,9 +59,9 @@ class AdvisoryCache:
         """Replace any earlier export's index with this one (one export per cache file is the common case)."""
 
         def write(db: sqlite3.Connection) -> None:
-            db.execute("DELETE FROM export_records")
+            db.execute("DELETE FROM export_members")
             db.execute("DELETE FROM export_meta")
-            db.executemany("INSERT INTO export_records VALUES (?, ?, ?)", ((key, n, b) for n, b in index.items()))
+            db.executemany("INSERT INTO export_members VALUES (?, ?, ?)", ((key, n, b) for n, b in index.items()))
             db.execute(
                 "INSERT INTO export_meta VALUES (?, ?, ?)", (key, newest.isoformat() if newest else None, records)
             )

@@ -10,16 +10,12 @@ never an empty (passing) answer.
 
 from __future__ import annotations
 
-import http.client
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -28,6 +24,7 @@ from compliance_gate.deps.errors import AdvisoryApiError
 from compliance_gate.deps.options import DEFAULT_API_URL
 from compliance_gate.deps.osv import ECOSYSTEM, Advisory, RecordError, parse_advisory
 from compliance_gate.deps.source import Lookup, Query, SourceInfo
+from compliance_gate.model import JSONValue
 
 BATCH_SIZE = 1000  # OSV's limit of queries per querybatch request
 MAX_PAGES = 50
@@ -62,6 +59,10 @@ class OsvApi:
         state = "on" if self._cache and self._cache.usable else "off"
         return SourceInfo("online", self.url, cache=state)
 
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+
     def lookup(self, queries: Sequence[Query]) -> Lookup:
         matched = self._query_batch(list(queries))
         wanted = sorted({pair for pairs in matched for pair in pairs})
@@ -86,7 +87,7 @@ class OsvApi:
             following: list[tuple[int, str | None]] = []
             for start in range(0, len(pending), BATCH_SIZE):
                 chunk = pending[start : start + BATCH_SIZE]
-                body = {"queries": [_query_json(queries[i], token) for i, token in chunk]}
+                body: JSONValue = {"queries": [_query_json(queries[i], token) for i, token in chunk]}
                 results = self._post_json("/v1/querybatch", body).get("results")
                 if not isinstance(results, list) or len(results) != len(chunk):
                     raise AdvisoryApiError(self.url + "/v1/querybatch", "answer does not hold one result per query")
@@ -103,18 +104,17 @@ class OsvApi:
 
     def _advisory(self, ident: str, blob: bytes) -> Advisory:
         try:
-            record = orjson.loads(blob)
-            advisory = parse_advisory(record)
-        except (orjson.JSONDecodeError, RecordError, AttributeError) as exc:
+            advisory = parse_advisory(orjson.loads(blob))
+        except (orjson.JSONDecodeError, RecordError) as exc:
             raise AdvisoryApiError(f"{self.url}/v1/vulns/{ident}", f"not an OSV record ({exc})") from exc
         if advisory.id != ident:
             raise AdvisoryApiError(f"{self.url}/v1/vulns/{ident}", f"answered with record {advisory.id!r}")
         return advisory
 
-    def _post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _post_json(self, path: str, body: JSONValue) -> Mapping[str, object]:
         raw = self._request("POST", path, orjson.dumps(body))
         try:
-            answer = orjson.loads(raw)
+            answer: object = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise AdvisoryApiError(self.url + path, f"answer is not JSON ({exc})") from exc
         if not isinstance(answer, dict):
@@ -122,6 +122,11 @@ class OsvApi:
         return answer
 
     def _request(self, method: str, path: str, body: bytes | None) -> bytes:
+        # urllib's HTTP stack (http.client, email, ssl) is imported only when the API is asked
+        import http.client
+        import urllib.error
+        import urllib.request
+
         url = self.url + path
         headers = {"User-Agent": "compliance-gate-deps", "Accept": "application/json"}
         if body is not None:
@@ -152,19 +157,25 @@ class OsvApi:
         raise AdvisoryApiError(url, f"{problem} after {self.retries + 1} attempts")
 
 
-def _result(result: Any, url: str) -> tuple[list[tuple[str, str]], str | None]:
+def _result(result: object, url: str) -> tuple[list[tuple[str, str]], str | None]:
     """The (id, modified) pairs and the next page token of one querybatch result."""
     result = result or {}
-    vulns = result.get("vulns") or [] if isinstance(result, dict) else None
-    if not isinstance(vulns, list) or not all(isinstance(v, dict) and isinstance(v.get("id"), str) for v in vulns):
+    vulns = (result.get("vulns") or []) if isinstance(result, dict) else None
+    if not isinstance(vulns, list):
         raise AdvisoryApiError(url, "a result is not a list of vulnerabilities with ids")
-    token = result.get("next_page_token")
-    return [(v["id"], str(v.get("modified", ""))) for v in vulns], str(token) if token else None
+    pairs: list[tuple[str, str]] = []
+    for vuln in vulns:
+        ident = vuln.get("id") if isinstance(vuln, dict) else None
+        if not isinstance(ident, str):
+            raise AdvisoryApiError(url, "a result is not a list of vulnerabilities with ids")
+        pairs.append((ident, str(vuln.get("modified", ""))))
+    token = result.get("next_page_token") if isinstance(result, dict) else None
+    return pairs, str(token) if token else None
 
 
-def _query_json(query: Query, token: str | None) -> dict[str, Any]:
+def _query_json(query: Query, token: str | None) -> dict[str, JSONValue]:
     name, version = query
-    body: dict[str, Any] = {"package": {"name": name, "ecosystem": ECOSYSTEM}, "version": version}
+    body: dict[str, JSONValue] = {"package": {"name": name, "ecosystem": ECOSYSTEM}, "version": version}
     if token:
         body["page_token"] = token
     return body

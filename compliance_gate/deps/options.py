@@ -42,3 +42,5 @@ class DepsOptions:
     target: Mapping[str, str] = field(default_factory=dict)
     cache: Path | None = None
     site_paths: tuple[str, ...] | None = None
+    environment_label: str | None = None
+    """How the verdict names the environment of `site_paths` (`environment:.venv`)."""

@@ -1,24 +1,26 @@
 """OSV records (https://ossf.github.io/osv-schema/) as the engine uses them, PyPI entries only.
 
-`parse_advisory` keeps what matching and reporting need: id, aliases, summary, `modified`,
-`withdrawn`, and per affected PyPI package its ECOSYSTEM ranges (events in record order) and its
-`versions` list, plus the CVSS vectors and the database's own severity. Versions stay strings
-here; they are parsed when a package is matched, so loading a whole export stays cheap.
+A record arrives as parsed JSON (`object`: whatever the export or the API holds) and leaves as an
+`Advisory`: id, aliases, summary, `modified`, `withdrawn`, and per affected PyPI package its
+ECOSYSTEM ranges (events in record order) and its `versions` list, plus the CVSS vectors and the
+database's own severity. Every field is checked on the way in; a record whose shape is not OSV's
+is a `RecordError`, never a silently smaller advisory. Versions stay strings here; they are parsed
+when a package is matched.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from compliance_gate.deps.packages import normalise
 
 ECOSYSTEM = "PyPI"
 _EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
 _FRACTION = re.compile(r"(\.\d{6})\d+")
+_NOTHING: Mapping[str, object] = {}
 
 
 class RecordError(ValueError):
@@ -58,80 +60,83 @@ class Advisory:
         return frozenset((self.id, *self.aliases))
 
 
-def parse_time(value: Any) -> datetime | None:
+def parse_time(value: object) -> datetime | None:
     """An RFC 3339 timestamp as an aware UTC datetime; None when absent or unreadable."""
     if not isinstance(value, str) or not value:
         return None
     try:
-        parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()).replace("Z", "+00:00"))
-    except ValueError:
-        return None
+        parsed = datetime.fromisoformat(value)
+    except ValueError:  # nanoseconds (Go writes them), or a `z`: the slow path
+        try:
+            parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()).replace("Z", "+00:00"))
+        except ValueError:
+            return None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def pypi_packages(record: Mapping[str, Any]) -> set[str]:
-    """Normalised names of the PyPI packages a raw record affects (for indexing an export)."""
+def record_id(record: object) -> str | None:
+    """The `id` of a parsed record, None when it is not an object with a string id."""
+    ident = record.get("id") if isinstance(record, dict) else None
+    return ident if isinstance(ident, str) and ident else None
+
+
+def pypi_packages(record: object, known: dict[str, str] | None = None) -> set[str]:
+    """Normalised names of the PyPI packages a parsed record affects (for indexing an export).
+
+    `known` memoises normalised names across the records of one export (a package has many)."""
     names: set[str] = set()
-    for entry in record.get("affected") or ():
-        package = entry.get("package") if isinstance(entry, dict) else None
-        if isinstance(package, dict) and package.get("ecosystem") == ECOSYSTEM and isinstance(package.get("name"), str):
-            names.add(normalise(package["name"]))
-    return names
-
-
-def slim(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The parts of a raw record that `parse_advisory` reads (PyPI entries only): what an index keeps.
-
-    `parse_advisory(slim(r))` equals `parse_advisory(r)`; references, credits and long details
-    are dropped, so an export's index is a fraction of its size.
-    """
-    out = {k: record[k] for k in ("id", "aliases", "modified", "withdrawn", "severity") if k in record}
-    out["summary"] = _summary(record)
-    if isinstance(record.get("database_specific"), dict):
-        out["database_specific"] = {"severity": record["database_specific"].get("severity")}
-    affected = []
-    for entry in record.get("affected") or ():
+    affected = record.get("affected") if isinstance(record, dict) else None
+    for entry in affected if isinstance(affected, list) else ():
         package = entry.get("package") if isinstance(entry, dict) else None
         if not isinstance(package, dict) or package.get("ecosystem") != ECOSYSTEM:
             continue
-        kept = {k: entry[k] for k in ("package", "versions", "severity") if k in entry}
-        kept["ranges"] = [r for r in entry.get("ranges") or () if isinstance(r, dict) and r.get("type") == "ECOSYSTEM"]
-        for key in ("database_specific", "ecosystem_specific"):
-            if isinstance(entry.get(key), dict):
-                kept[key] = {"severity": entry[key].get("severity")}
-        affected.append(kept)
-    out["affected"] = affected
-    return out
+        name = package.get("name")
+        if isinstance(name, str):
+            if known is None:
+                names.add(normalise(name))
+            else:
+                names.add(known.get(name) or known.setdefault(name, normalise(name)))
+    return names
 
 
-def parse_advisory(record: Mapping[str, Any]) -> Advisory:
-    """The engine's view of one OSV record; a `RecordError` when its shape is not OSV's."""
-    ident = record.get("id") if isinstance(record, Mapping) else None
-    if not isinstance(ident, str) or not ident:
+def parse_advisory(record: object) -> Advisory:
+    """The engine's view of one parsed OSV record; a `RecordError` when its shape is not OSV's."""
+    ident = record_id(record)
+    if ident is None or not isinstance(record, dict):
         raise RecordError("record has no `id`")
     try:
         return _parse(ident, record)
-    except (AttributeError, TypeError, ValueError) as exc:
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, RecordError):
+            raise
         raise RecordError(f"{ident}: not a well-formed OSV record ({exc.__class__.__name__}: {exc})") from exc
 
 
-def _parse(ident: str, record: Mapping[str, Any]) -> Advisory:
+def _parse(ident: str, record: Mapping[str, object]) -> Advisory:
     affected: list[Affected] = []
     cvss: list[tuple[str, str]] = _vectors(record.get("severity"))
     database_severity = _database_severity(record.get("database_specific"))
-    for entry in record.get("affected") or ():
+    for entry in _array(record.get("affected"), f"{ident}: `affected`"):
         if not isinstance(entry, dict):
             raise RecordError(f"{ident}: an `affected` entry is not an object")
         package = entry.get("package") or {}
-        if package.get("ecosystem") != ECOSYSTEM or not isinstance(package.get("name"), str):
+        if not isinstance(package, dict):
+            raise RecordError(f"{ident}: an `affected[].package` is not an object")
+        name = package.get("name")
+        if package.get("ecosystem") != ECOSYSTEM or not isinstance(name, str):
             continue
-        ranges = tuple(_events(r, ident) for r in entry.get("ranges") or () if r.get("type") == "ECOSYSTEM")
-        versions = tuple(v for v in entry.get("versions") or () if isinstance(v, str))
-        affected.append(Affected(normalise(package["name"]), ranges, versions))
+        ranges: list[tuple[Event, ...]] = []
+        for rng in _array(entry.get("ranges"), f"{ident}: `ranges`"):
+            if not isinstance(rng, dict):
+                raise RecordError(f"{ident}: a range is not an object")
+            if rng.get("type") == "ECOSYSTEM":
+                ranges.append(_events(rng, ident))
+        versions = tuple(v for v in _array(entry.get("versions"), f"{ident}: `versions`") if isinstance(v, str))
+        affected.append(Affected(normalise(name), tuple(ranges), versions))
         cvss.extend(_vectors(entry.get("severity")))
         database_severity = database_severity or _database_severity(entry.get("database_specific"))
         database_severity = database_severity or _database_severity(entry.get("ecosystem_specific"))
-    aliases = tuple(a for a in record.get("aliases") or () if isinstance(a, str) and a != ident)
+    aliases = tuple(a for a in _array(record.get("aliases")) if isinstance(a, str) and a != ident)
     withdrawn = record.get("withdrawn")
     return Advisory(
         id=ident,
@@ -145,31 +150,48 @@ def _parse(ident: str, record: Mapping[str, Any]) -> Advisory:
     )
 
 
-def _summary(record: Mapping[str, Any]) -> str:
-    text = record.get("summary") or str(record.get("details") or "").strip().split("\n")[0]
-    return str(text)[:300]
+def _field(value: object, key: str) -> object:
+    return value.get(key) if isinstance(value, dict) else None
 
 
-def _events(rng: Mapping[str, Any], ident: str) -> tuple[Event, ...]:
+def _array(value: object, what: str = "") -> Sequence[object]:
+    """A JSON array as a sequence; absent (null) is empty; any other type is an error when `what` names it."""
+    if isinstance(value, list):
+        return value
+    if value is None or not what:
+        return ()
+    raise RecordError(f"{what} is not an array")
+
+
+def _summary(record: Mapping[str, object]) -> str:
+    summary = record.get("summary")
+    if isinstance(summary, str) and summary:
+        return summary[:300]
+    details = record.get("details")
+    return (details.strip().split("\n")[0] if isinstance(details, str) else "")[:300]
+
+
+def _events(rng: Mapping[str, object], ident: str) -> tuple[Event, ...]:
     events: list[Event] = []
-    for event in rng.get("events") or ():
+    for event in _array(rng.get("events"), f"{ident}: `events`"):
         if not isinstance(event, dict) or len(event) != 1:
             raise RecordError(f"{ident}: a range event must have exactly one of {', '.join(_EVENT_KINDS)}")
-        (kind, version), *_ = event.items()
+        ((kind, version),) = event.items()
         if kind not in _EVENT_KINDS or not isinstance(version, str):
             raise RecordError(f"{ident}: unknown range event {event!r}")
         events.append(Event(kind, version))
     return tuple(events)
 
 
-def _vectors(value: Any) -> list[tuple[str, str]]:
+def _vectors(value: object) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    for item in value or ():
-        if isinstance(item, dict) and isinstance(item.get("type"), str) and isinstance(item.get("score"), str):
-            out.append((item["type"], item["score"]))
+    for item in _array(value):
+        kind, score = _field(item, "type"), _field(item, "score")
+        if isinstance(kind, str) and isinstance(score, str):
+            out.append((kind, score))
     return out
 
 
-def _database_severity(value: Any) -> str | None:
-    severity = value.get("severity") if isinstance(value, dict) else None
+def _database_severity(value: object) -> str | None:
+    severity = _field(value, "severity")
     return severity.strip().upper() if isinstance(severity, str) and severity.strip() else None

@@ -48,3 +48,7 @@ class AdvisorySource(Protocol):
     def lookup(self, queries: Sequence[Query]) -> Lookup:
         """OSV records that may affect each (package, version); raise a `DepsError` if they cannot be had."""
         ...
+
+    def close(self) -> None:
+        """Release open files (the export, the warm cache)."""
+        ...

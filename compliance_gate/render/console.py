@@ -12,6 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from compliance_gate.model import CheckResult, Outcome, Severity, Status, Verdict
+from compliance_gate.render.summaries import tables_of
+from compliance_gate.summary import Table as SummaryTable
 
 MAX_ROWS = 50
 _OUTCOME_STYLE = {Outcome.PASS: "bold green", Outcome.FAIL: "bold red", Outcome.ERROR: "bold magenta"}
@@ -30,6 +32,8 @@ def render(verdict: Verdict, console: Console) -> None:
     for result in verdict.checks:
         if result.findings:
             console.print(findings_table(result))
+        for extra in tables_of(result):
+            console.print(summary_rows(extra))
     src = verdict.source
     where = f"{src.commit[:12]}{' (dirty)' if src.dirty else ''}" if src.commit else "not a git repository"
     skipped = ", ".join(f"{n} {k}" for k, n in src.skipped.items()) or "none"
@@ -50,9 +54,23 @@ def summary_table(verdict: Verdict) -> Table:
         status = f"[{_STATUS_STYLE[r.status]}]{r.status.value}[/]"
         if r.error:
             status += f" [magenta]{escape(r.error[:120])}[/]"
+        elif r.skipped:
+            status += f" [dim]{escape(r.skipped[:160])}[/]"
         table.add_row(
             r.check, status, str(len(r.blocking)), str(len(r.findings)), str(len(r.waived)), f"{r.duration_s:.2f}"
         )
+    return table
+
+
+def summary_rows(extra: SummaryTable) -> Table:
+    """A table a check's summary asks for (the deps check's vulnerable packages)."""
+    table = Table(title=extra.title, title_justify="left")
+    for col in extra.columns:
+        table.add_column(col, overflow="fold")
+    for row in extra.rows[:MAX_ROWS]:
+        table.add_row(*(escape(cell) for cell in row))
+    if len(extra.rows) > MAX_ROWS:
+        table.caption = f"{len(extra.rows) - MAX_ROWS} more in verdict.json"
     return table
 
 

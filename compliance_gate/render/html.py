@@ -116,6 +116,8 @@ class _Section:
     check: str
     status: Cell
     error: str | None
+    skipped: str | None
+    tables: list[tuple[str, list[str], list[list[object]]]]
     inputs: list[list[object]]
     findings: list[list[object]]
     more: int
@@ -127,6 +129,8 @@ def _section(r: CheckResult, items: list[Located]) -> _Section:
         check=r.check,
         status=Cell("status", r.status.value),
         error=r.error if r.status is Status.ERROR and r.error else None,
+        skipped=r.skipped if r.status is Status.SKIPPED else None,
+        tables=[(t.title, list(t.columns), [list(row) for row in t.rows]) for t in summaries.tables_of(r)],
         inputs=[[Cell("code", i.path), i.kind, i.rows, Cell("code", i.sha256)] for i in r.inputs],
         findings=[_finding_row(x) for x in shown],
         more=len(items) - len(shown),

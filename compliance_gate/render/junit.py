@@ -68,7 +68,7 @@ def render(verdict: Verdict, context: ReportContext | None = None) -> str:
             el = ET.SubElement(case, "error", {"message": _clean(r.error or "could not evaluate"), "type": "error"})
             el.text = _clean(r.error or "")
         elif r.status is Status.SKIPPED:
-            ET.SubElement(case, "skipped", {"message": _clean(r.error or "disabled by policy")})
+            ET.SubElement(case, "skipped", {"message": _clean(r.skipped or r.error or "disabled by policy")})
         if r.findings and r.status is not Status.FAILED:
             out = ET.SubElement(case, "system-out")
             out.text = f"{len(r.findings)} finding(s) below the fail_on threshold ({r.fail_on.value})"

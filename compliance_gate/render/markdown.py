@@ -77,7 +77,24 @@ def _checks(verdict: Verdict) -> list[str]:
     errors = [r for r in verdict.checks if r.status is Status.ERROR and r.error]
     lines.append("")
     lines += [f"- **{escape(r.check)}** could not evaluate: {escape(r.error, 500)}" for r in errors]
-    return [*lines, ""] if errors else lines
+    skipped = [r for r in verdict.checks if r.status is Status.SKIPPED and r.skipped]
+    lines += [f"- **{escape(r.check)}** skipped: {escape(r.skipped, 500)}" for r in skipped]
+    return [*lines, ""] if errors or skipped else lines
+
+
+def _tables(verdict: Verdict) -> list[str]:
+    """The tables checks' summaries ask for (the deps check's vulnerable packages), capped."""
+    out: list[str] = []
+    for r in verdict.checks:
+        for table in summaries.tables_of(r):
+            out += [f"### {escape(table.title)}", ""]
+            out.append("| " + " | ".join(escape(c) for c in table.columns) + " |")
+            out.append("|" + "---|" * len(table.columns))
+            out += ["| " + " | ".join(escape(c) for c in row) + " |" for row in table.rows[:MAX_FINDINGS]]
+            if len(table.rows) > MAX_FINDINGS:
+                out.append(f"\n… {len(table.rows) - MAX_FINDINGS} more row(s) in the JSON verdict.")
+            out.append("")
+    return out
 
 
 def _row(x: Located) -> str:
@@ -145,7 +162,7 @@ def _reconciliation(verdict: Verdict) -> list[str]:
 
 
 def _tail(verdict: Verdict, context: ReportContext | None) -> list[str]:
-    out: list[str] = _reconciliation(verdict)
+    out: list[str] = _tables(verdict) + _reconciliation(verdict)
     waived = sum(len(r.waived) for r in verdict.checks)
     if verdict.waivers or waived:
         out += [

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from compliance_gate.checks.interface import CheckHelp
 from compliance_gate.model import CheckResult, JSONObject, JSONValue, Status, Verdict
 from compliance_gate.registry import REGISTRY
-from compliance_gate.summary import TOTALS_KEYS, ChainStatus, CurrencyTotals, OpaqueSummary, Summary
+from compliance_gate.summary import TOTALS_KEYS, ChainStatus, CurrencyTotals, OpaqueSummary, Summary, Table, Tabular
 
 SHOWN_ELSEWHERE = (*TOTALS_KEYS, "breaks")
 """Metrics a reconciliation section draws itself (totals, bridges, breaks): not repeated as rows."""
@@ -31,6 +31,12 @@ def help_of(check_id: str) -> CheckHelp:
         if check is not None
         else CheckHelp(f"Finding of the {check_id} check.", "See the check's documentation.")
     )
+
+
+def tables_of(result: CheckResult) -> tuple[Table, ...]:
+    """The tables the result's summary asks reports to draw (the deps table), if any."""
+    summary = summary_of(result)
+    return summary.tables() if isinstance(summary, Tabular) else ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from compliance_gate.replay.read.stage_events import Staged, detect_format, stag
 from compliance_gate.replay.read.stage_tables import Source, latest_time, record, stage_table
 from compliance_gate.replay.reconcile.geo import GeoChecker
 from compliance_gate.replay.reconcile.reconciler import Break, Reconciler
-from compliance_gate.replay.safety import MAX_LEN, SAFE_RUN, safe_text
+from compliance_gate.replay.safety import MAX_LEN, SAFE_RUN, safe_text, shown_path
 from compliance_gate.replay.sqlutil import connect, fetch_rows, iso_from_us, literal, spill_dir
 
 if TYPE_CHECKING:
@@ -64,6 +64,8 @@ class Outcome:
     side_totals: dict[str, list[tuple[str, str, int, int, int]]] = field(default_factory=dict)
     event_refs: dict[str, EventRefs] = field(default_factory=dict)
     as_of_source: str = ""
+    displays: dict[str, str] = field(default_factory=dict)
+    """How the report ("rep") and the settlement ("st") are shown: no path of this machine."""
 
 
 def machine_for(opts: ReplayOptions, root: Path) -> StateMachine:
@@ -85,8 +87,10 @@ def replay_and_reconcile(
     machine = machine_for(opts, root)
     events_path = bundled.resolve(opts.events.path, root)
     if not events_path.is_file():
-        raise InputError(f"{opts.events.path}: no such events file (checks.replay.events.path, or --events)")
-    out = Outcome(machine, opts.events.path)
+        raise InputError(
+            f"{shown_path(opts.events.path, root)}: no such events file (checks.replay.events.path, or --events)"
+        )
+    out = Outcome(machine, shown_path(opts.events.path, root))
     with spill_dir(opts.temp_dir, "cg-replay-") as tmp:
         con = connect(tmp, opts.memory_limit_mb)
         try:
@@ -143,6 +147,7 @@ def _run(
     out.inputs.append(InputRecord(out.events_display, staged.sha256, "file", rows=int(rows), details=details))
     for name in sides:
         out.inputs.append(record(con, name, sources[name]))
+        out.displays[name] = sources[name].display
         bad = con.execute(
             f"SELECT line, problem FROM {name} WHERE problem IS NOT NULL ORDER BY line LIMIT 20"
         ).fetchall()

@@ -11,8 +11,13 @@ digit (`pii.cards`). An underscore or any punctuation separates: `pay_4111...` i
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compliance_gate.pii.cards import CANDIDATE_TAIL, pan_hit
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 SAFE_RUN = r"[0-9](?:[ -]?[0-9]){11,}"
 """Text without a match (and at most `MAX_LEN` long) is printed as it is (also checked in SQL)."""
@@ -44,3 +49,23 @@ def safe_text(value: object) -> str:
         return text
     out.append(text[last:])
     return "".join(out)
+
+
+def shown_path(value: str, root: Path) -> str:
+    """A path from the policy or a flag as outputs show it: relative to the repository when it
+    lies inside, only its name when it lies outside (never a path of this machine), masked like
+    any other input-derived text. `builtin:` names are kept."""
+    path = Path(value)
+    if path.is_absolute():
+        try:
+            value = path.resolve().relative_to(root.resolve()).as_posix()
+        except (ValueError, OSError):
+            value = path.name
+    return safe_text(value)
+
+
+def shown_url(url: URL, root: Path) -> str:
+    """A database URL without its password and, for SQLite, with the file shown as `shown_path`."""
+    if url.drivername.startswith("sqlite") and url.database and Path(url.database).is_absolute():
+        url = url.set(database=shown_path(url.database, root))
+    return safe_text(url.render_as_string(hide_password=True))

@@ -91,7 +91,7 @@ def test_metrics_name_the_file_the_packages_and_the_severities(tmp_path: Path) -
     assert metrics["advisories"] == {"critical": 0, "high": 1, "medium": 3, "low": 0, "info": 0}
     assert metrics["vulnerable_packages"] == 3
     database = metrics["database"]
-    assert (database["kind"], database["records"], database["records_read"]) == ("offline", 20, 10)  # type: ignore[index]
+    assert (database["kind"], database["records"], database["records_read"]) == ("offline", 20, 10)  # type: ignore[index, call-overload]
 
 
 def test_a_real_uv_lock_end_to_end(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
+import struct
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +14,8 @@ import pytest
 from depsutil import FRESH, OSV_DIR, newest_modified
 
 from compliance_gate.deps import DatabaseError, OsvExport, StaleDatabaseError
-from compliance_gate.deps.osv import parse_advisory, slim
+from compliance_gate.deps.exportzip import ZipExport, ZipProblem
+from compliance_gate.deps.osv import parse_advisory, pypi_packages
 
 
 def _zip(tmp_path: Path) -> Path:
@@ -133,8 +136,89 @@ def test_a_corrupt_zip_member_is_an_error(tmp_path: Path, method: int) -> None:
         OsvExport(archive).open(FRESH)
 
 
-def test_the_index_keeps_what_matching_needs() -> None:
-    """An indexed (slim) record parses to exactly the advisory its full record does."""
+def test_the_index_answers_as_a_full_scan_does(tmp_path: Path) -> None:
+    """For every package of the export, the index (cold, then from the warm cache) finds exactly the
+    records that name it, parsed as reading the file directly parses them."""
+    expected: dict[str, set[str]] = {}
     for path in sorted(OSV_DIR.glob("*.json")):
         record = json.loads(path.read_text())
-        assert parse_advisory(slim(record)) == parse_advisory(record), path.name
+        for name in pypi_packages(record):
+            expected.setdefault(name, set()).add(parse_advisory(record).id)
+    cache = tmp_path / "deps.sqlite3"
+    for source in (_zip(tmp_path), OSV_DIR):
+        for state in ("miss", "hit"):
+            export = OsvExport(source, cache=cache)
+            assert export.open(FRESH).cache == state
+            found = export.lookup([(name, "0") for name in expected]).candidates
+            assert {name: {a.id for a in found[(name, "0")]} for name in expected} == expected
+
+
+def _members_via_zipfile(archive: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(archive) as z:
+        return {i.filename: z.read(i) for i in z.infolist() if i.filename.endswith(".json")}
+
+
+def _members_via_export(archive: Path) -> dict[str, bytes]:
+    with ZipExport(archive) as z:
+        return {m.name: z.read(m) for m in z.members()}
+
+
+def _zip64_end(data: bytes) -> bytes:
+    """The same archive ended the zip64 way (end record + locator, the classic end record's fields
+    at their 0xFFFF... markers), as writers do past 65,535 members or 4 GiB."""
+    at = data.rfind(b"PK\x05\x06")
+    _, _, on_disk, total, size, offset, _ = struct.unpack_from("<HHHHIIH", data, at + 4)
+    end64 = struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, on_disk, total, size, offset)
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, at, 1)
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return data[:at] + end64 + locator + end
+
+
+@pytest.mark.parametrize("shape", ["deflated", "stored", "zip64", "zip64-end", "prefixed", "bzip2", "lzma"])
+def test_the_zip_reader_reads_what_zipfile_reads(tmp_path: Path, shape: str) -> None:
+    """Members read from the mapped central directory equal `zipfile`'s, for zip64 archives, archives
+    with a stub prepended, and methods read through `zipfile` (bzip2, lzma)."""
+    archive = tmp_path / "all.zip"
+    method = {"stored": zipfile.ZIP_STORED, "bzip2": zipfile.ZIP_BZIP2, "lzma": zipfile.ZIP_LZMA}.get(
+        shape, zipfile.ZIP_DEFLATED
+    )
+    with zipfile.ZipFile(archive, "w", method) as out:
+        out.writestr("README.txt", "not a record")
+        for record in sorted(OSV_DIR.glob("*.json")):
+            with out.open(f"PyPI/{record.name}", "w", force_zip64=shape == "zip64") as member:
+                member.write(record.read_bytes())
+    if shape == "prefixed":
+        archive.write_bytes(b"#!/bin/sh\nexit 0\n" + archive.read_bytes())
+    if shape == "zip64-end":
+        archive.write_bytes(_zip64_end(archive.read_bytes()))
+    expected = {f"PyPI/{p.name}": p.read_bytes() for p in OSV_DIR.glob("*.json")}
+    if shape != "prefixed":
+        assert _members_via_zipfile(archive) == expected
+    assert _members_via_export(archive) == expected
+    assert OsvExport(archive).open(FRESH).records == 20
+
+
+def test_an_encrypted_member_is_an_error(tmp_path: Path) -> None:
+    """A member flagged as encrypted cannot be read: an error naming it, never a skipped record."""
+    archive = tmp_path / "all.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("PYSEC-2023-74.json", (OSV_DIR / "PYSEC-2023-74.json").read_bytes())
+    data = bytearray(archive.read_bytes())
+    central = data.index(b"PK\x01\x02")
+    data[central + 8] |= 0x1
+    archive.write_bytes(bytes(data))
+    with pytest.raises(ZipProblem, match=r"PYSEC-2023-74\.json: encrypted"):
+        _members_via_export(archive)
+    with pytest.raises(DatabaseError, match="encrypted member"):
+        OsvExport(archive).open(FRESH)
+
+
+def test_a_damaged_cache_entry_is_not_trusted(tmp_path: Path) -> None:
+    """A cache row that does not decode is ignored: the export itself answers."""
+    cache = tmp_path / "deps.sqlite3"
+    OsvExport(OSV_DIR, cache=cache).open(FRESH)
+    with sqlite3.connect(cache) as db:
+        db.execute("UPDATE export_members SET members = ? WHERE package = 'requests'", (b"[[1, 2]]",))
+    export = OsvExport(OSV_DIR, cache=cache)
+    assert export.open(FRESH).cache == "hit"
+    assert "PYSEC-2023-74" in _ids(export, "requests", "2.30.0")

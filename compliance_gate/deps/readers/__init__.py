@@ -15,7 +15,7 @@ from compliance_gate.deps.errors import NoDependencySourceError
 from compliance_gate.deps.markers import Target
 from compliance_gate.deps.options import DepsOptions
 from compliance_gate.deps.packages import DependencySet
-from compliance_gate.deps.readers.installed import read_installed
+from compliance_gate.deps.readers.installed import read_installed, site_directories
 from compliance_gate.deps.readers.pipfile_lock import read_pipfile_lock
 from compliance_gate.deps.readers.poetry_lock import read_poetry_lock
 from compliance_gate.deps.readers.pylock import read_pylock
@@ -37,7 +37,7 @@ SEARCHED = "uv.lock, poetry.lock, Pipfile.lock, pylock.toml, requirements*.txt, 
 def read_dependencies(root: Path, options: DepsOptions) -> DependencySet:
     """The repository's resolved dependencies, or the environment's with `options.environment`."""
     if options.environment:
-        return read_installed(options.site_paths)
+        return read_installed(options.site_paths, options.environment_label)
     target = Target.of(options.target)
     for name, reader in LOCK_FILES:
         if (root / name).is_file():
@@ -58,4 +58,4 @@ def read_dependencies(root: Path, options: DepsOptions) -> DependencySet:
     )
 
 
-__all__ = ["LOCK_FILES", "SEARCHED", "read_dependencies", "read_installed"]
+__all__ = ["LOCK_FILES", "SEARCHED", "read_dependencies", "read_installed", "site_directories"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from compliance_gate.deps.errors import LockFileError
 from compliance_gate.deps.markers import MarkerError, Target
@@ -62,7 +62,8 @@ def read_text(root: Path, path: Path) -> tuple[str, InputFile]:
     return text, InputFile(shown, hashlib.sha256(data).hexdigest())
 
 
-def load_toml(text: str, shown: str) -> dict[str, Any]:
+def load_toml(text: str, shown: str) -> dict[str, object]:
+    """TOML as parsed (values are checked where they are read); an invalid file names its line."""
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -93,7 +94,17 @@ def array_table_lines(text: str, header: str, count: int) -> list[int | None]:
     return out
 
 
-def require_str(entry: dict[str, Any], key: str, shown: str, line: int | None) -> str:
+def table(value: object) -> Mapping[str, object]:
+    """A TOML/JSON table as read, or an empty one when the value is something else."""
+    return value if isinstance(value, dict) else {}
+
+
+def array(value: object) -> list[object]:
+    """A TOML/JSON array as read, or an empty one when the value is something else."""
+    return value if isinstance(value, list) else []
+
+
+def require_str(entry: Mapping[str, object], key: str, shown: str, line: int | None) -> str:
     value = entry.get(key)
     if not isinstance(value, str) or not value:
         raise LockFileError(shown, line, f"entry has no {key!r} string")

@@ -9,7 +9,6 @@ Packages from a local `directory` or `file` source are the team's own code and a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from compliance_gate.deps.errors import LockFileError
 from compliance_gate.deps.markers import Target
@@ -17,6 +16,7 @@ from compliance_gate.deps.packages import DependencySet, Package, Skipped, norma
 from compliance_gate.deps.readers.common import (
     Collected,
     admitted,
+    array,
     array_table_lines,
     load_toml,
     read_text,
@@ -39,7 +39,7 @@ def read_poetry_lock(root: Path, path: Path, target: Target) -> DependencySet:
             raise LockFileError(shown, line, "package entry is not a table")
         name = normalise(require_str(entry, "name", shown, line))
         version = require_str(entry, "version", shown, line)
-        groups = tuple(g for g in entry.get("groups", []) if isinstance(g, str))
+        groups = tuple(g for g in array(entry.get("groups")) if isinstance(g, str))
         source = entry.get("source", {})
         source_type = source.get("type") if isinstance(source, dict) else None
         markers = _markers(entry.get("markers"), shown, line)
@@ -54,11 +54,11 @@ def read_poetry_lock(root: Path, path: Path, target: Target) -> DependencySet:
     return found.result("poetry.lock", (info,))
 
 
-def _markers(value: Any, shown: str, line: int | None) -> list[str | None]:
+def _markers(value: object, shown: str, line: int | None) -> list[str | None]:
     if value is None:
         return [None]
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict) and value and all(isinstance(m, str) for m in value.values()):
-        return list(value.values())
+        return [str(m) for m in value.values()]
     raise LockFileError(shown, line, f"`markers` is neither a string nor a table of strings: {value!r}")

@@ -13,7 +13,15 @@ from pathlib import Path
 from compliance_gate.deps.errors import LockFileError
 from compliance_gate.deps.markers import Target
 from compliance_gate.deps.packages import DependencySet, Skipped, normalise
-from compliance_gate.deps.readers.common import Collected, array_table_lines, load_toml, pin, read_text, require_str
+from compliance_gate.deps.readers.common import (
+    Collected,
+    array,
+    array_table_lines,
+    load_toml,
+    pin,
+    read_text,
+    require_str,
+)
 
 
 def read_pylock(root: Path, path: Path, target: Target) -> DependencySet:
@@ -23,8 +31,8 @@ def read_pylock(root: Path, path: Path, target: Target) -> DependencySet:
     lock_version = data.get("lock-version")
     if not isinstance(lock_version, str) or lock_version.split(".")[0] != "1":
         raise LockFileError(shown, 1, f"lock-version {lock_version!r} is not a PEP 751 version 1.x lock file")
-    extras = frozenset(x for x in data.get("extras", []) if isinstance(x, str))
-    groups = frozenset(x for x in data.get("dependency-groups", []) if isinstance(x, str))
+    extras = frozenset(x for x in array(data.get("extras")) if isinstance(x, str))
+    groups = frozenset(x for x in array(data.get("dependency-groups")) if isinstance(x, str))
     entries = data.get("packages", [])
     if not isinstance(entries, list):
         raise LockFileError(shown, None, "`packages` is not an array of tables")

@@ -9,15 +9,15 @@ for a lock file, never an empty (passing) set.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
 from compliance_gate.deps.errors import LockFileError
 from compliance_gate.deps.markers import Target
 from compliance_gate.deps.packages import DependencySet, Skipped, Unpinned, normalise
-from compliance_gate.deps.readers.common import Collected, admitted, load_toml, pin, read_text
+from compliance_gate.deps.readers.common import Collected, admitted, array, load_toml, pin, read_text, table
 
 
 def read_pyproject(root: Path, path: Path, target: Target) -> DependencySet:
@@ -27,7 +27,7 @@ def read_pyproject(root: Path, path: Path, target: Target) -> DependencySet:
     project = data.get("project", {})
     if not isinstance(project, dict):
         raise LockFileError(shown, None, "`[project]` is not a table")
-    if "dependencies" in project.get("dynamic", []):
+    if "dependencies" in array(project.get("dynamic")):
         raise LockFileError(
             shown,
             None,
@@ -67,24 +67,23 @@ def has_dependencies(root: Path, path: Path) -> bool:
     return isinstance(data.get("project"), dict) or isinstance(data.get("dependency-groups"), dict)
 
 
-def _declared(project: dict[str, Any], dependency_groups: Any, shown: str) -> list[tuple[str | None, str]]:
+def _declared(project: Mapping[str, object], dependency_groups: object, shown: str) -> list[tuple[str | None, str]]:
     out: list[tuple[str | None, str]] = []
     for spec in _strings(project.get("dependencies", []), shown, "project.dependencies"):
         out.append((None, spec))
-    optional = project.get("optional-dependencies", {})
-    for extra, specs in optional.items() if isinstance(optional, dict) else []:
+    for extra, specs in table(project.get("optional-dependencies")).items():
         out.extend((extra, s) for s in _strings(specs, shown, f"project.optional-dependencies.{extra}"))
-    for group, specs in dependency_groups.items() if isinstance(dependency_groups, dict) else []:
+    for group, specs in table(dependency_groups).items():
         # `{include-group = "..."}` entries repeat another group, which is read in its own right
         plain = [s for s in specs if not isinstance(s, dict)] if isinstance(specs, list) else specs
         out.extend((group, s) for s in _strings(plain, shown, f"dependency-groups.{group}"))
     return out
 
 
-def _strings(value: Any, shown: str, key: str) -> list[str]:
+def _strings(value: object, shown: str, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise LockFileError(shown, None, f"{key} is not a list of requirement strings")
-    return value
+    return [str(v) for v in value]
 
 
 def _line_of(text: str, spec: str, occurrence: int) -> int | None:

@@ -11,8 +11,8 @@ and are skipped; registry, git and URL sources are audited by the version uv rec
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from compliance_gate.deps.errors import LockFileError
 from compliance_gate.deps.markers import Target
@@ -30,6 +30,7 @@ _MEMBER_SOURCES = frozenset({"editable", "virtual"})
 _LOCAL_SOURCES = frozenset({"path", "directory"})
 
 Key = tuple[str, str | None]
+Node = tuple[Mapping[str, object], int | None]
 
 
 def read_uv_lock(root: Path, path: Path, target: Target) -> DependencySet:
@@ -42,7 +43,7 @@ def read_uv_lock(root: Path, path: Path, target: Target) -> DependencySet:
     if not isinstance(entries, list):
         raise LockFileError(shown, None, "`package` is not an array of tables")
     lines = array_table_lines(text, "package", len(entries))
-    nodes: dict[Key, tuple[dict[str, Any], int | None]] = {}
+    nodes: dict[Key, Node] = {}
     by_name: dict[str, list[Key]] = {}
     for entry, line in zip(entries, lines, strict=True):
         if not isinstance(entry, dict):
@@ -53,7 +54,7 @@ def read_uv_lock(root: Path, path: Path, target: Target) -> DependencySet:
         nodes[key] = (entry, line)
         by_name.setdefault(name, []).append(key)
 
-    def kind(entry: dict[str, Any]) -> str:
+    def kind(entry: Mapping[str, object]) -> str:
         source = entry.get("source", {})
         return next(iter(source), "registry") if isinstance(source, dict) else "registry"
 
@@ -80,7 +81,7 @@ def read_uv_lock(root: Path, path: Path, target: Target) -> DependencySet:
 
 def _reachable(
     roots: set[Key],
-    nodes: dict[Key, tuple[dict[str, Any], int | None]],
+    nodes: dict[Key, Node],
     by_name: dict[str, list[Key]],
     target: Target,
     shown: str,
@@ -89,7 +90,7 @@ def _reachable(
     queue = deque(roots)
     while queue:
         entry, line = nodes[queue.popleft()]
-        for edge in _edges(entry):
+        for edge in _edges(entry, shown, line):
             if not isinstance(edge, dict) or not isinstance(edge.get("name"), str):
                 raise LockFileError(shown, line, "dependency entry has no `name`")
             marker = edge.get("marker")
@@ -105,11 +106,17 @@ def _reachable(
     return seen
 
 
-def _edges(entry: dict[str, Any]) -> list[Any]:
-    edges = list(entry.get("dependencies", []))
+def _edges(entry: Mapping[str, object], shown: str, line: int | None) -> list[object]:
+    """Every dependency edge of a package: required, optional and development ones."""
+    lists = [entry.get("dependencies", [])]
     for table in ("optional-dependencies", "dev-dependencies"):
         groups = entry.get(table, {})
-        if isinstance(groups, dict):
-            for group in groups.values():
-                edges.extend(group if isinstance(group, list) else [])
+        if not isinstance(groups, dict):
+            raise LockFileError(shown, line, f"`{table}` is not a table")
+        lists.extend(groups.values())
+    edges: list[object] = []
+    for found in lists:
+        if not isinstance(found, list):
+            raise LockFileError(shown, line, "dependencies are not an array")  # never a silently shorter graph
+        edges.extend(found)
     return edges

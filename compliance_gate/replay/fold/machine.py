@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,6 +161,10 @@ def _flat(data: Mapping[str, object], prefix: str = "") -> list[tuple[str, str]]
     return out
 
 
+Index = Callable[[object], int]
+"""A state's name -> its index (raises ValueError for an unknown state)."""
+
+
 def _compile(data: Any, digest: str) -> StateMachine:
     states_map = dict(data["states"])
     states = tuple(str(s) for s in states_map)
@@ -226,7 +230,7 @@ def _compile(data: Any, digest: str) -> StateMachine:
     )
 
 
-def _effect(spec: Mapping[str, Any], idx: Any, where: str, styles: set[str]) -> EventEffect:
+def _effect(spec: Mapping[str, object], idx: Index, where: str, styles: set[str]) -> EventEffect:
     state = spec.get("state")
     target = -1 if state is None else IMAGE if state == "from_event" else idx(state)
     legacy = 0
@@ -237,8 +241,11 @@ def _effect(spec: Mapping[str, Any], idx: Any, where: str, styles: set[str]) -> 
             raise ValueError(f"{where}: unknown amount kind {amount!r}")
         legacy = AMOUNT_KINDS.index(amount)
         styles.add("amount")
-    if spec.get("amounts"):
-        modes = _modes(spec["amounts"], where)
+    amounts = spec.get("amounts")
+    if amounts:
+        if not isinstance(amounts, Mapping):
+            raise ValueError(f"{where}.amounts: a mapping of money field -> mode")
+        modes = _modes(amounts, where)
         styles.add("amounts")
     return EventEffect(target, legacy, modes, bool(spec.get("entry")), bool(spec.get("delete")))
 
@@ -254,7 +261,7 @@ def _modes(amounts: Mapping[str, object], where: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _failure(spec: object, ok: EventEffect, idx: Any, where: str, styles: set[str]) -> EventEffect:
+def _failure(spec: object, ok: EventEffect, idx: Index, where: str, styles: set[str]) -> EventEffect:
     if spec is None:
         return ok
     if spec == "refuse":
@@ -266,7 +273,7 @@ def _failure(spec: object, ok: EventEffect, idx: Any, where: str, styles: set[st
     raise ValueError(f"{where}: a state, `refuse`, or {{state, amounts}}")
 
 
-def _derived(spec: Mapping[str, Any], idx: Any) -> Derived:
+def _derived(spec: Mapping[str, object], idx: Index) -> Derived:
     m = _WHEN.fullmatch(str(spec["when"]))
     if m is None:
         raise ValueError(f"derived: cannot read when: {spec['when']!r} (e.g. `refunded > 0`)")
@@ -274,9 +281,12 @@ def _derived(spec: Mapping[str, Any], idx: Any) -> Derived:
     if other not in (*KINDS, "amount") and not re.fullmatch(r"-?[0-9]+", other):
         raise ValueError(f"derived: {other!r} is neither a money field nor an integer")
     norm = {"amount": "requested"}
+    sources = spec["from"]
+    if not isinstance(sources, list):
+        raise ValueError("derived: from: a list of states")
     return Derived(
         idx(spec["state"]),
-        frozenset(idx(s) for s in spec["from"]),
+        frozenset(idx(s) for s in sources),
         norm.get(field, field),
         op,
         norm.get(other, other),

@@ -40,7 +40,7 @@ from compliance_gate.replay.fold.machine import StateMachine
 from compliance_gate.replay.fold.payment import Folded
 from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.replay.read.stage_events import Staged
-from compliance_gate.replay.safety import safe_text
+from compliance_gate.replay.safety import safe_text, shown_path
 from compliance_gate.replay.sqlutil import fetch_rows, iso_from_us
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ def project_all(
             _in_process(func, src, dst, now)
         elif not _run(opts, root, src, dst, now, errors):
             return {}
-        found = _read_outputs(dst, machine, name, opts.events.path, first_line, errors)
+        found = _read_outputs(dst, machine, name, shown_path(opts.events.path, root), first_line, errors)
         return {ids[p]: state for p, state in found.items()}
 
 

@@ -34,6 +34,7 @@ from compliance_gate.replay import money
 from compliance_gate.replay.extra import MissingExtra
 from compliance_gate.replay.options import TableInput
 from compliance_gate.replay.read import ledger
+from compliance_gate.replay.safety import shown_path, shown_url
 from compliance_gate.replay.sqlutil import (
     csv_select,
     json_path,
@@ -76,19 +77,20 @@ def stage_table(con: Connection, name: str, opts: TableInput, root: Path) -> Sou
         source = _stage_sql(con, name, opts, root, columns)
     else:
         path = bundled.resolve(opts.path, root)
+        shown = shown_path(opts.path, root)
         if not path.is_file():
-            raise InputError(f"{opts.path}: no such file (checks.replay.{key}.path, or --{key})")
+            raise InputError(f"{shown}: no such file (checks.replay.{key}.path, or --{key})")
         fmt = (
             opts.format
             if opts.format != "auto"
             else ("csv" if path.name.removesuffix(".gz").endswith(".csv") else "jsonl")
         )
-        raw = csv_select(con, path, opts.path, columns) if fmt == "csv" else _json_raw(path, columns)
+        raw = csv_select(con, path, shown, columns) if fmt == "csv" else _json_raw(path, columns)
         try:
             con.execute(f"CREATE OR REPLACE TABLE {name}_raw AS {raw}")
         except Exception as exc:  # duckdb's own error classes
-            raise InputError(f"{opts.path}: cannot read ({str(exc).splitlines()[0]})") from None
-        source = Source(opts.path, sha256_file(path), "file")
+            raise InputError(f"{shown}: cannot read ({str(exc).splitlines()[0]})") from None
+        source = Source(shown, sha256_file(path), "file")
     has_status = bool(
         con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name}_raw WHERE status IS NOT NULL LIMIT 1)").fetchall()[0][
             0
@@ -132,13 +134,15 @@ def latest_time(con: Connection, name: str, opts: TableInput, root: Path) -> tup
         if not opts.path:
             raise InputError("checks.replay.reported.as_of: column:NAME needs a report file (or a literal time)")
         path = bundled.resolve(opts.path, root)
-        src = csv_select(con, path, opts.path, {"t": column})
+        src = csv_select(con, path, shown_path(opts.path, root), {"t": column})
         got = con.execute(
             f"""SELECT max(CASE WHEN regexp_full_match(t, '[0-9]{{10}}') THEN CAST(t AS BIGINT) * 1000000
                      ELSE epoch_us(TRY_CAST(t AS TIMESTAMPTZ)) END), count(t) FROM ({src})"""
         ).fetchall()[0]
         if not got[1] or got[0] is None:
-            raise InputError(f"{opts.path}: column {column!r} (checks.replay.reported.as_of) holds no times")
+            raise InputError(
+                f"{shown_path(opts.path, root)}: column {column!r} (checks.replay.reported.as_of) holds no times"
+            )
         return int(got[0]), f"report column {column}"
     if opts.as_of == "file":
         file = bundled.resolve(opts.path, root) if opts.path else None
@@ -178,7 +182,7 @@ def _stage_sql(con: Connection, name: str, opts: TableInput, root: Path, cols: d
         url = sqlalchemy.make_url(opts.url)
     except Exception:
         raise InputError(f"checks.replay.{key}.url: not a valid SQLAlchemy URL") from None
-    shown = url.render_as_string(hide_password=True)  # as the policy wrote it: no path of this machine
+    shown = shown_url(url, root)  # no password, no path of this machine
     if url.drivername.startswith("sqlite") and url.database and not Path(url.database).is_absolute():
         url = url.set(database=str(root / url.database))
     if url.drivername.startswith("sqlite") and url.database and not Path(url.database).is_file():

@@ -100,10 +100,11 @@ def _side_path(side_name: str, out: Outcome, opts: ReplayOptions) -> str:
     if side_name == "events":
         return out.events_display
     side = opts.settlement if side_name == "settlement" else opts.reported
+    shown = out.displays.get("st" if side_name == "settlement" else "rep", "")
     if side.path:
-        return side.path
-    sqlite = re.match(r"sqlite[+a-z]*:///(?!/)(.+)", side.url)  # a relative SQLite file
-    return sqlite.group(1) if sqlite else re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", side.url)
+        return shown or side.path
+    sqlite = re.match(r"sqlite[+a-z]*:///(?!/)(.+)", shown)  # a SQLite file, shown relative
+    return sqlite.group(1) if sqlite else shown
 
 
 class _Renderer:

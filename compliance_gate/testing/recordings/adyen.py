@@ -20,7 +20,6 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -37,6 +36,8 @@ from compliance_gate.testing.recordings.common import (
     new_rng,
     pick_currency,
     plan_faults,
+    sub,
+    text,
 )
 from compliance_gate.testing.recordings.expected import Expected, Fault
 from compliance_gate.testing.recordings.sink import EventSink, RowSink
@@ -295,8 +296,9 @@ class _Recording:
         items = p.items
         if kind == "duplicate_conflict":
             t, auth = items[0]
-            code = f"{(int(auth['additionalData']['authCode']) + 1) % 10**6:06d}"
-            clash = {**auth, "additionalData": {**auth["additionalData"], "authCode": code}}
+            data = sub(auth, "additionalData")
+            code = f"{(int(text(data, 'authCode')) + 1) % 10**6:06d}"
+            clash = {**auth, "additionalData": {**data, "authCode": code}}
             clash["reason"] = f"{code}:{p.summary}:{p.expiry}"
             items = [*items, (t + 1, clash)]
         times, again = deliveries(self.rng, [t for t, _ in items], self.noise, self.rates)
@@ -356,7 +358,7 @@ class _Recording:
             tz = "CEST" if hours == 2 else "CET"
             payout = net - fee
             for kind, debit, ref in (("Fee", fee, "Transaction Fees"), ("MerchantPayout", payout, f"TX{batch}XT")):
-                row: list[Any] = [COMPANY, ACCOUNT, "", "", "", stamp, tz, kind, ref, "", "", "", "", currency]
+                row: list[object] = [COMPANY, ACCOUNT, "", "", "", stamp, tz, kind, ref, "", "", "", "", currency]
                 row += [major(debit, exp) if debit > 0 else "", major(-debit, exp) if debit < 0 else "", "", "", "", ""]
                 row += ["", "", batch, *([""] * 7)]
                 self.settle.push(when, row)

@@ -19,8 +19,8 @@ own `pspReference` is the failed refund's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from compliance_gate.testing.recordings.common import Rng, cet_text, hmac_like, later, upper_alnum
 
@@ -80,7 +80,7 @@ class AdyenPayment:
         self.summary = f"{rng.randrange(10**4):04d}"
         self.expiry = f"{rng.randint(1, 12):02d}/{rng.randint(2027, 2032)}"
         self.psp = ""
-        self.items: list[tuple[int, dict[str, Any]]] = []
+        self.items: list[tuple[int, dict[str, object]]] = []
         self.rows: list[Row] = []
         self.status = ""
         self.captured = 0
@@ -101,10 +101,10 @@ class AdyenPayment:
         value: int,
         success: bool,
         reason: str = "",
-        extra: dict[str, Any] | None = None,
+        extra: Mapping[str, object] | None = None,
         original: bool = True,
-    ) -> dict[str, Any]:
-        it: dict[str, Any] = {
+    ) -> dict[str, object]:
+        it: dict[str, object] = {
             "additionalData": {**(extra or {}), "hmacSignature": hmac_like(self.rng)},
             "amount": {"currency": self.currency, "value": value},
             "eventCode": code,

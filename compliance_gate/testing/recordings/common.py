@@ -45,6 +45,35 @@ class Currency:
     step: int = 1  # Stripe's three-decimal currencies take multiples of 10
 
 
+Doc = dict[str, object]
+"""A provider's JSON document as the generators build it; values are narrowed where they are
+read back (`num`, `text`, `sub`), so a wrong shape fails loudly in the generator."""
+
+
+def num(doc: Mapping[str, object], key: str) -> int:
+    """`doc[key]`, an integer (not a bool)."""
+    value = doc[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{key}: {value!r} is not an integer")
+    return value
+
+
+def text(doc: Mapping[str, object], key: str) -> str:
+    """`doc[key]`, a string."""
+    value = doc[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key}: {value!r} is not a string")
+    return value
+
+
+def sub(doc: Mapping[str, object], key: str) -> Doc:
+    """`doc[key]`, a nested object."""
+    value = doc[key]
+    if not isinstance(value, dict):
+        raise TypeError(f"{key}: {value!r} is not an object")
+    return value
+
+
 def new_rng(seed: int) -> Rng:
     return Rng(seed)
 

@@ -21,7 +21,6 @@ import csv
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from compliance_gate.testing.recordings import debezium_shapes as shapes
 from compliance_gate.testing.recordings.common import (
@@ -32,8 +31,10 @@ from compliance_gate.testing.recordings.common import (
     draw_amount,
     iso_utc,
     new_rng,
+    num,
     pick_currency,
     plan_faults,
+    text,
     uuid4,
 )
 from compliance_gate.testing.recordings.debezium_stream import ChangeStream, Row
@@ -252,7 +253,7 @@ class _Recording:
             row.update("disputed", wait=86400)
             self.noise["disputed"] += 1
         if row.now is not None and rng.random() < 0.06:
-            row.update(row.now["status"], wait=3600)  # touched, status repeated
+            row.update(text(row.now, "status"), wait=3600)  # touched, status repeated
             self.noise["update_repeating_status"] += 1
 
     def _snapshot(self, row: Row) -> None:
@@ -261,11 +262,11 @@ class _Recording:
         cut = self.rng.randint(1, len(row.changes))
         shift = row.changes[cut - 1][0] - (self.snap_time - self.rng.uniform(1, 3600))
         shift_us = int(shift * 1_000_000)
-        moved: dict[int, dict[str, Any]] = {}
+        moved: dict[int, dict[str, object]] = {}
         for k in range(cut):
             t, op, before, after = row.changes[k]
             assert after is not None
-            new_after = {**after, "updated_at": after["updated_at"] - shift_us}
+            new_after = {**after, "updated_at": num(after, "updated_at") - shift_us}
             moved[id(after)] = new_after
             row.changes[k] = (t - shift, op, moved.get(id(before), before) if before else None, new_after)
         if cut < len(row.changes):
@@ -326,4 +327,4 @@ class _Recording:
         if kind != "missing_in_report":
             self.report.writerow((row.id, status, amount, row.currency, refunded))
         self.in_events += 1
-        self.totals.add(row.currency, row.amount, img["captured_minor"], img["refunded_minor"], 0)
+        self.totals.add(row.currency, row.amount, num(img, "captured_minor"), num(img, "refunded_minor"), 0)

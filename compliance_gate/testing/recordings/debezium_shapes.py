@@ -9,15 +9,13 @@ version 2.7. The schema is serialized once and spliced around each payload.
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 
 VERSION = "2.7.3.Final"
 SERVER = "pg"  # topic.prefix
 TOPIC = f"{SERVER}.public.payments"
 
-_COLUMNS: list[dict[str, Any]] = [
+_COLUMNS: list[dict[str, object]] = [
     {"type": "string", "optional": False, "name": "io.debezium.data.Uuid", "version": 1, "field": "id"},
     {"type": "string", "optional": False, "field": "status"},
     {"type": "int64", "optional": False, "field": "amount_minor"},
@@ -33,7 +31,7 @@ _COLUMNS: list[dict[str, Any]] = [
         "field": "updated_at",
     },
 ]
-_SOURCE: list[dict[str, Any]] = [
+_SOURCE: list[dict[str, object]] = [
     {"type": "string", "optional": False, "field": "version"},
     {"type": "string", "optional": False, "field": "connector"},
     {"type": "string", "optional": False, "field": "name"},
@@ -95,7 +93,7 @@ KEY_SCHEMA = {"type": "struct", "fields": [_COLUMNS[0]], "optional": False, "nam
 _VALUE_HEAD = b'{"schema":' + orjson.dumps(VALUE_SCHEMA) + b',"payload":'
 
 
-def source(commit_ms: int, snapshot: str, sequence: str, tx: int, lsn: int) -> dict[str, Any]:
+def source(commit_ms: int, snapshot: str, sequence: str, tx: int, lsn: int) -> dict[str, object]:
     return {
         "version": VERSION,
         "connector": "postgresql",
@@ -115,8 +113,8 @@ def source(commit_ms: int, snapshot: str, sequence: str, tx: int, lsn: int) -> d
 
 
 def payload(
-    before: dict[str, Any] | None, after: dict[str, Any] | None, src: dict[str, Any], op: str, emit_ms: int
-) -> dict[str, Any]:
+    before: dict[str, object] | None, after: dict[str, object] | None, src: dict[str, object], op: str, emit_ms: int
+) -> dict[str, object]:
     return {
         "before": before,
         "after": after,
@@ -129,7 +127,7 @@ def payload(
     }
 
 
-def value_line(body: dict[str, Any], with_schema: bool) -> bytes:
+def value_line(body: dict[str, object], with_schema: bool) -> bytes:
     data = orjson.dumps(body)
     return _VALUE_HEAD + data + b"}" if with_schema else data
 

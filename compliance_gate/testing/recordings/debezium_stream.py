@@ -14,13 +14,12 @@ from __future__ import annotations
 import heapq
 import zlib
 from collections import Counter, deque
-from typing import Any
 
 from compliance_gate.testing.recordings import debezium_shapes as shapes
-from compliance_gate.testing.recordings.common import Rng, later
+from compliance_gate.testing.recordings.common import Rng, later, num
 from compliance_gate.testing.recordings.sink import EventSink
 
-Change = tuple[float, str, dict[str, Any] | None, dict[str, Any] | None]  # (time, op, before, after)
+Change = tuple[float, str, dict[str, object] | None, dict[str, object] | None]  # (time, op, before, after)
 
 
 class Row:
@@ -30,10 +29,10 @@ class Row:
         self.rng, self.id, self.key, self.currency, self.amount = rng, rid, key, cur, amount
         self.t, self.limit = t, limit
         self.changes: list[Change] = []
-        self.now: dict[str, Any] | None = None
+        self.now: dict[str, object] | None = None
         self.snapshot_at = 0  # changes[:snapshot_at] happened before the snapshot
 
-    def _image(self, status: str, captured: int, refunded: int) -> dict[str, Any]:
+    def _image(self, status: str, captured: int, refunded: int) -> dict[str, object]:
         return {
             "id": self.id,
             "status": status,
@@ -53,8 +52,8 @@ class Row:
         assert self.now is not None
         self.t = later(self.t, self.rng.uniform(1, wait), self.limit)
         before = self.now
-        cap = before["captured_minor"] if captured is None else captured
-        ref = before["refunded_minor"] if refunded is None else refunded
+        cap = num(before, "captured_minor") if captured is None else captured
+        ref = num(before, "refunded_minor") if refunded is None else refunded
         self.now = self._image(status, cap, ref)
         self.changes.append((self.t, "u", before, self.now))
 
@@ -96,7 +95,7 @@ class ChangeStream:
         self.prev_commit = self.lsn
         self.lag = [0.0] * partitions
         self.last = [0.0] * partitions
-        self.recent: deque[tuple[dict[str, Any] | None, str, int, str]] = deque(maxlen=40)
+        self.recent: deque[tuple[dict[str, object] | None, str, int, str]] = deque(maxlen=40)
         self.restarts = restarts
 
     def commit(self, t: float, row: Row, k: int, snap: bool, conflict: bool) -> None:
@@ -141,14 +140,14 @@ class ChangeStream:
             self._push(t, None, key, p)  # the tombstone that follows a delete
             self.noise["tombstone"] += 1
         if conflict:
-            clash = {**body, "after": {**(after or {}), "updated_at": (after or {})["updated_at"] + 1}}
+            clash = {**body, "after": {**(after or {}), "updated_at": num(after or {}, "updated_at") + 1}}
             self._push(t + 5, self._restamp(clash, t + 5), key, p)
 
-    def _restamp(self, body: dict[str, Any], t: float) -> dict[str, Any]:
+    def _restamp(self, body: dict[str, object], t: float) -> dict[str, object]:
         ms = int(t * 1000) + self.rng.randrange(5, 900)
         return {**body, "ts_ms": ms, "ts_us": ms * 1000, "ts_ns": ms * 1_000_000}
 
-    def _push(self, t: float, body: dict[str, Any] | None, key: str, p: int) -> None:
+    def _push(self, t: float, body: dict[str, object] | None, key: str, p: int) -> None:
         # each partition lags by its own slowly changing delay; per partition, order is kept
         self.lag[p] = min(3.0, max(0.05, self.lag[p] + self.rng.uniform(-0.3, 0.3)))
         when = max(self.last[p] + 0.0001, t + self.lag[p])

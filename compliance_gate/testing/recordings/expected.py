@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -104,7 +103,7 @@ class Expected:
         )
 
 
-def _plain(e: Expected) -> Mapping[str, Any]:
+def _plain(e: Expected) -> Mapping[str, object]:
     return {
         "provider": e.provider,
         "seed": e.seed,

@@ -18,7 +18,6 @@ import io
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -137,11 +136,11 @@ class RowSink:
         self._fh = open(path, "w", newline="", encoding="utf-8")  # noqa: SIM115 - closed in close()
         self._w = csv.writer(self._fh, lineterminator="\n")
         self._w.writerow(header)
-        self._heap: list[tuple[float, int, Sequence[Any]]] = []
+        self._heap: list[tuple[float, int, Sequence[object]]] = []
         self._seq = 0
         self.rows = 0
 
-    def push(self, when: float, row: Sequence[Any]) -> None:
+    def push(self, when: float, row: Sequence[object]) -> None:
         self._seq += 1
         heapq.heappush(self._heap, (when, self._seq, row))
 

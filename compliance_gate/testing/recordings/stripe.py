@@ -30,8 +30,10 @@ from compliance_gate.testing.recordings.common import (
     draw_amount,
     iso_utc,
     new_rng,
+    num,
     pick_currency,
     plan_faults,
+    sub,
 )
 from compliance_gate.testing.recordings.expected import Expected, Fault
 from compliance_gate.testing.recordings.sink import EventSink
@@ -292,8 +294,9 @@ class _Recording:
         events = p.events
         if kind == "duplicate_conflict":
             t, e = next((t, e) for t, e in events if e["type"] == "charge.succeeded")
-            obj = {**e["data"]["object"], "metadata": {"order_id": p.order, "retry": "1"}}
-            clash = {**e, "data": {**e["data"], "object": obj}, "pending_webhooks": e["pending_webhooks"] + 1}
+            data = sub(e, "data")
+            obj = {**sub(data, "object"), "metadata": {"order_id": p.order, "retry": "1"}}
+            clash = {**e, "data": {**data, "object": obj}, "pending_webhooks": num(e, "pending_webhooks") + 1}
             events = [*events, (t, clash)]
         created = [t for t, _ in events]
         times, again = deliveries(self.rng, created, self.noise, self.rates)
@@ -303,4 +306,4 @@ class _Recording:
         for k, when in again:
             e = events[k][1]
             # Stripe recomputes pending_webhooks for each delivery attempt
-            push(when, orjson.dumps({**e, "pending_webhooks": max(0, e["pending_webhooks"] - 1)}), p.pid)
+            push(when, orjson.dumps({**e, "pending_webhooks": max(0, num(e, "pending_webhooks") - 1)}), p.pid)

@@ -27,10 +27,9 @@ succeeded), `disputed` (open or lost disputes).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from compliance_gate.testing.recordings import stripe_objects as so
-from compliance_gate.testing.recordings.common import later
+from compliance_gate.testing.recordings.common import later, num, sub, text
 
 NO_REQUEST: tuple[str | None, str | None] = (None, None)
 DISPUTE_FEE = {"usd": 1500, "eur": 2000, "gbp": 2000, "jpy": 2000, "kwd": 5000}
@@ -73,9 +72,9 @@ class StripePayment:
         self.key = key  # the creation request's idempotency key
         self.order = key.rsplit(":", 1)[0]
         self.pid = ""
-        self.pi: dict[str, Any] = {}
-        self.ch: dict[str, Any] = {}
-        self.events: list[tuple[int, dict[str, Any]]] = []
+        self.pi: dict[str, object] = {}
+        self.ch: dict[str, object] = {}
+        self.events: list[tuple[int, dict[str, object]]] = []
         self.moves: list[Movement] = []
         self.refunds: dict[str, tuple[int, str]] = {}
         self.disputed = 0
@@ -91,9 +90,9 @@ class StripePayment:
     def emit(
         self,
         etype: str,
-        obj: dict[str, Any],
+        obj: dict[str, object],
         request: tuple[str | None, str | None],
-        previous: dict[str, Any] | None = None,
+        previous: dict[str, object] | None = None,
     ) -> None:
         t = int(self.t)
         pending = 2 if self.rng.random() < 0.25 else 1
@@ -111,7 +110,7 @@ class StripePayment:
 
     @property
     def captured(self) -> int:
-        return int(self.pi["amount_received"])
+        return num(self.pi, "amount_received")
 
     @property
     def refunded(self) -> int:
@@ -134,7 +133,7 @@ class StripePayment:
         self.pi = {**self.pi, "status": "requires_action", "payment_method": self.method.pm, "next_action": action}
         self.emit("payment_intent.requires_action", self.pi, self.confirm())
 
-    def _new_charge(self) -> dict[str, Any]:
+    def _new_charge(self) -> dict[str, object]:
         return so.charge(self.ids, self.pi, self.method, int(self.t))
 
     def decline(self, reason: str = "insufficient_funds") -> None:
@@ -167,10 +166,11 @@ class StripePayment:
         self.emit("charge.failed", ch, req)
         self.emit("payment_intent.payment_failed", self.pi, req)
 
-    def _charge_move(self, ch: dict[str, Any]) -> None:
-        fee = processing_fee(ch["amount_captured"], self.currency, self.method.kind)
+    def _charge_move(self, ch: dict[str, object]) -> None:
+        captured = num(ch, "amount_captured")
+        fee = processing_fee(captured, self.currency, self.method.kind)
         self.moves.append(
-            Movement(int(self.t), "charge", ch["amount_captured"], fee, ch["balance_transaction"], ch["id"], "")
+            Movement(int(self.t), "charge", captured, fee, text(ch, "balance_transaction"), text(ch, "id"), "")
         )
 
     def succeed(self, after_action: bool = False) -> None:
@@ -290,20 +290,21 @@ class StripePayment:
         re = so.refund(
             self.ids, self.ch, amount, int(self.t), "pending" if fate == "pending" else "succeeded", self.ids.obj("txn")
         )
-        refunded = self.ch["amount_refunded"] + amount
+        re_id = text(re, "id")
+        refunded = num(self.ch, "amount_refunded") + amount
         self.ch = {**self.ch, "amount_refunded": refunded, "refunded": refunded == self.ch["amount_captured"]}
-        self.refunds[re["id"]] = (amount, re["status"])
+        self.refunds[re_id] = (amount, text(re, "status"))
         self.emit("refund.created", re, req)
         self.emit("charge.refunded", self.ch, req)
         self.moves.append(
-            Movement(int(self.t), "refund", -amount, 0, re["balance_transaction"], re["id"], "REFUND FOR CHARGE")
+            Movement(int(self.t), "refund", -amount, 0, text(re, "balance_transaction"), re_id, "REFUND FOR CHARGE")
         )
         if fate == "succeeded":
             return
         self.wait(3600, 2 * 86400)
         if fate == "pending":
             done = {**re, "status": "succeeded"}
-            self.refunds[re["id"]] = (amount, "succeeded")
+            self.refunds[re_id] = (amount, "succeeded")
             self.emit("refund.updated", done, NO_REQUEST, {"status": "pending"})
             self.emit("charge.refund.updated", done, NO_REQUEST, {"status": "pending"})
             return
@@ -314,13 +315,13 @@ class StripePayment:
             "failure_reason": "expired_or_canceled_card",
             "failure_balance_transaction": txn,
         }
-        self.refunds[re["id"]] = (amount, "failed")
+        self.refunds[re_id] = (amount, "failed")
         # Stripe does not send charge.refunded again: the charge's amount_refunded just drops
-        self.ch = {**self.ch, "amount_refunded": self.ch["amount_refunded"] - amount, "refunded": False}
+        self.ch = {**self.ch, "amount_refunded": num(self.ch, "amount_refunded") - amount, "refunded": False}
         self.emit("refund.updated", failed, NO_REQUEST, {"status": "succeeded"})
         self.emit("charge.refund.updated", failed, NO_REQUEST, {"status": "succeeded"})
         self.emit("refund.failed", failed, NO_REQUEST)
-        self.moves.append(Movement(int(self.t), "refund_failure", amount, 0, txn, re["id"], "REFUND FAILURE"))
+        self.moves.append(Movement(int(self.t), "refund_failure", amount, 0, txn, re_id, "REFUND FAILURE"))
 
     def dispute(self, fate: str) -> None:
         """`fate`: won, lost, open (funds withdrawn, undecided) or inquiry (no money ever moves)."""
@@ -334,7 +335,8 @@ class StripePayment:
             self.emit("charge.dispute.closed", {**dp, "status": "warning_closed"}, NO_REQUEST)
             return
         self.wait(1, 5)
-        amount, fee = dp["amount"], DISPUTE_FEE.get(self.currency, 1500)
+        amount, fee = num(dp, "amount"), DISPUTE_FEE.get(self.currency, 1500)
+        dp_id, reason = text(dp, "id"), text(dp, "reason")
         txn = self.ids.obj("txn")
         withdrawal = so.balance_transaction(
             txn,
@@ -343,19 +345,17 @@ class StripePayment:
             int(self.t),
             self.currency,
             "dispute",
-            dp["id"],
+            dp_id,
             f"Chargeback withdrawal for {self.ch['id']}",
         )
         dp = {**dp, "balance_transactions": [withdrawal]}
         self.emit("charge.dispute.funds_withdrawn", dp, NO_REQUEST)
-        self.moves.append(
-            Movement(int(self.t), "dispute", -amount, fee, txn, dp["id"], "Chargeback withdrawal", dp["reason"])
-        )
+        self.moves.append(Movement(int(self.t), "dispute", -amount, fee, txn, dp_id, "Chargeback withdrawal", reason))
         if fate == "open":
             self.disputed += amount
             return
         self.wait(3600, 86400)
-        old = dp["evidence_details"]
+        old = sub(dp, "evidence_details")
         dp = {**dp, "status": "under_review", "evidence_details": {**old, "has_evidence": True, "submission_count": 1}}
         self.emit(
             "charge.dispute.updated",
@@ -376,14 +376,14 @@ class StripePayment:
             int(self.t),
             self.currency,
             "dispute_reversal",
-            dp["id"],
+            dp_id,
             f"Chargeback reversal for {self.ch['id']}",
         )
         dp = {**dp, "status": "won", "balance_transactions": [withdrawal, back]}
         self.emit("charge.dispute.funds_reinstated", dp, NO_REQUEST)
         self.emit("charge.dispute.closed", dp, NO_REQUEST)
         self.moves.append(
-            Movement(int(self.t), "dispute_reversal", amount, 0, txn, dp["id"], "Chargeback reversal", dp["reason"])
+            Movement(int(self.t), "dispute_reversal", amount, 0, txn, dp_id, "Chargeback reversal", reason)
         )
 
     def touch_charge(self) -> None:

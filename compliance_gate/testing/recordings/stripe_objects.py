@@ -8,10 +8,10 @@ keeps the snapshot it was created with, as Stripe's do.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from compliance_gate.testing.recordings.common import Rng, b62, uuid4
+from compliance_gate.testing.recordings.common import Rng, b62, sub, uuid4
 
 API_VERSION = "2024-06-20"
 EVIDENCE_FIELDS = (
@@ -78,7 +78,7 @@ class Method:
 
     kind: str  # card, sepa_debit, us_bank_account
     pm: str
-    details: dict[str, Any]
+    details: Mapping[str, object]
     brand: str | None
     funding: str | None
     country: str
@@ -114,7 +114,7 @@ def card(ids: Ids, three_ds: bool) -> Method:
     return Method("card", ids.obj("pm", "1"), details, brand, funding, country)
 
 
-def three_ds_result(rng: Rng) -> dict[str, Any]:
+def three_ds_result(rng: Rng) -> dict[str, object]:
     return {
         "authentication_flow": "challenge",
         "electronic_commerce_indicator": "05",
@@ -152,7 +152,7 @@ def bank_debit(ids: Ids, currency: str) -> Method:
 
 def payment_intent(
     ids: Ids, pid: str, amount: int, currency: str, created: int, manual: bool, method: Method, order: str
-) -> dict[str, Any]:
+) -> dict[str, object]:
     rng = ids.rng
     card_options = {
         "installments": None,
@@ -204,7 +204,7 @@ def payment_intent(
     }
 
 
-def charge(ids: Ids, pi: dict[str, Any], method: Method, created: int) -> dict[str, Any]:
+def charge(ids: Ids, pi: dict[str, object], method: Method, created: int) -> dict[str, object]:
     details = dict(method.details)
     if method.kind == "card":
         details["amount_authorized"] = pi["amount"]
@@ -247,7 +247,7 @@ def charge(ids: Ids, pi: dict[str, Any], method: Method, created: int) -> dict[s
         "fraud_details": {},
         "invoice": None,
         "livemode": False,
-        "metadata": dict(pi["metadata"]),
+        "metadata": dict(sub(pi, "metadata")),
         "on_behalf_of": None,
         "outcome": None,
         "paid": False,
@@ -271,7 +271,7 @@ def charge(ids: Ids, pi: dict[str, Any], method: Method, created: int) -> dict[s
     }
 
 
-def outcome(approved: bool, reason: str | None = None) -> dict[str, Any]:
+def outcome(approved: bool, reason: str | None = None) -> dict[str, object]:
     if approved:
         return {
             "network_status": "approved_by_network",
@@ -291,7 +291,7 @@ def outcome(approved: bool, reason: str | None = None) -> dict[str, Any]:
     }
 
 
-def refund(ids: Ids, ch: dict[str, Any], amount: int, created: int, status: str, txn: str) -> dict[str, Any]:
+def refund(ids: Ids, ch: dict[str, object], amount: int, created: int, status: str, txn: str) -> dict[str, object]:
     return {
         "id": ids.obj("re"),
         "object": "refund",
@@ -314,7 +314,7 @@ def refund(ids: Ids, ch: dict[str, Any], amount: int, created: int, status: str,
     }
 
 
-def dispute(ids: Ids, ch: dict[str, Any], created: int, inquiry: bool, brand: str) -> dict[str, Any]:
+def dispute(ids: Ids, ch: dict[str, object], created: int, inquiry: bool, brand: str) -> dict[str, object]:
     reason, code = (
         ("general", "10.4") if inquiry else ids.rng.choice((("fraudulent", "10.4"), ("product_not_received", "13.1")))
     )
@@ -348,7 +348,7 @@ def dispute(ids: Ids, ch: dict[str, Any], created: int, inquiry: bool, brand: st
 
 def balance_transaction(
     txn: str, amount: int, fee: int, created: int, currency: str, category: str, source: str, description: str
-) -> dict[str, Any]:
+) -> dict[str, object]:
     fee_details = [
         {"amount": fee, "application": None, "currency": currency, "description": "Dispute fee", "type": "stripe_fee"}
     ]
@@ -375,12 +375,12 @@ def event(
     evt: str,
     created: int,
     etype: str,
-    obj: dict[str, Any],
+    obj: dict[str, object],
     request: tuple[str | None, str | None],
     pending_webhooks: int,
-    previous: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    data: dict[str, Any] = {"object": obj}
+    previous: dict[str, object] | None = None,
+) -> dict[str, object]:
+    data: dict[str, object] = {"object": obj}
     if previous is not None:
         data["previous_attributes"] = previous
     return {

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 from compliance_gate.testing.recordings import stripe_objects as so
-from compliance_gate.testing.recordings.common import clock_text, major
+from compliance_gate.testing.recordings.common import clock_text, major, num
 from compliance_gate.testing.recordings.sink import RowSink
 from compliance_gate.testing.recordings.stripe_flows import Movement, StripePayment
 
@@ -60,16 +59,18 @@ class PayoutReport:
     def __init__(self, path: Path, ids: so.Ids) -> None:
         self.sink = RowSink(path, COLUMNS)
         self.ids = ids
-        self.payouts: dict[tuple[str, str], list[Any]] = {}  # (currency, day) -> [po id, net, charges]
+        self.payouts: dict[tuple[str, str], list[int]] = {}  # (currency, day) -> [net, charges]
+        self.payout_ids: dict[tuple[str, str], str] = {}
 
     def row(self, p: StripePayment, m: Movement) -> None:
         exp = EXPONENT[p.currency]
         available = stamp(m.created + 2 * 86400)[:10]
         entry = self.payouts.get((p.currency, available))
         if entry is None:
-            entry = self.payouts[(p.currency, available)] = [self.ids.obj("po", "1"), 0, 0]
-        entry[1] += m.gross - m.fee
-        entry[2] += m.category == "charge"
+            entry = self.payouts[(p.currency, available)] = [0, 0]
+            self.payout_ids[(p.currency, available)] = self.ids.obj("po", "1")
+        entry[0] += m.gross - m.fee
+        entry[1] += m.category == "charge"
         card = p.method.kind == "card"
         self.sink.push(
             m.created,
@@ -90,7 +91,7 @@ class PayoutReport:
                 p.currency,
                 p.ch["id"],
                 p.pid,
-                stamp(p.ch["created"]),
+                stamp(num(p.ch, "created")),
                 p.method.kind,
                 p.method.brand if card else "",
                 p.method.funding if card else "",
@@ -101,7 +102,8 @@ class PayoutReport:
 
     def close(self) -> int:
         """Write each payout's Radar fee row and the payout row, then everything still queued."""
-        for (currency, day), (po, net, charges) in sorted(self.payouts.items()):
+        for (currency, day), (net, charges) in sorted(self.payouts.items()):
+            po = self.payout_ids[(currency, day)]
             exp = EXPONENT[currency]
             radar = charges * RADAR_FEE[currency]
             when = dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp() - 86400 - 1
