@@ -37,7 +37,7 @@ from compliance_gate.replay.read.stage_tables import Source, latest_time, record
 from compliance_gate.replay.reconcile.geo import GeoChecker
 from compliance_gate.replay.reconcile.reconciler import Break, Reconciler
 from compliance_gate.replay.safety import MAX_LEN, SAFE_RUN, safe_text, shown_path
-from compliance_gate.replay.sqlutil import connect, fetch_rows, iso_from_us, literal, spill_dir
+from compliance_gate.replay.sqlutil import connect, fetch_rows, input_size, iso_from_us, literal, spill_dir
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection as Connection
@@ -92,7 +92,7 @@ def replay_and_reconcile(
         )
     out = Outcome(machine, shown_path(opts.events.path, root))
     with spill_dir(opts.temp_dir, "cg-replay-") as tmp:
-        con = connect(tmp, opts.memory_limit_mb)
+        con = connect(tmp, opts.memory_limit_mb, input_size(events_path))
         try:
             _run(con, opts, root, events_path, out, set_based, projector_fn)
         finally:

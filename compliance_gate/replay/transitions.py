@@ -21,7 +21,7 @@ from compliance_gate.replay.pipeline import machine_for
 from compliance_gate.replay.read import integrity
 from compliance_gate.replay.read.stage_events import detect_format, stage_events
 from compliance_gate.replay.safety import safe_text
-from compliance_gate.replay.sqlutil import connect, fetch_rows, spill_dir
+from compliance_gate.replay.sqlutil import connect, fetch_rows, input_size, spill_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ def replay_transitions(options: ReplayOptions, root: Path) -> Iterator[Transitio
         raise InputError(f"{options.events.path or 'checks.replay.events.path'}: no such events file")
     display = options.events.path
     with spill_dir(options.temp_dir, "cg-transitions-") as tmp:
-        con = connect(tmp, options.memory_limit_mb)
+        con = connect(tmp, options.memory_limit_mb, input_size(path))
         try:
             fmt = detect_format(path, options.events.format)
             staged = stage_events(con, path, options.events, machine, fmt)

@@ -21,7 +21,7 @@ from compliance_gate.fingerprint import Fingerprinter
 from compliance_gate.pii.cards import luhn_complete
 from compliance_gate.replay import generate as gen
 from compliance_gate.replay import pipeline
-from compliance_gate.replay.sqlutil import DUCKDB_SHARE, connect, spill_dir
+from compliance_gate.replay.sqlutil import DUCKDB_SHARE, connect, duckdb_limit_mb, input_size, spill_dir
 
 
 def _captures(pid: str, n: int, first_id: str) -> list[dict[str, object]]:
@@ -70,6 +70,18 @@ def test_memory_budget_and_spill_folder(tmp_path: Path) -> None:
     assert limit[0][1] == str(tmp)
     assert DUCKDB_SHARE == 0.75 and limit[0][0] == "1.5 GiB"
     assert not list(spill.iterdir()), "the spill folder is removed afterwards"
+
+
+def test_duckdb_limit_follows_the_input_within_the_budget(tmp_path: Path) -> None:
+    """A small replay leaves the machine's memory alone; a large one gets DuckDB's whole share."""
+    assert duckdb_limit_mb(2048) == 1536
+    assert duckdb_limit_mb(2048, 10_000) == 256
+    assert duckdb_limit_mb(2048, 250 * 2**20) == 375
+    assert duckdb_limit_mb(2048, 2500 * 2**20) == 1536
+    assert duckdb_limit_mb(512, 2500 * 2**20) == 384
+    gz = tmp_path / "events.jsonl.gz"
+    gz.write_bytes(b"x" * 1000)
+    assert input_size(gz) == 6000
 
 
 def test_temp_dir_that_is_not_a_folder_is_a_clear_error(tmp_path: Path) -> None:
