@@ -18,7 +18,7 @@ import datetime as dt
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import Any
 
 import structlog
 
-from compliance_gate import paths
+from compliance_gate import bundled, paths
 from compliance_gate import policy as policies
 from compliance_gate.checks.interface import Check, CheckContext
 from compliance_gate.decide import decide, merge_signoffs, settle, waiver_report
@@ -34,7 +34,7 @@ from compliance_gate.errors import UsageError
 from compliance_gate.fingerprint import Fingerprinter
 from compliance_gate.model import CheckOutput, CheckResult, PolicyRef, Source, Status, Verdict
 from compliance_gate.policy import CheckPolicy, Policy
-from compliance_gate.redact import scrub
+from compliance_gate.redact import machine_paths, mask_labels, scrub
 from compliance_gate.registry import REGISTRY
 from compliance_gate.scanning.cache import ResultCache, state_dir
 from compliance_gate.scanning.fanout import FileFanout, Progress, WorkerPool
@@ -44,6 +44,8 @@ from compliance_gate.version import __version__ as GATE_VERSION
 log = structlog.get_logger("compliance_gate.engine")
 
 COMPLETE_MODES = frozenset({"tree", "since"})
+LISTINGS = frozenset({"git", "schema"})
+"""Input kinds that describe how a check was set up (the file listing, the record schema), not data it read."""
 
 
 def load_policy(path: str | Path) -> Policy:
@@ -150,6 +152,8 @@ def _validate(policy: Policy, opts: RunOptions) -> None:
     unknown = [c for c in opts.only if c not in REGISTRY]
     if unknown:
         raise UsageError(f"--only: unknown check {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
+    if opts.jobs is not None and opts.jobs < 1:
+        raise UsageError(f"jobs: {opts.jobs} worker processes; give 1 or more (or leave it unset: one per core)")
     if policy.fingerprints.require_key and not opts.fingerprint_secret:
         raise UsageError(
             f"{policy.path}: fingerprints.require_key is set but ${policy.fingerprints.key_env} is empty; "
@@ -174,25 +178,66 @@ def _run_in(session: Session, started: dt.datetime) -> Verdict:
             continue
         results.append(settle(section, output, policy.waivers, today, duration, usage))
         log.info("check finished", check=section.id, status=results[-1].status.value, seconds=round(duration, 2))
-    outcome, reasons = decide(results, workspace.problems)
+    outcome, reasons = decide(results, [*workspace.problems, *_nothing_scanned(workspace, results)])
     finished = _now()
     complete = workspace.mode in COMPLETE_MODES and not opts.only
-    return Verdict(
-        verdict=outcome,
-        reasons=reasons,
-        checks=tuple(results),
-        policy=PolicyRef(policy.path, policy.digest, policy.name, policy.legacy_digest),
-        source=_source(workspace),
-        gate_version=GATE_VERSION,
-        engines={k: v for r in results for k, v in sorted(r.engines.items())},
-        started=started,
-        finished=finished,
-        waivers=waiver_report(policy.waivers, usage, today),
-        required_signoffs=merge_signoffs(policy.signoff.required, results),
-        valid_until=finished + dt.timedelta(hours=policy.verdict.validity_hours),
-        fingerprint_key=session.fingerprints.key_id,
-        complete=complete,
+    # Paths, stream names, status cells... come from inputs: mask what would be a finding in them,
+    # once, here, before any report, signature or log sees the verdict.
+    return mask_labels(
+        Verdict(
+            verdict=outcome,
+            reasons=reasons,
+            checks=tuple(results),
+            policy=PolicyRef(
+                policy_label(policy.path, workspace.root), policy.digest, policy.name, policy.legacy_digest
+            ),
+            source=_source(workspace),
+            gate_version=GATE_VERSION,
+            engines={k: v for r in results for k, v in sorted(r.engines.items())},
+            started=started,
+            finished=finished,
+            waivers=waiver_report(policy.waivers, usage, today),
+            required_signoffs=merge_signoffs(policy.signoff.required, results),
+            valid_until=finished + dt.timedelta(hours=policy.verdict.validity_hours),
+            fingerprint_key=session.fingerprints.key_id,
+            complete=complete,
+            not_run=tuple(c for c, s in policy.checks.items() if s.enabled and opts.only and c not in opts.only),
+        ),
+        _machine_paths(workspace),
     )
+
+
+def _machine_paths(ws: Workspace) -> Callable[[str], str]:
+    """Outputs carry repo-relative paths and `builtin:` names, never a folder of this machine."""
+    folders = {str(ws.root): "", bundled.policies_dir().as_posix(): bundled.BUILTIN_PREFIX}
+    if ws.snapshot is not None:
+        folders[str(ws.snapshot)] = ""
+    if ws.git is not None:
+        folders[ws.git.toplevel] = ""
+    return machine_paths(folders)
+
+
+def policy_label(path: str, root: Path) -> str:
+    """How the verdict names its policy: repo-relative inside the repository, `builtin:NAME.yaml`
+    for a bundled one, else the file name alone (the digest identifies it)."""
+    p = Path(path)
+    if not p.is_absolute():
+        p = Path.cwd() / p
+    for base, prefix in ((root, ""), (bundled.policies_dir(), bundled.BUILTIN_PREFIX)):
+        try:
+            return prefix + p.resolve().relative_to(base.resolve()).as_posix()
+        except (ValueError, OSError):
+            continue
+    return p.name
+
+
+def _nothing_scanned(workspace: Workspace, results: list[CheckResult]) -> list[str]:
+    """A whole-tree or release-range run that read no file and no input proves nothing: never a PASS.
+    (Partial runs, such as pre-commit's few files, are never deploy-valid and say so instead.)"""
+    read = any(i.kind not in LISTINGS for r in results for i in r.inputs)
+    if workspace.mode not in COMPLETE_MODES or workspace.files or read:
+        return []
+    return [f"scanned 0 files: {workspace.why_empty or 'nothing to scan'}"]
 
 
 def _guarded_run(section: CheckPolicy, check: Check[Any], session: Session) -> tuple[CheckOutput, str | None, float]:

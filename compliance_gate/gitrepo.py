@@ -74,8 +74,8 @@ class GitRepo:
         """Uncommitted changes (untracked files included) under `path`."""
         return bool(self._repo.is_dirty(untracked_files=True, path=path))
 
-    def run_bytes(self, *args: str) -> bytes:
-        """`git ARGS` in the work tree; its standard output unchanged. Raises `GitProblem`."""
+    def _execute(self, args: tuple[str, ...]) -> tuple[bytes, str]:
+        """Standard output and error of `git ARGS`; `GitProblem` when it fails."""
         import git
 
         try:
@@ -89,14 +89,35 @@ class GitRepo:
             )
         except git.GitCommandError as exc:  # git could not be started at all
             raise GitProblem(f"git {args[0]} failed to run ({exc.status})") from None
+        text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
         if status != 0:
-            first = (str(err).strip().splitlines() or ["no message"])[0]
+            first = (text.strip().splitlines() or ["no message"])[0]
             raise GitProblem(f"git {' '.join(args[:2])} failed: {first[:200]}")
-        return out if isinstance(out, bytes) else str(out).encode()
+        return (out if isinstance(out, bytes) else str(out).encode()), text
+
+    def run_bytes(self, *args: str) -> bytes:
+        """`git ARGS` in the work tree; its standard output unchanged. Raises `GitProblem`."""
+        return self._execute(args)[0]
+
+    def run_warned(self, *args: str) -> tuple[str, tuple[str, ...]]:
+        """`git ARGS` as text, with the `warning:` lines git printed while still exiting 0 (an
+        unreadable folder that `ls-files` could not open, say): callers must not ignore them."""
+        out, err = self._execute(args)
+        warnings = tuple(line[len("warning: ") :] for line in err.splitlines() if line.startswith("warning: "))
+        return out.decode("utf-8", errors="surrogateescape"), warnings
 
     def run(self, *args: str) -> str:
         """`git ARGS` as text (UTF-8; undecodable bytes kept as surrogate escapes)."""
         return self.run_bytes(*args).decode("utf-8", errors="surrogateescape")
+
+    def ignore_rule(self, path: str) -> str | None:
+        """The `.gitignore` rule (`source:line:pattern`) that ignores `path`, or None."""
+        try:
+            out = self.run("check-ignore", "-v", "--", path)
+        except GitProblem:  # exit 1: not ignored
+            return None
+        rule = out.split("\t", 1)[0].strip()
+        return rule or None
 
     def is_shallow(self) -> bool:
         return self.run("rev-parse", "--is-shallow-repository").strip() == "true"

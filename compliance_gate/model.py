@@ -196,3 +196,5 @@ class Verdict:
     fingerprint_key: str = "public-default"
     complete: bool = True
     """False for partial runs (`--only`, `--staged`, explicit files): never deploy-valid."""
+    not_run: tuple[str, ...] = ()
+    """Checks the policy enables that this run left out (`--only`): what a partial run did not check."""

@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from compliance_gate import bundled, typed, yamlmap
+from compliance_gate import bundled, paths, typed, yamlmap
 from compliance_gate.canonical import NotCanonical, sha256_digest
 from compliance_gate.errors import PolicyError
 from compliance_gate.model import JSONValue, Severity
@@ -265,6 +265,31 @@ def _semantic_problems(
             message = f"waivers.{i}.id: duplicate waiver id {waiver['id']!r}"
             out.append((yamlmap.line_of(lines, ("waivers", i, "id")), message))
         seen.add(waiver["id"])
+        out += _waiver_problems(i, waiver, lines)
+    return out
+
+
+CATCH_ALL_PROBES = ("z", "q9.w", "a/b/c/d/e/f.txt", ".hidden/x", "src/payments/charge.py", "docs/README.md")
+"""Unrelated paths: a waiver path pattern that matches every one of them waives everything."""
+
+
+def _waiver_problems(i: int, waiver: Mapping[str, object], lines: dict[yamlmap.KeyPath, int]) -> list[tuple[int, str]]:
+    """A waiver names a real expiry date and a scope narrower than the whole repository."""
+    out: list[tuple[int, str]] = []
+    expires = waiver["expires"]
+    try:
+        dt.date.fromisoformat(str(expires))
+    except ValueError:
+        out.append(
+            (yamlmap.line_of(lines, ("waivers", i, "expires")), f"waivers.{i}.expires: {expires!r} is not a date")
+        )
+    path = waiver.get("path")
+    if isinstance(path, str) and all(paths.matches(p, [path]) for p in CATCH_ALL_PROBES):
+        message = (
+            f"waivers.{i}.path: {path!r} matches every file, so the waiver would accept every finding "
+            "of the check; name the folders or files it covers, or one finding by `fingerprint`"
+        )
+        out.append((yamlmap.line_of(lines, ("waivers", i, "path")), message))
     return out
 
 

@@ -14,6 +14,7 @@ Keys are stable; adding a key is compatible, renaming or removing one is not. Th
       "started", "finished", "valid_until": ISO-8601 UTC,
       "fingerprint_key": "public-default" | "hmac:<id>",
       "complete": true only for a whole-tree or release-range run of every enabled check,
+      "not_run": [check ids the policy enables that `--only` left out],
       "required_signoffs": {role: count},
       "waivers": [{"id", "state", "matched", "expires", "reason", "approver"}],
       "checks": [{"id", "status", "fail_on", "counts", "findings": [finding], "waived":
@@ -167,6 +168,7 @@ def verdict_to_dict(v: Verdict) -> dict[str, JSONValue]:
         "valid_until": _time(v.valid_until),
         "fingerprint_key": v.fingerprint_key,
         "complete": v.complete,
+        "not_run": list(v.not_run),
         "required_signoffs": dict(v.required_signoffs),
         "waivers": [
             {
@@ -225,4 +227,5 @@ def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:
         valid_until=_parse_time(d.get("valid_until")),
         fingerprint_key=d.get("fingerprint_key", "public-default"),
         complete=bool(d.get("complete", False)),
+        not_run=tuple(str(c) for c in d.get("not_run") or ()),
     )

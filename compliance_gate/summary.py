@@ -54,6 +54,9 @@ class ChainStatus:
 
     state: str
     completeness: str
+    anchor: str = ""
+    """What ties the chain to something the log's writer cannot redo: `checkpoint`, `key`, or
+    `none` (unanchored: a re-sealed edit or a cut tail would look intact); "" if not reported."""
 
 
 @dataclass(frozen=True, slots=True)

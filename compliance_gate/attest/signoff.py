@@ -43,11 +43,25 @@ MAX_APPROVALS = 1000  # each is tried against every roster key: bound the work a
 
 
 @dataclass(frozen=True, slots=True)
+class Decision:
+    """One approval or reject that counts, as a report shows it (who is the roster's person)."""
+
+    file: str
+    who: str
+    role: str
+    decision: str
+    time: str
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
 class Tally:
     approvals: Mapping[str, frozenset[str]]
     """role -> ids of roster people holding that role who approved as it."""
     rejects: tuple[str, ...]
     ignored: tuple[str, ...]
+    decisions: tuple[Decision, ...] = ()
+    """Every counted approval and every reject, with its time and comment, in file order."""
 
 
 def payload_digest(envelope: dsse.Envelope) -> str:
@@ -118,6 +132,7 @@ def tally(verdict_sha256: str, documents: Sequence[tuple[str, bytes]], roster: R
     approvals: dict[str, set[str]] = {}
     rejects: list[str] = []
     ignored: list[str] = []
+    decisions: list[Decision] = []
     for name, data in documents:
         try:
             env = dsse.parse_envelope(data, name)
@@ -132,13 +147,30 @@ def tally(verdict_sha256: str, documents: Sequence[tuple[str, bytes]], roster: R
             ignored.append(f"{name}: {problem}")
         elif decision == "reject":
             rejects.append(f"{person.id} (as {role}, {name})")
+            decisions.append(_decision(name, person.id, verified))
         elif signer != person.id:
             ignored.append(f"{name}: claims to be {signer!r} but is signed by {person.id}'s key")
         elif role not in person.roles:
             ignored.append(f"{name}: {person.id} does not hold the role {role!r} in the roster")
         else:
             approvals.setdefault(role, set()).add(person.id)
-    return Tally({r: frozenset(p) for r, p in approvals.items()}, tuple(rejects), tuple(ignored))
+            decisions.append(_decision(name, person.id, verified))
+    approved = {r: frozenset(p) for r, p in approvals.items()}
+    return Tally(approved, tuple(rejects), tuple(ignored), tuple(decisions))
+
+
+def _decision(name: str, who: str, verified: dsse.Verified) -> Decision:
+    """The facts a report shows of a counted decision (its predicate was read by `_read`)."""
+    p = parse_statement(verified.payload, SIGNOFF_PREDICATE).predicate
+    time, comment = p.get("time"), p.get("comment")
+    return Decision(
+        name,
+        who,
+        str(p.get("role")),
+        str(p.get("decision")),
+        time if isinstance(time, str) else "",
+        comment[:MAX_COMMENT] if isinstance(comment, str) else "",
+    )
 
 
 def _read(verified: dsse.Verified, verdict_sha256: str) -> tuple[str | None, str, str, str]:

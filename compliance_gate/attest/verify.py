@@ -15,8 +15,9 @@ fails (deny unless every condition holds; an absent fact never counts as a pass)
 9. `policy`        the policy digest equals the pinned one, when one is pinned;
 10. `freshness`    now is inside [finished, valid_until] (5 min skew allowed) and, with
                    `--max-age`, the verdict is no older than that;
-11. `signoffs`     the union of the verdict's required roles and `--require` is covered by
-                   approvals counted from the verifier's roster; no reject.
+11. `signoffs`     no approval counted from the verifier's roster rejects (a reject vetoes even
+                   when no role is required); the union of the verdict's required roles and
+                   `--require` is covered by approvals counted from that roster.
 
 Only the verified payload bytes are read after step 2.
 """
@@ -111,9 +112,23 @@ def _check_commit(st: Statement, exp: Expectations) -> str:
 def _check_scope(pred: JSONObject) -> None:
     source = pred.get("source")
     if pred.get("complete") is not True:
-        raise Rejected("scope", "the verdict covers a partial run (--only, --staged or explicit files)")
+        raise Rejected("scope", f"the verdict covers a partial run: {_partial_reason(pred, source)}")
     if not isinstance(source, dict) or source.get("dirty") is not False:
         raise Rejected("scope", "the verdict was computed on a work tree with uncommitted changes")
+
+
+def _partial_reason(pred: JSONObject, source: JSONValue) -> str:
+    """What the partial run left out, from the signed verdict: the checks and the files."""
+    parts = []
+    not_run = pred.get("not_run")
+    if isinstance(not_run, list) and not_run:
+        parts.append(f"not run: {', '.join(str(c)[:40] for c in not_run[:20])} (--only)")
+    mode = source.get("mode") if isinstance(source, dict) else None
+    if mode == "staged":
+        parts.append("only the staged files were scanned (--staged)")
+    elif mode == "files":
+        parts.append("only the files named on the command line were scanned")
+    return "; ".join(parts) or "selected checks, staged or explicit files only"
 
 
 def _check_policy(pred: JSONObject, pinned: str | None) -> str:
@@ -172,14 +187,15 @@ def _check_signoffs(pred: JSONObject, exp: Expectations, verdict_sha: str) -> di
             raise Rejected("signoffs", f"the count for role {role!r} is not an integer")
         required[role] = max(required.get(role, 0), n)
     required = {r: n for r, n in required.items() if n > 0}
+    # A reject vetoes whether or not any role is required: the approvals are read whenever given.
+    t = signoff.tally(verdict_sha, exp.approvals, exp.roster) if exp.roster is not None else None
+    if t is not None and t.rejects:
+        raise Rejected("signoffs", f"rejected by {'; '.join(t.rejects)}")
     if not required:
         return {}
     wanted = ", ".join(f"{r}={n}" for r, n in sorted(required.items()))
-    if exp.roster is None:
+    if t is None:
         raise Rejected("signoffs", f"sign-offs are required ({wanted}) but no --roster and --approvals were given")
-    t = signoff.tally(verdict_sha, exp.approvals, exp.roster)
-    if t.rejects:
-        raise Rejected("signoffs", f"rejected by {'; '.join(t.rejects)}")
     short = signoff.unmet(t, required)
     if short:
         note = f" (ignored: {'; '.join(t.ignored[:5])})" if t.ignored else ""

@@ -26,6 +26,7 @@ from typing import Any, TypeAlias
 import orjson
 
 from compliance_gate.auditlog.canonical import ALGORITHMS, DOMAIN, HMAC_SHA256, SHA256
+from compliance_gate.auditlog.fields import money_problems
 from compliance_gate.auditlog.leaks import KeyCheck, scan_lines
 from compliance_gate.auditlog.prefilter import suspect_lines
 from compliance_gate.auditlog.report import STATE_CHANGE, Problem, VerifyConfig, leak_problems
@@ -104,6 +105,7 @@ def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool =
     keys = KeyCheck(pii, secrets)
     plain_keys = keys.plain_keys
     validate = config.schema.is_valid if config.schema is not None else None
+    to_view = config.view
     keys_ascii = data.isascii() and data.find(b"\\") < 0  # no escape can make a key non-ASCII
     key, collect = config.key, config.collect_state_changes
     checkable = {SHA256} if not config.require_keyed else set()
@@ -161,8 +163,12 @@ def analyse(block: Block, config: VerifyConfig, display: str, links_only: bool =
                 problems.extend(leak_problems(display, keys.sad_fields(number, rec)))
             if secrets and (not flat or keys.secret_named(rec)):
                 exact.append(number)
-        if validate is not None and not validate(rec):
-            problems.extend(_schema_problems(config, display, number, rec, raw))
+        if validate is not None:
+            view = to_view(rec)  # None: not an audit record (a debug line), chained but not checked
+            if view is not None:
+                money = money_problems(view)
+                if money or not validate(view):
+                    problems.extend(_schema_problems(config, display, number, view, raw, money))
         stream, seq, prev, stored = rec.get("stream"), rec.get("seq"), rec.get("prev_hash"), rec.pop("hash", None)
         if not (type(stream) is str and type(seq) is int and type(prev) is str and type(stored) is str):
             _note(notes, "CG-AUDIT-NO-CHAIN", display, number, NO_CHAIN)
@@ -254,7 +260,9 @@ def _last_line(parts: list[bytes], limit: int, huge: list[int]) -> int:
     return max(huge, default=0)
 
 
-def _schema_problems(config: VerifyConfig, display: str, number: int, rec: object, raw: bytes) -> list[Problem]:
+def _schema_problems(
+    config: VerifyConfig, display: str, number: int, rec: object, raw: bytes, extra: list[tuple[str, str]]
+) -> list[Problem]:
     assert config.schema is not None
     digest = hashlib.sha256(raw).hexdigest()
     return [
@@ -267,7 +275,7 @@ def _schema_problems(config: VerifyConfig, display: str, number: int, rec: objec
             None,
             {"json_path": path},
         )
-        for path, message in config.schema.problems(rec)
+        for path, message in [*config.schema.problems(rec), *extra]
     ]
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from compliance_gate.auditlog.fields import AuditRecords, FieldMap
 
 DEFAULT_SCHEMA = "builtin:schemas/audit-record.schema.json"
 
@@ -24,3 +26,5 @@ class AuditLogOptions:
     completeness: str = "auto"
     max_line_bytes: int = 1 << 20
     reorder_window: int = 1024
+    fields: FieldMap = field(default_factory=FieldMap)
+    audit_records: AuditRecords = field(default_factory=AuditRecords)

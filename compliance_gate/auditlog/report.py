@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from compliance_gate.auditlog.chain import StreamVerifier
+from compliance_gate.auditlog.fields import RecordView
 from compliance_gate.auditlog.schema import RecordSchema
 from compliance_gate.model import JSONValue
 from compliance_gate.pii.hit import Hit, ScanOptions
@@ -29,6 +30,8 @@ class VerifyConfig:
     collect_state_changes: bool = False
     workers: int = 0
     """Processes that analyse large logs (0: everything in this process)."""
+    view: RecordView = field(default_factory=RecordView)
+    """Which records are audit records, and where their 10.2.2 elements are (`fields.py`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,10 @@ Tamper evidence (the chain):
     CG-AUDIT-KEY-MISSING         HMAC records but no key to check them with
     CG-AUDIT-UNKNOWN-ALG         a `hash_alg` other than sha256 / hmac-sha256
     CG-AUDIT-NO-CHAIN            a record without usable stream/seq/prev_hash/hash fields
+    CG-AUDIT-EMPTY               a listed log holds no records at all (emptied, or never written)
+    CG-AUDIT-UNANCHORED          a stream with neither an HMAC key nor a matched signed checkpoint:
+                                 intact as far as it goes, but a re-seal or a cut tail would look
+                                 the same (medium; the pci-dss policy blocks on it)
 Input hygiene:
     CG-AUDIT-BAD-JSON, CG-AUDIT-NOT-OBJECT, CG-AUDIT-HUGE-LINE, CG-AUDIT-MIXED-STREAMS,
     CG-AUDIT-SCHEMA (file, line and JSON path of each violation)
@@ -23,7 +27,9 @@ Content:
     CG-PII-* (the pii detectors: full PANs, IBANs, SSNs, CVV/track/PIN fields, e-mail, phone),
     CG-AUDIT-SECRET (a secret-named field with a clear value, or a well-known token shape)
 Lifecycle and completeness:
-    CG-AUDIT-NO-START / CG-AUDIT-NO-STOP (10.2.1.6 log start/stop per stream),
+    CG-AUDIT-NO-START / CG-AUDIT-NO-STOP (10.2.1.6 log start/stop per stream; a stream that
+    ends without log.stop, and without a checkpoint pinning its last record, may have been
+    truncated: high, so it blocks by default),
     CG-AUDIT-MISSING-RECORD (a replayed state change without an audit record),
     CG-AUDIT-STATE-MISMATCH (audit from/to status differs from the replay),
     CG-AUDIT-ORPHAN-RECORD (a state-change record no recorded event explains),
@@ -51,6 +57,8 @@ SEVERITY: dict[str, Severity] = {
     "CG-AUDIT-KEY-MISSING": H,
     "CG-AUDIT-UNKNOWN-ALG": H,
     "CG-AUDIT-NO-CHAIN": H,
+    "CG-AUDIT-EMPTY": H,
+    "CG-AUDIT-UNANCHORED": M,
     "CG-AUDIT-BAD-JSON": H,
     "CG-AUDIT-NOT-OBJECT": H,
     "CG-AUDIT-HUGE-LINE": H,
@@ -58,7 +66,7 @@ SEVERITY: dict[str, Severity] = {
     "CG-AUDIT-SCHEMA": H,
     "CG-AUDIT-SECRET": C,
     "CG-AUDIT-NO-START": M,
-    "CG-AUDIT-NO-STOP": M,
+    "CG-AUDIT-NO-STOP": H,
     "CG-AUDIT-MISSING-RECORD": H,
     "CG-AUDIT-STATE-MISMATCH": H,
     "CG-AUDIT-ORPHAN-RECORD": H,

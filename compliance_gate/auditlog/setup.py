@@ -16,6 +16,7 @@ from pathlib import Path
 
 from compliance_gate import bundled
 from compliance_gate.auditlog.checkpoints import CheckpointProblem, Head, pins_by_stream, read_checkpoint
+from compliance_gate.auditlog.fields import RecordView
 from compliance_gate.auditlog.keys import KeyProblem, load_key
 from compliance_gate.auditlog.options import AuditLogOptions
 from compliance_gate.auditlog.parallel import default_workers
@@ -73,6 +74,7 @@ def prepare(options: AuditLogOptions, root: Path, has_replay: bool) -> Prepared:
         window=options.reorder_window,
         collect_state_changes=out.completeness,
         workers=default_workers(),
+        view=RecordView(options.fields, options.audit_records),
     )
     out.fatal = not out.files or schema is None
     return out

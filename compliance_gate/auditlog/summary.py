@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from compliance_gate.auditlog.report import LogReport
+from compliance_gate.auditlog.report import LogReport, VerifyConfig
+from compliance_gate.auditlog.verify import anchor_of
 from compliance_gate.model import JSONObject, JSONValue
 from compliance_gate.summary import ChainStatus, CurrencyTotals, integer, mapping, text
 
@@ -29,6 +30,8 @@ class StreamSummary:
     started: bool = False
     stopped: bool = False
     intact: bool = False
+    anchor: str = ""
+    """`checkpoint`, `key` or `none` (see `verify.anchor_of`)."""
 
     def to_json(self) -> dict[str, JSONValue]:
         return {
@@ -41,6 +44,7 @@ class StreamSummary:
             "started": self.started,
             "stopped": self.stopped,
             "intact": self.intact,
+            "anchor": self.anchor,
         }
 
     @classmethod
@@ -57,6 +61,7 @@ class StreamSummary:
             d.get("started") is True,
             d.get("stopped") is True,
             d.get("intact") is True,
+            text(d.get("anchor")),
         )
 
 
@@ -70,8 +75,9 @@ class AuditLogSummary:
     transitions: int = 0
 
     @classmethod
-    def of(cls, report: LogReport, completeness: str, transitions: int) -> AuditLogSummary:
-        """The summary of a verification run; the chain is intact only if every stream is."""
+    def of(cls, report: LogReport, completeness: str, transitions: int, config: VerifyConfig) -> AuditLogSummary:
+        """The summary of a verification run; the chain is intact only if every stream is, and
+        only if every listed log holds records (an emptied log is not an intact chain)."""
         streams = {}
         for name, v in sorted(report.streams.items()):
             s = v.stats
@@ -85,8 +91,9 @@ class AuditLogSummary:
                 s.started,
                 s.stopped,
                 not v.breaks,
+                anchor_of(v, config),
             )
-        intact = all(s.intact for s in streams.values()) and bool(streams)
+        intact = all(s.intact for s in streams.values()) and bool(streams) and all(f.records for f in report.files)
         state = "intact" if intact else "broken"
         return cls(report.records, len(report.files), streams, state, completeness, transitions)
 
@@ -114,5 +121,14 @@ class AuditLogSummary:
     def reconciliation(self) -> tuple[CurrencyTotals, ...] | None:
         return None
 
+    @property
+    def anchor(self) -> str:
+        """`none` when any stream is unanchored, else the weakest anchor of the streams."""
+        anchors = {s.anchor for s in self.streams.values()}
+        for weakest in ("none", "", "key", "checkpoint"):
+            if weakest in anchors:
+                return weakest or "not reported"
+        return ""
+
     def chain(self) -> ChainStatus:
-        return ChainStatus(self.chain_state, self.completeness)
+        return ChainStatus(self.chain_state, self.completeness, self.anchor)

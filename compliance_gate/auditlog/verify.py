@@ -38,6 +38,7 @@ def verify_logs(files: Sequence[tuple[str, Path]], config: VerifyConfig) -> LogR
     finally:
         if workers is not None:
             workers.close()
+    report.problems.extend(_empty(f) for f in report.files if f.records == 0)
     for verifier in report.streams.values():
         verifier.finish()
         report.problems.extend(_break_problems(verifier))
@@ -114,6 +115,47 @@ def _break_problems(verifier: StreamVerifier) -> list[Problem]:
     return out
 
 
+def _empty(f: FileSummary) -> Problem:
+    """A listed log without a single record proves nothing: emptied, rotated away, or never written."""
+    return Problem(
+        "CG-AUDIT-EMPTY",
+        f.path,
+        1,
+        "the audit log holds no records: it was emptied or truncated, or the writer never ran",
+        f"empty|{f.path}",
+    )
+
+
+def anchor_of(verifier: StreamVerifier, config: VerifyConfig) -> str:
+    """What ties the stream to something an attacker with write access to the log cannot redo:
+    `checkpoint` (a signed checkpoint matched), `key` (an HMAC chain whose key the policy names),
+    or `none`."""
+    if verifier.stats.checkpoints_matched:
+        return "checkpoint"
+    if config.require_keyed and config.key is not None:
+        return "key"
+    return "none"
+
+
+def unanchored(report: LogReport, config: VerifyConfig) -> list[Problem]:
+    """One `CG-AUDIT-UNANCHORED` per stream that nothing anchors (the check reports these; the
+    chain verification itself only classifies breaks)."""
+    return [
+        Problem(
+            "CG-AUDIT-UNANCHORED",
+            first.path,
+            first.line,
+            f"stream {verifier.stream!r} is unanchored (no HMAC key, no signed checkpoint): "
+            "a re-sealed edit or a cut tail cannot be told from the original; set key_env "
+            "or sign checkpoints with `compliance-gate audit-checkpoint`",
+            f"unanchored|{verifier.stream}",
+        )
+        for verifier in report.streams.values()
+        for first in [verifier.first]
+        if first is not None and anchor_of(verifier, config) == "none"
+    ]
+
+
 def _lifecycle(verifier: StreamVerifier) -> list[Problem]:
     out: list[Problem] = []
     first, last = verifier.first, verifier.last
@@ -127,14 +169,16 @@ def _lifecycle(verifier: StreamVerifier) -> list[Problem]:
                 f"no-start|{verifier.stream}",
             )
         )
-    if last is not None and not verifier.stats.stopped:
+    pinned_head = last is not None and verifier.checkpoints.get(last.seq) == last.stored
+    if last is not None and not verifier.stats.stopped and not pinned_head:
         out.append(
             Problem(
                 "CG-AUDIT-NO-STOP",
                 last.path,
                 last.line,
-                f"stream {verifier.stream!r} does not end with a log.stop record: still running, "
-                "or its tail was cut off",
+                f"stream {verifier.stream!r} ends at seq {last.seq} without a log.stop record: its tail "
+                "may have been cut off (truncation). Write log.stop when the service stops, or pin "
+                "the head with a signed checkpoint (`compliance-gate audit-checkpoint`)",
                 f"no-stop|{verifier.stream}",
             )
         )

@@ -3,10 +3,13 @@
 Reads the JSON Lines audit logs the policy names (plain or gzip, as structlog's JSON renderer
 writes them; `compliance_gate.audit.AuditChain` writes them ready to verify) and checks:
 
-- **Schema**: every record against a JSON Schema (draft 2020-12; default
-  `builtin:schemas/audit-record.schema.json`: the PCI DSS 10.2.2 elements, a `category` for the
-  10.2.1 event kinds and payment state changes, UTC timestamps, amounts as integer strings).
-  Findings name file, line and JSON path (`CG-AUDIT-SCHEMA`).
+- **Schema**: every audit record (by default every record at `info` or above; `audit_records`
+  selects by logger, key or event instead; debug lines are chained but not checked) against a
+  JSON Schema (draft 2020-12; default `builtin:schemas/audit-record.schema.json`: the PCI DSS
+  10.2.2 elements, UTC timestamps, amounts as minor-unit integers or decimal strings with their
+  currency). The elements are found through the policy's field map (`fields`: defaults take
+  `user_id`, `ip`, `payment_id`, `status`, structlog's `event` and `timestamp`; see
+  `compliance_gate.auditlog.fields`). Findings name file, line and JSON path (`CG-AUDIT-SCHEMA`).
 - **Tamper evidence**: per-stream hash chains (dense `seq`, `prev_hash`, `hash` over canonical
   JSON; SHA-256, or HMAC-SHA-256 with the key in the environment variable `key_env` names).
   Every link is verified; edited, deleted, reordered, duplicated and forked records are reported,
@@ -18,7 +21,11 @@ writes them; `compliance_gate.audit.AuditChain` writes them ready to verify) and
 - **Completeness** (when the policy has a `replay` section): every state change the replay derives
   from the recorded events has an audit record pointing at its event with the same from/to status,
   and no state-change record lacks an event. Each stream starts with `log.start` and ends with
-  `log.stop`.
+  `log.stop` (or a signed checkpoint pins its last record): a log cut at its tail, right after
+  `log.start`, or emptied (`CG-AUDIT-EMPTY`) blocks.
+- **Anchoring**: a stream with neither an HMAC key nor a matched signed checkpoint is reported
+  as `CG-AUDIT-UNANCHORED` (medium; `pci-dss` blocks on it): a re-sealed edit or a tail cut at a
+  `log.stop` would look intact. Each stream's `anchor` is in the metrics and the reports.
 - **Bad input** (broken JSON, non-objects, huge lines, mixed streams, unknown algorithms, a keyed
   chain without its key, a checkpoint signed by another key) gives findings with file and line;
   a missing log, schema or key variable is an error. Never a pass.
@@ -43,7 +50,7 @@ from compliance_gate.auditlog.options import AuditLogOptions
 from compliance_gate.auditlog.report import LogReport, Problem
 from compliance_gate.auditlog.rules import severity_of
 from compliance_gate.auditlog.summary import AuditLogSummary
-from compliance_gate.auditlog.verify import verify_logs
+from compliance_gate.auditlog.verify import unanchored, verify_logs
 from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.errors import GateError
 from compliance_gate.fingerprint import stamp
@@ -68,6 +75,7 @@ def run(ctx: CheckContext[AuditLogOptions]) -> CheckOutput:
         return CheckOutput(errors=(*prepared.errors, f"cannot read audit log: {exc}"), inputs=tuple(prepared.inputs))
     problems = [*prepared.problems, *report.problems]
     problems.extend(setup.checkpoint_coverage(ctx.options, prepared, report))
+    problems.extend(unanchored(report, prepared.config))
     errors = list(prepared.errors)
     completeness, transitions = _completeness(ctx, replay if prepared.completeness else None, report, problems, errors)
     findings = tuple(stamp(ctx.fingerprints, _findings(ctx.check_id, problems)))
@@ -82,7 +90,7 @@ def run(ctx: CheckContext[AuditLogOptions]) -> CheckOutput:
     return CheckOutput(
         findings=findings,
         counts={"records": report.records, "streams": len(report.streams), **counts},
-        metrics=AuditLogSummary.of(report, completeness, transitions).to_metrics(),
+        metrics=AuditLogSummary.of(report, completeness, transitions, prepared.config).to_metrics(),
         inputs=tuple(inputs),
         engines=engines(),
         errors=tuple(errors),

@@ -25,12 +25,20 @@ Why a policy change cannot approve itself
     that pull request needs. Disabling this check altogether is visible only through the policy
     digest: deploy jobs should pin it (`verify --policy-digest`) or `--require` roles themselves.
 
+Allowances added to the secrets baseline
+    An entry of the secrets check's baseline (`.secrets.baseline`) marked `is_secret: false`
+    (or unaudited, under `unaudited: waive`) lets a credential through like a waiver. When the
+    release changes the baseline and adds such entries (compared with the baseline at the base
+    of the range), the check reports them (rule `CG-SCOPE-BASELINE`) and requires
+    `secrets_baseline_require` (default security: 1). Without a range every allowance counts.
+
 Example
     checks:
       change-scope:
         rules:
           - {name: payments-code, paths: ["src/payments/**"], require: {compliance: 1}}
         policy_file_require: {security: 1}
+        secrets_baseline_require: {security: 1}
 """
 
 from __future__ import annotations
@@ -40,13 +48,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from compliance_gate import paths
+from compliance_gate import bundled, paths
+from compliance_gate.changescope import allowances
 from compliance_gate.changescope import changes as scope_git
 from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.errors import PolicyError
 from compliance_gate.fingerprint import stamp
 from compliance_gate.model import CheckOutput, Finding, InputRecord, JSONObject, JSONValue, Severity
 from compliance_gate.policy import Policy
+from compliance_gate.secrets.options import SecretsOptions
 from compliance_gate.summary import Plain, text
 
 MAX_SAMPLE = 20
@@ -93,6 +103,7 @@ class ChangeScopeSummary(Plain):
 class ChangeScopeOptions:
     rules: tuple[ScopeRule, ...] = DEFAULT_RULES
     policy_file_require: Mapping[str, int] = field(default_factory=lambda: {"security": 1})
+    secrets_baseline_require: Mapping[str, int] = field(default_factory=lambda: {"security": 1})
 
 
 def run(ctx: CheckContext[ChangeScopeOptions]) -> CheckOutput:
@@ -123,6 +134,11 @@ def run(ctx: CheckContext[ChangeScopeOptions]) -> CheckOutput:
                     ]
     prefix = scope_git.relative_path(ws.root, top)
     findings, required = _match(rules, changes.paths, prefix or "", policy_rel)
+    allowed = _baseline_allowances(ctx, changes, top)
+    if allowed is not None:
+        findings.append(allowed)
+        for role, n in ctx.options.secrets_baseline_require.items():
+            required[role] = max(required.get(role, 0), n)
     for role, n in floor.items():
         required[role] = max(required.get(role, 0), n)
     listing = "\n".join(changes.paths).encode()
@@ -176,6 +192,41 @@ def _match(
         )
         found.append((finding, rule.name))
     return found, required
+
+
+def _baseline_allowances(
+    ctx: CheckContext[ChangeScopeOptions], changes: scope_git.Changes, top: Path
+) -> tuple[Finding, str] | None:
+    """A finding when the release adds allowances to the secrets check's baseline, else None."""
+    section = ctx.policy.checks.get("secrets")
+    if section is None or not section.enabled or not isinstance(section.options, SecretsOptions):
+        return None
+    opts = section.options
+    current = bundled.resolve(opts.baseline, ctx.workspace.root) if opts.baseline else None
+    rel = scope_git.relative_path(current, top) if current is not None else None
+    if current is None or rel is None or rel not in changes.paths or not current.is_file():
+        return None
+    base = changes.base or ("HEAD" if changes.basis == "staged" else None)
+    before = scope_git.file_at(top, base, rel) if base is not None else None
+    found = allowances.added_allowances(before, current, rel, opts.unaudited)
+    if not found.added:
+        return None
+    roles = ", ".join(f"{r} x{n}" for r, n in sorted(ctx.options.secrets_baseline_require.items())) or "no roles"
+    finding = Finding(
+        check="change-scope",
+        rule="CG-SCOPE-BASELINE",
+        severity=Severity.INFO,
+        message=f"the release adds {len(found.added)} allowance(s) to the secrets baseline: needs sign-off by {roles}",
+        path=rel,
+        properties={
+            "scope_rule": "secrets-baseline",
+            "files": len(found.added),
+            "sample": list(found.added[:MAX_SAMPLE]),
+            "require": dict(ctx.options.secrets_baseline_require),
+            **({"note": found.note} if found.note else {}),
+        },
+    )
+    return finding, "secrets-baseline"
 
 
 def _root_match(path: str, prefix: str, globs: tuple[str, ...]) -> bool:

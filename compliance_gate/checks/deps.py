@@ -334,5 +334,6 @@ CHECK: Check[DepsCheckOptions] = Check(
         "Upgrade the package to the fixed version named in the finding (regenerate the lock file), or, where "
         "no fix is published or the code path is not used, waive the advisory by id with a reason, an approver "
         "and an expiry.",
+        "compliance-gate baseline . --check deps",
     ),
 )

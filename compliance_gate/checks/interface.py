@@ -65,6 +65,8 @@ class CheckHelp:
 
     what: str
     fix: str
+    adopt: str = ""
+    """The command that adopts today's findings in a baseline so only new ones block; "" if none."""
 
 
 @dataclass(frozen=True, slots=True)

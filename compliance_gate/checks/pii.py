@@ -32,27 +32,29 @@ Policy section:
         email_allow_domains: [corp.example]
 
 Files are read as UTF-8, falling back to latin-1 for invalid UTF-8 (so digits are still seen);
-a file that cannot be read is an error, never a pass.
+a file that cannot be read is an error, never a pass. File *names* are scanned too (card
+numbers, IBANs and SSNs; no line number): a name is copied into every listing and report, and
+every output masks it like finding text.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from compliance_gate import paths
 from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.fingerprint import Fingerprinter, stamp
 from compliance_gate.model import CheckOutput, Finding, Severity
 from compliance_gate.pii import hit as rules
-from compliance_gate.pii.hit import ALL_DETECTORS, Hit
+from compliance_gate.pii.hit import ALL_DETECTORS, Hit, ScanOptions
 from compliance_gate.pii.scan import scan_text
 from compliance_gate.pii.testvalues import TEST_VALUES_VERSION
 from compliance_gate.scanning.collect import collect
 from compliance_gate.scanning.jobs import FileJob, FileOutcome
 
-DETECTORS_VERSION = "1"
+DETECTORS_VERSION = "2"
 """Bump when a detector changes what it reports, so cached results are recomputed."""
 
 SEVERITY: Mapping[str, Severity] = {
@@ -132,6 +134,25 @@ def to_finding(h: Hit, path: str, options: PiiOptions) -> Finding:
     )
 
 
+NAME_DETECTORS = ("pan", "iban", "ssn")
+
+
+def name_findings(path: str, options: PiiOptions) -> list[tuple[Finding, str]]:
+    """A card number, IBAN or SSN in the file's *name* (folders included): names are copied into
+    listings, caches, logs and reports, so the value leaks wherever the file is mentioned.
+    Underscores count as separators here (`receipt_4000056655665556.pdf`)."""
+    wanted = ScanOptions(tuple(d for d in options.detectors if d in NAME_DETECTORS), options.email_allow_domains)
+    if not wanted.detectors:
+        return []
+    out = []
+    for h in scan_text(path.replace("_", " "), wanted):
+        finding = to_finding(h, path, options)
+        what = finding.message.split(";", 1)[0].replace(" in the repository", "")
+        message = f"{what} in a file name; rename the file (its name is copied into every report)"
+        out.append((replace(finding, message=message, line=None, column=None), h.normalized))
+    return out
+
+
 def scan_batch(jobs: Sequence[FileJob], options: PiiOptions, key: bytes) -> list[FileOutcome]:
     """The worker: scan each file of the batch; an unreadable file is an error outcome."""
     fingerprinter = Fingerprinter(key)
@@ -144,6 +165,7 @@ def scan_batch(jobs: Sequence[FileJob], options: PiiOptions, key: bytes) -> list
             outcomes.append(FileOutcome(job.path, error=f"{job.path}: cannot read ({reason})"))
             continue
         pairs = [(to_finding(h, job.path, options), h.normalized) for h in scan_text(text, options)]
+        pairs += name_findings(job.path, options)
         findings = tuple(stamp(fingerprinter, pairs))
         outcomes.append(FileOutcome(job.path, findings, dict(Counter(f.rule for f in findings))))
     return outcomes

@@ -63,7 +63,7 @@ from compliance_gate.model import CheckOutput, Finding, InputRecord, JSONObject,
 from compliance_gate.scanning.collect import collect
 from compliance_gate.scanning.workspace import in_scope
 from compliance_gate.secrets import baseline as baselines
-from compliance_gate.secrets import history
+from compliance_gate.secrets import history, ownfiles
 from compliance_gate.secrets.config import check_engine, engine_config, engine_version
 from compliance_gate.secrets.judge import judge
 from compliance_gate.secrets.options import SecretsOptions
@@ -132,6 +132,9 @@ def run(ctx: CheckContext[SecretsOptions]) -> CheckOutput:
     findings = list(scanned.findings)
     history: dict[str, str | int] = {}
     findings += _history(ctx, versions, {baselines.finding_key(f) for f in findings}, errors, counts, history)
+    findings, own = ownfiles.without_checkpoints(findings, ownfiles.file_reader(ctx.workspace.root, _top(ctx)))
+    if own:
+        counts["gate-audit-checkpoint-hits"] = own
     inputs: list[InputRecord] = []
     loaded = _baseline(ctx, errors, inputs)
     judged = judge(findings, opts, loaded)
@@ -162,7 +165,12 @@ def current_findings(ctx: CheckContext[SecretsOptions]) -> tuple[list[Finding], 
     engine_config(ctx.options)
     scanned = collect(ctx.scan_files(scan_batch, ctx.files, ctx.options, engines=engines()))
     findings = [f for f in scanned.findings if not f.properties.get("suppressed")]
+    findings = ownfiles.without_checkpoints(findings, ownfiles.file_reader(ctx.workspace.root, _top(ctx)))[0]
     return findings, [*ctx.workspace.problems, *scanned.errors]
+
+
+def _top(ctx: CheckContext[SecretsOptions]) -> str | None:
+    return ctx.workspace.git.toplevel if ctx.workspace.git else None
 
 
 def _history(
@@ -250,6 +258,7 @@ CHECK: Check[SecretsOptions] = Check(
         "A credential committed to the repository.",
         "Revoke and rotate the credential, load it from the secret store, then remove it; a value "
         "that is not a secret can be audited into the detect-secrets baseline.",
+        "compliance-gate baseline . && detect-secrets audit .secrets.baseline",
     ),
     read_summary=SecretsSummary.from_metrics,
 )

@@ -28,7 +28,7 @@ from compliance_gate.cli import (
 from compliance_gate.cli.command import Command
 from compliance_gate.errors import GateError
 from compliance_gate.logs import configure_logging
-from compliance_gate.redact import scrub
+from compliance_gate.redact import mask_label, scrub
 from compliance_gate.version import __version__
 
 COMMANDS: dict[str, Command] = {
@@ -76,14 +76,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(COMMANDS[args.command].execute(args))
     except GateError as exc:
-        print(f"compliance-gate: {exc.diagnostics()}", file=sys.stderr)
+        print(f"compliance-gate: {mask_label(exc.diagnostics())}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("compliance-gate: interrupted", file=sys.stderr)
         return EXIT_INTERNAL
     except Exception as exc:  # the last line of defence: one line, never a traceback, never a pass
         print(
-            f"compliance-gate: internal error: {type(exc).__name__}: {scrub(str(exc))} "
+            f"compliance-gate: internal error: {type(exc).__name__}: {scrub(mask_label(str(exc)))} "
             "(re-run with --verbose --log-format json and report it)",
             file=sys.stderr,
         )

@@ -51,6 +51,8 @@ def execute(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not args.force:
         raise UsageError(f"{out}: already exists; pass --force to replace it")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: the folder {out.parent} does not exist; create it first")
     passphrase = None
     if args.passphrase_env:
         passphrase = os.environ.get(args.passphrase_env, "").encode() or None
@@ -94,7 +96,10 @@ def execute(args: argparse.Namespace) -> int:
     ]
     if not heads:
         raise InputError("no chained audit records found; nothing to checkpoint")
-    out.write_bytes(sign_checkpoint(heads, key, ", ".join(args.logs)))
+    try:
+        out.write_bytes(sign_checkpoint(heads, key, ", ".join(args.logs)))
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write the checkpoint ({exc.strerror})") from None
     for h in heads:
         print(f"{h.stream}: seq {h.seq} hash {h.hash[:16]}...")
     print(f"checkpoint {out} signed by key {key.keyid[:16]}")

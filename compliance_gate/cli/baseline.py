@@ -14,7 +14,7 @@ from pathlib import Path
 
 from compliance_gate.checks import deps as deps_check
 from compliance_gate.checks import secrets as secrets_check
-from compliance_gate.cli.command import Subparsers
+from compliance_gate.cli.command import Subparsers, positive_int
 from compliance_gate.cli.run import resolve_policy
 from compliance_gate.deps.baseline import DEFAULT_PATH, render_baseline
 from compliance_gate.engine import RunOptions, Session, open_session
@@ -33,7 +33,7 @@ def add_parser(sub: Subparsers) -> None:
         help="where to write (default: the policy's checks.secrets.baseline, else .secrets.baseline)",
     )
     p.add_argument("--slim", action="store_true", help="no line numbers or timestamp (diff-friendly)")
-    p.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
+    p.add_argument("--jobs", type=positive_int, help="worker processes, 1 or more (default: one per core)")
     p.add_argument("--check", choices=["secrets", "deps"], default="secrets", help="whose baseline (default: secrets)")
 
 

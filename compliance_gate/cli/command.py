@@ -15,3 +15,14 @@ class Command(Protocol):
     def add_parser(self, sub: Subparsers) -> None: ...
 
     def execute(self, args: argparse.Namespace) -> int: ...
+
+
+def positive_int(text: str) -> int:
+    """An argument that counts something (`--jobs`): 1 or more; anything else is a usage error (exit 2)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text[:20]!r}: expected a whole number, 1 or more")
+    return n

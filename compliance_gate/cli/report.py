@@ -3,8 +3,9 @@
 VERDICT is a `verdict.json` or a signed `verdict.dsse.json` envelope. Rendering does not need the
 signature, so without `--key` the payload is decoded unverified and the report says so in its
 first lines; with `--key` the signature must verify (exit 4 otherwise) and the report names the
-key. Freshness, the commit and sign-off counts are `verify`'s job, not this command's. With
-`--roster` and `--approvals` the verified approvals are shown against the required roles.
+key. Freshness and the commit are `verify`'s job, not this command's. With `--roster` and
+`--approvals` the report shows the sign-off state `verify` would compute: who approved or
+rejected, when and why, and a BLOCKED banner (never PASS) for a reject or a missing role.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from compliance_gate.attest.statement import VERDICT_PREDICATE, parse_statement
 from compliance_gate.cli.command import Subparsers
 from compliance_gate.errors import InputError, UsageError
 from compliance_gate.model import JSONObject, Verdict
-from compliance_gate.render.context import Approval, ReportContext
+from compliance_gate.redact import mask_labels
+from compliance_gate.render.context import Approval, ReportContext, SignoffState
 from compliance_gate.render.formats import FORMATS, parse_formats
 from compliance_gate.serialize import verdict_from_dict
 from compliance_gate.signing import dsse
@@ -96,11 +98,17 @@ def load(
         predicate, context = _from_envelope(path, data, keys, roster, approvals)
     elif keys:
         raise UsageError(f"--key: {path} is a plain verdict.json, there is no signature to verify")
+    elif roster or approvals:
+        raise UsageError(
+            f"--roster/--approvals: {path} is a plain verdict.json; approvals sign the envelope "
+            "(verdict.dsse.json), so give that"
+        )
     else:
         predicate = doc
         context = ReportContext(provenance=f"Unsigned verdict ({path.name}): deploy jobs verify the signed envelope")
     try:
-        return verdict_from_dict(predicate), context
+        # approvals' comments and names come from files too: masked like the verdict
+        return mask_labels(verdict_from_dict(predicate)), mask_labels(context)
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise InputError(f"{path}: not a compliance-gate verdict ({type(exc).__name__}: {str(exc)[:100]})") from None
 
@@ -125,16 +133,28 @@ def _from_envelope(
             f"Decoded from {path.name} WITHOUT verifying its signature: run `compliance-gate verify` "
             "before relying on it"
         )
-    shown: tuple[Approval, ...] = ()
+    context = ReportContext(provenance=note, envelope_name=path.name)
     if roster and approvals:
-        shown = _approvals(hashlib.sha256(envelope.payload).hexdigest(), roster, approvals)
-    return dict(statement.predicate), ReportContext(provenance=note, approvals=shown, envelope_name=path.name)
+        context = signoff_context(context, statement.predicate, envelope.payload, roster, approvals)
+    return dict(statement.predicate), context
 
 
-def _approvals(verdict_sha256: str, roster_path: str, folder: str) -> tuple[Approval, ...]:
-    t = signoff.tally(verdict_sha256, signoff.read_approvals(folder), load_roster(roster_path))
-    approved = [
-        Approval(role, person, "approve") for role, people in sorted(t.approvals.items()) for person in sorted(people)
-    ]
-    rejected = [Approval("", who, "reject") for who in t.rejects]
-    return tuple(approved + rejected)
+def signoff_context(
+    context: ReportContext, predicate: JSONObject, payload: bytes, roster_path: str, folder: str
+) -> ReportContext:
+    """The approvals as `verify` counts them (roles from the roster, rejects veto), with their
+    time and comment, and what is still missing for the verdict's required roles."""
+    t = signoff.tally(hashlib.sha256(payload).hexdigest(), signoff.read_approvals(folder), load_roster(roster_path))
+    shown = tuple(Approval(d.role, d.who, d.decision, d.time, d.comment) for d in t.decisions)
+    recorded = predicate.get("required_signoffs")
+    required = {
+        str(role): n
+        for role, n in (recorded.items() if isinstance(recorded, dict) else ())
+        if isinstance(n, int) and not isinstance(n, bool) and n > 0
+    }
+    state = SignoffState(
+        rejects=tuple(a for a in shown if a.decision == "reject"),
+        short=tuple(signoff.unmet(t, required)),
+        ignored=t.ignored,
+    )
+    return replace(context, approvals=shown, signoff=state)

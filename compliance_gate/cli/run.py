@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from compliance_gate.attest import seal
-from compliance_gate.cli.command import Subparsers
+from compliance_gate.cli.command import Subparsers, positive_int
 from compliance_gate.engine import RunOptions, load_policy
 from compliance_gate.engine import run as run_gate
 from compliance_gate.errors import UsageError
@@ -22,6 +22,7 @@ from compliance_gate.render import console as console_render
 from compliance_gate.render import json as json_render
 from compliance_gate.render.formats import parse_formats, write_reports
 from compliance_gate.scanning.cache import state_dir
+from compliance_gate.scanning.workspace import readable_root
 
 DEFAULT_POLICY_IN_REPO = Path("policies") / "compliance-gate.yaml"
 EXIT_BY_OUTCOME = {Outcome.PASS: 0, Outcome.FAIL: 1, Outcome.ERROR: 3}
@@ -48,7 +49,7 @@ def add_parser(sub: Subparsers) -> None:
         "them into --out, e.g. text,markdown,html,sarif,junit,csv (see `report --help`)",
     )
     p.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
-    p.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
+    p.add_argument("--jobs", type=positive_int, help="worker processes, 1 or more (default: one per core)")
     p.add_argument(
         "--sign-key",
         metavar="PATH",
@@ -79,8 +80,7 @@ def resolve_policy(arg: str | None, root: Path) -> Policy:
 
 def execute(args: argparse.Namespace) -> int:
     root = Path(args.path)
-    if not root.is_dir():
-        raise UsageError(f"{args.path}: not a directory; pass the repository to scan")
+    readable_root(root)
     formats = parse_formats(args.format, extra=("text",))
     policy = resolve_policy(args.policy, root)
     key = os.environ.get(policy.fingerprints.key_env, "").encode() or None

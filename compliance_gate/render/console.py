@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from compliance_gate.model import CheckResult, Outcome, Severity, Status, Verdict
+from compliance_gate.render import facts, nextsteps
 from compliance_gate.render.summaries import tables_of
 from compliance_gate.summary import Table as SummaryTable
 
@@ -42,8 +43,27 @@ def render(verdict: Verdict, console: Console) -> None:
     for w in verdict.waivers:
         if w.state == "expired":
             console.print(f"[yellow]waiver {escape(w.id)} expired on {w.expires}: it no longer applies[/]")
-    style = _OUTCOME_STYLE[verdict.verdict]
-    console.print(f"[{style}]{verdict.verdict.value}[/]" + "".join(f"\n  - {escape(r)}" for r in verdict.reasons))
+    head = facts.headline(verdict)
+    style = _OUTCOME_STYLE[verdict.verdict] if head.label == verdict.verdict.value else "bold yellow"
+    label = head.label if head.label == verdict.verdict.value else f"{head.label} (verdict {verdict.verdict.value})"
+    lines = [*verdict.reasons, *head.why]
+    console.print(f"[{style}]{escape(label)}[/]" + "".join(f"\n  - {escape(r)}" for r in lines))
+    steps = nextsteps.next_steps(verdict)
+    if steps is not None:
+        render_next_steps(steps, console)
+
+
+def render_next_steps(steps: nextsteps.NextSteps, console: Console) -> None:
+    """After a FAIL: the top blocking findings, then how to fix, waive or baseline them."""
+    console.print("\n[bold]What to do next[/]")
+    for x in steps.top:
+        console.print(f"  - {escape(nextsteps.finding_line(x))}", soft_wrap=True)
+    if steps.more:
+        console.print(f"  ... and {steps.more} more blocking finding(s) above")
+    for step in steps.steps:
+        console.print(f"[bold]{escape(step.title)}[/]: {escape(step.text)}", soft_wrap=True)
+        if step.code:
+            console.print("\n".join(f"    {escape(line)}" for line in step.code.splitlines()), soft_wrap=True)
 
 
 def summary_table(verdict: Verdict) -> Table:

@@ -22,12 +22,30 @@ class Approval:
 
 
 @dataclass(frozen=True, slots=True)
+class SignoffState:
+    """The sign-off exactly as `verify` counts it from its roster and the approvals given: any
+    reject vetoes; every required role needs its number of distinct people."""
+
+    rejects: tuple[Approval, ...] = ()
+    short: tuple[str, ...] = ()
+    """Roles still short, as `verify` words them: `security needs 1, has 0`."""
+    ignored: tuple[str, ...] = ()
+    """Approval files that do not count, and why (another verdict, not in the roster...)."""
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.rejects or self.short)
+
+
+@dataclass(frozen=True, slots=True)
 class ReportContext:
     """Facts about the rendering that the verdict cannot carry about itself."""
 
     provenance: str | None = None
     """E.g. "decoded from verdict.dsse.json; the signature was NOT verified": shown prominently."""
     approvals: tuple[Approval, ...] = ()
+    signoff: SignoffState | None = None
+    """Set when a roster and approvals were given: the state `verify` would compute."""
     envelope_name: str = "verdict.dsse.json"
     path_prefix: str = ""
     """Prepended to relative finding paths (SARIF, annotations) when the scanned folder is not the

@@ -22,7 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from compliance_gate.model import CheckResult, Status, Verdict
-from compliance_gate.render import facts, findings, summaries
+from compliance_gate.render import facts, findings, nextsteps, summaries
 from compliance_gate.render.context import ReportContext
 from compliance_gate.render.findings import Located
 from compliance_gate.render.svg import Chart, totals_chart
@@ -159,6 +159,8 @@ class _Audit:
     css: str
     completeness: str
     metrics: list[list[str]]
+    anchor: str
+    anchor_css: str
 
 
 def _reconciliation(verdict: Verdict) -> _Reconciliation | None:
@@ -194,16 +196,43 @@ def _audits(verdict: Verdict) -> list[_Audit]:
             "st-passed" if c.state == "intact" else "st-failed",
             c.completeness,
             [list(row) for row in summaries.metric_rows(c.result.metrics)],
+            c.anchor_text,
+            "st-failed" if c.unanchored else "",
         )
         for c in summaries.chains(verdict)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class _SignoffState:
+    text: str
+    css: str
+
+
+def _signoff_state(verdict: Verdict, context: ReportContext | None) -> _SignoffState | None:
+    state = context.signoff if context else None
+    if state is None:
+        return None
+    if state.rejects:
+        who = "; ".join(f"{a.who} ({a.role}){': ' + a.comment if a.comment else ''}" for a in state.rejects)
+        return _SignoffState(f"BLOCKED: rejected by {who}. A reject vetoes the release.", "st-failed")
+    if state.short:
+        return _SignoffState(f"BLOCKED: sign-off incomplete ({'; '.join(state.short)}).", "st-failed")
+    return _SignoffState("Sign-off complete: every required role approved, no reject.", "st-passed")
 
 
 def render(verdict: Verdict, context: ReportContext | None = None) -> str:
     """The complete HTML document."""
     signoffs = facts.signoff_rows(verdict, context)
     approvals = context.approvals if context else ()
+    steps = nextsteps.next_steps(verdict)
     return _template().render(
+        headline=facts.headline(verdict, context),
+        signoff_state=_signoff_state(verdict, context),
+        ignored=context.signoff.ignored if context and context.signoff else (),
+        next=None
+        if steps is None
+        else {"top": [nextsteps.finding_line(x) for x in steps.top], "more": steps.more, "steps": steps.steps},
         title=f"compliance-gate {verdict.verdict.value}: {verdict.source.commit or verdict.source.root}",
         verdict=verdict.verdict.value,
         blocking=sum(len(r.blocking) for r in verdict.checks),

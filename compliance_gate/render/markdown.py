@@ -12,7 +12,7 @@ links, images, HTML or table cells to the summary.
 from __future__ import annotations
 
 from compliance_gate.model import Outcome, Status, Verdict
-from compliance_gate.render import facts, findings, summaries
+from compliance_gate.render import facts, findings, nextsteps, summaries
 from compliance_gate.render.context import ReportContext
 from compliance_gate.render.findings import Located
 
@@ -22,6 +22,7 @@ MAX_FINDINGS = 200
 MAX_CELL = 300
 
 ICON = {Outcome.PASS: "✅", Outcome.FAIL: "❌", Outcome.ERROR: "⚠️"}
+HEADLINE_ICON = {facts.PARTIAL: "🟡", facts.BLOCKED: "⛔", facts.AWAITING: "🟡"}
 STATUS_ICON = {Status.PASSED: "✅", Status.FAILED: "❌", Status.ERROR: "⚠️", Status.SKIPPED: "⏭️"}
 _ESCAPED = {c: f"&#{ord(c)};" for c in "&<>|\\`*_[]~#!@"}
 
@@ -41,7 +42,11 @@ def code(text: object, limit: int = MAX_CELL) -> str:
 def _header(verdict: Verdict, context: ReportContext | None) -> list[str]:
     s = verdict.source
     blocking = sum(len(r.blocking) for r in verdict.checks)
-    lines = [f"## {ICON[verdict.verdict]} compliance-gate: {verdict.verdict.value}", ""]
+    head = facts.headline(verdict, context)
+    title = head.label if head.label == verdict.verdict.value else f"{head.label} (verdict: {verdict.verdict.value})"
+    lines = [f"## {HEADLINE_ICON.get(head.label, ICON[verdict.verdict])} compliance-gate: {title}", ""]
+    if head.why:
+        lines += [f"> **{escape(why, 500)}**" for why in head.why] + [""]
     if context and context.provenance:
         lines += [f"> **{escape(context.provenance)}**", ""]
     items = [
@@ -177,13 +182,65 @@ def _tail(verdict: Verdict, context: ReportContext | None) -> list[str]:
             for w in verdict.waivers[:100]
         ]
         out.append("")
+    out += _signoffs(verdict, context)
+    out += _chains(verdict)
+    out += _next(verdict)
+    commands = "\n".join(facts.verify_commands(verdict, context))
+    out += ["### Verify before deploying", "", f"<pre><code>{escape_block(commands)}</code></pre>", ""]
+    return out
+
+
+def _signoffs(verdict: Verdict, context: ReportContext | None) -> list[str]:
+    """Required roles, then the state `verify` would compute and every counted decision."""
+    out: list[str] = []
     rows = facts.signoff_rows(verdict, context)
     if rows:
         out += ["### Sign-offs required", "", "| Role | Required | Approved |", "|---|--:|--:|"]
         out += [f"| {escape(role)} | {n} | {have} |" for role, n, have in rows]
         out.append("")
-    commands = "\n".join(facts.verify_commands(verdict, context))
-    out += ["### Verify before deploying", "", f"<pre><code>{escape_block(commands)}</code></pre>", ""]
+    state = context.signoff if context else None
+    if state is not None:
+        if state.rejects:
+            out.append("**BLOCKED: rejected** (a reject vetoes the release)")
+        elif state.short:
+            out.append(f"**BLOCKED: sign-off incomplete** ({escape('; '.join(state.short))})")
+        else:
+            out.append("Sign-off complete: every required role approved, no reject.")
+        out.append("")
+    approvals = context.approvals if context else ()
+    if approvals:
+        out += ["| Role | Who | Decision | When | Comment |", "|---|---|---|---|---|"]
+        out += [
+            f"| {escape(a.role)} | {escape(a.who)} | {'**reject**' if a.decision == 'reject' else escape(a.decision)} "
+            f"| {escape(a.when)} | {escape(a.comment)} |"
+            for a in approvals[:100]
+        ]
+        out.append("")
+    if state is not None and state.ignored:
+        out += [f"- not counted: {escape(i)}" for i in state.ignored[:20]] + [""]
+    return out
+
+
+def _chains(verdict: Verdict) -> list[str]:
+    return [
+        f"Audit-log chain ({escape(c.result.check)}): **{escape(c.state)}**, anchored by {escape(c.anchor_text)}"
+        for c in summaries.chains(verdict)
+    ] + ([""] if summaries.chains(verdict) else [])
+
+
+def _next(verdict: Verdict) -> list[str]:
+    steps = nextsteps.next_steps(verdict)
+    if steps is None:
+        return []
+    out = ["### What to do next", "", "Top blocking finding(s):", ""]
+    out += [f"{i}. {escape(nextsteps.finding_line(x), 500)}" for i, x in enumerate(steps.top, 1)]
+    if steps.more:
+        out.append(f"\n… and {steps.more} more blocking finding(s) above.")
+    out.append("")
+    for step in steps.steps:
+        out += [f"**{escape(step.title)}**: {escape(step.text, 1000)}", ""]
+        if step.code:
+            out += [f"<pre><code>{escape_block(step.code)}</code></pre>", ""]
     return out
 
 

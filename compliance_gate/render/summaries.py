@@ -68,6 +68,23 @@ class Chain:
     result: CheckResult
     state: str
     completeness: str
+    anchor: str = ""
+    """`checkpoint`, `key`, `none` or "" (not reported); see `ANCHOR_TEXT`."""
+
+    @property
+    def unanchored(self) -> bool:
+        return self.anchor == "none"
+
+    @property
+    def anchor_text(self) -> str:
+        return ANCHOR_TEXT.get(self.anchor, "not reported")
+
+
+ANCHOR_TEXT = {
+    "checkpoint": "signed checkpoint",
+    "key": "HMAC key",
+    "none": "UNANCHORED: no key and no signed checkpoint, so a re-sealed edit or a cut tail would look intact",
+}
 
 
 def chains(verdict: Verdict) -> list[Chain]:
@@ -79,7 +96,7 @@ def chains(verdict: Verdict) -> list[Chain]:
         if status is None:
             continue
         state = "not evaluated (check error)" if result.status is Status.ERROR else status.state or "not reported"
-        out.append(Chain(result, state, status.completeness or "not reported"))
+        out.append(Chain(result, state, status.completeness or "not reported", status.anchor))
     return out
 
 

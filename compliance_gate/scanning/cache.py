@@ -3,9 +3,9 @@
 Results live in one SQLite file under the scanned repository (`.compliance-gate/cache.sqlite3`,
 safe to delete at any time). A key covers everything that can change a file's result: the check,
 the digest of its policy section, its engine versions, the gate version, the fingerprint key id,
-the path and the sha256 of the content. Only clean results are stored: a file that errored is
-scanned again next time. Cached values hold findings exactly as reported (masked, fingerprinted),
-never raw content.
+the path and the sha256 of the content (hashed: the key holds neither). Only clean results are
+stored: a file that errored is scanned again next time. Cached values hold findings as reported
+(masked, fingerprinted) without the file's path, never raw content.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
 
+from compliance_gate.redact import mask_labels
 from compliance_gate.scanning.jobs import FileOutcome
 from compliance_gate.serialize import finding_from_dict, finding_to_dict
 
@@ -49,14 +51,16 @@ class ResultCache:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
 
-    def get_many(self, keys: Sequence[str]) -> dict[str, FileOutcome]:
+    def get_many(self, paths: Mapping[str, str]) -> dict[str, FileOutcome]:
+        """The stored outcome of each key found, for the file `paths[key]` it was asked for."""
+        keys = list(paths)
         out: dict[str, FileOutcome] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(f"SELECT key, value FROM results WHERE key IN ({marks})", chunk)  # noqa: S608 - only placeholders are interpolated
             for key, value in rows:
-                out[key] = _decode(value)
+                out[key] = _decode(value, paths[key])
         return out
 
     def put_many(self, items: Iterable[tuple[str, FileOutcome]]) -> None:
@@ -69,11 +73,19 @@ class ResultCache:
 
 
 def _encode(o: FileOutcome) -> bytes:
-    return orjson.dumps(
-        {"path": o.path, "findings": [finding_to_dict(f) for f in o.findings], "counts": dict(o.counts)}
-    )
+    """No path is stored as it is: the file's own path (which may hold a card number) is left out
+    and put back on reading, from the key's lookup; any other text is masked (`mask_labels`)."""
+    findings = []
+    for f in o.findings:
+        own = f.path == o.path
+        d = finding_to_dict(mask_labels(replace(f, path=None) if own else f))
+        findings.append({**d, "own_path": own})
+    return orjson.dumps({"findings": findings, "counts": dict(o.counts)})
 
 
-def _decode(value: bytes) -> FileOutcome:
+def _decode(value: bytes, path: str) -> FileOutcome:
     d = orjson.loads(value)
-    return FileOutcome(d["path"], tuple(finding_from_dict(f) for f in d["findings"]), d["counts"])
+    findings = tuple(
+        replace(finding_from_dict(f), path=path) if f.get("own_path") else finding_from_dict(f) for f in d["findings"]
+    )
+    return FileOutcome(path, findings, d["counts"])

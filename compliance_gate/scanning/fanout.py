@@ -91,7 +91,7 @@ class FileFanout:
         batch_bytes: int = 1 << 20,
     ) -> Iterator[FileOutcome]:
         keys = {f.path: cache_key((*self._prefix, f.path, f.sha256), engines) for f in files}
-        hits = self._cache.get_many(list(keys.values())) if self._cache is not None else {}
+        hits = self._cache.get_many({k: p for p, k in keys.items()}) if self._cache is not None else {}
         misses = [f for f in files if keys[f.path] not in hits]
         done = len(files) - len(misses)
         self._report(done, len(files))

@@ -63,6 +63,9 @@ class Workspace:
     problems: tuple[str, ...] = ()
     git: GitInfo | None = None
     snapshot: Path | None = None
+    why_empty: str = ""
+    """When no file was selected, why (say, the folder is ignored by its repository's .gitignore):
+    a run that scanned nothing must not pass, and this tells the user what to change."""
 
     def close(self) -> None:
         """Remove the staged snapshot, if any."""
@@ -79,16 +82,14 @@ def open_workspace(
     files: Sequence[str] = (),
 ) -> Workspace:
     """Build the workspace for `root`; raises `UsageError` for a bad root, ref or file."""
-    top = Path(root)
-    if not top.is_dir():
-        raise UsageError(f"{root}: not a directory; pass the repository to scan")
-    top = top.resolve()
+    top = readable_root(root)
     repo = GitRepo.discover(top)
     git = _git_info(repo, top) if repo is not None else None
     snapshot: Path | None = None
     prefix = _prefix(repo, top)
+    listing: list[str] = []
     if mode == "tree":
-        candidates = _list_tree(repo, top, prefix)
+        candidates = _list_tree(repo, top, prefix, listing)
     elif mode == "since":
         if repo is None or git is None:
             raise UsageError(f"--since needs a git repository; {top} is not one")
@@ -104,7 +105,39 @@ def open_workspace(
         raise UsageError(f"unknown workspace mode {mode!r}")
     read_root = snapshot if snapshot is not None else top
     selected, skipped, problems = _admit(read_root, candidates, rules)
-    return Workspace(top, mode, selected, dict(skipped), tuple(problems), git, snapshot)
+    why = "" if selected else _why_empty(repo, prefix, mode, candidates, skipped)
+    return Workspace(top, mode, selected, dict(skipped), (*listing, *problems), git, snapshot, why)
+
+
+def readable_root(root: str | Path) -> Path:
+    """`root` resolved, if it is a folder the gate can list; else `UsageError` saying why."""
+    top = Path(root)
+    try:
+        if not top.is_dir():
+            raise UsageError(f"{root}: not a directory; pass the repository to scan")
+        with os.scandir(top):
+            pass
+    except OSError as exc:
+        raise UsageError(
+            f"{root}: cannot read the folder ({exc.strerror}); run the gate as a user who can read the repository"
+        ) from None
+    return top.resolve()
+
+
+def _why_empty(repo: GitRepo | None, prefix: str, mode: str, candidates: list[str], skipped: Counter[str]) -> str:
+    """Why a workspace selected no file, in words a user can act on (no machine paths)."""
+    if repo is not None and prefix and not candidates and mode == "tree":
+        rule = repo.ignore_rule(prefix)
+        if rule is not None:
+            return (
+                f"the folder ({prefix} in its enclosing git repository) is ignored by that repository "
+                f"({rule}); git lists none of its files. Stop ignoring it, or scan it as a repository of its own"
+            )
+    if not candidates:
+        what = {"since": "the release range changes no file", "staged": "nothing is staged"}.get(mode, "no files")
+        return f"{what}: nothing to scan"
+    reasons = ", ".join(f"{n} {why}" for why, n in sorted(skipped.items()))
+    return f"every file was left out by the policy's paths or skipped ({reasons})"
 
 
 def _git_info(repo: GitRepo, top: Path) -> GitInfo:
@@ -126,15 +159,21 @@ def _strip(out: str, prefix: str) -> list[str]:
     return sorted({p[len(prefix) :] for p in out.split("\0") if p and p.startswith(prefix)})
 
 
-def _list_tree(repo: GitRepo | None, top: Path, prefix: str) -> list[str]:
+def _list_tree(repo: GitRepo | None, top: Path, prefix: str, problems: list[str]) -> list[str]:
+    """Every file of the tree; a folder that cannot be listed is a problem, never a silent gap."""
     if repo is None:
-        return sorted(_walk(top))
-    out = repo.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", prefix or ".")
+        return sorted(_walk(top, problems))
+    out, warnings = repo.run_warned("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", prefix or ".")
+    problems += [f"git: {w}; its files were not scanned" for w in warnings if "could not open" in w]
     return _strip(out, prefix)
 
 
-def _walk(top: Path) -> Iterable[str]:
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+def _walk(top: Path, problems: list[str]) -> Iterable[str]:
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename).relative_to(top).as_posix() if exc.filename else "."
+        problems.append(f"{where}/: cannot list the folder ({exc.strerror}); its files were not scanned")
+
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False, onerror=unreadable):
         dirnames[:] = [d for d in dirnames if d not in ALWAYS_EXCLUDED_DIRS]
         rel = Path(dirpath).relative_to(top)
         for name in filenames:

@@ -27,6 +27,7 @@ from typing import Any
 
 from compliance_gate.errors import InputError
 from compliance_gate.model import Finding, JSONValue
+from compliance_gate.redact import scrub
 
 FORMAT_VERSION = "1.5.0"
 _HASH = re.compile(r"^[0-9a-f]{40}$")
@@ -57,6 +58,11 @@ def load(path: Path, display: str) -> Baseline:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{display}: cannot read the secrets baseline ({exc.strerror})") from None
+    return parse(raw, display)
+
+
+def parse(raw: bytes, display: str) -> Baseline:
+    """Validate a baseline's bytes (as `load`, for a version read from git)."""
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -67,10 +73,11 @@ def load(path: Path, display: str) -> Baseline:
     _check_version(version, display)
     entries: dict[Key, Entry] = {}
     for filename, items in data["results"].items():
+        shown = scrub(filename, 120)  # a file name is input: no token or card number in a message
         if not isinstance(items, list):
-            raise InputError(f"{display}: results[{filename!r}] must be a list")
+            raise InputError(f"{display}: results[{shown!r}] must be a list")
         for i, item in enumerate(items):
-            key, entry = _entry(item, filename, f"{display}: results[{filename!r}][{i}]")
+            key, entry = _entry(item, filename, f"{display}: results[{shown!r}][{i}]")
             entries[key] = entry
     return Baseline(display, hashlib.sha256(raw).hexdigest(), version, entries)
 

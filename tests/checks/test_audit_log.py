@@ -16,7 +16,7 @@ from auditlogs import read, write, write_log
 from compliance_gate.auditlog.checkpoints import Head, sign_checkpoint
 from compliance_gate.checks.audit_log import AuditLogOptions, run
 from compliance_gate.checks.interface import CheckContext
-from compliance_gate.engine import parse_policy, run_check
+from compliance_gate.engine import load_policy, parse_policy, run_check
 from compliance_gate.fingerprint import Fingerprinter
 from compliance_gate.model import Severity, Status
 from compliance_gate.policy import PathRules
@@ -42,10 +42,16 @@ def root(tmp_path: Path) -> Path:
 
 
 def test_clean_log_passes_with_metrics_and_inputs(root: Path) -> None:
-    """A log written by AuditChain passes; metrics show an intact chain; the input digest is recorded."""
+    """A log written by AuditChain passes; metrics show an intact chain; the input digest is recorded.
+
+    Without a key or a checkpoint the stream is reported as unanchored (medium: it does not block
+    the default policy, and the metrics say so)."""
     res = result(root)
-    assert res.status is Status.PASSED and res.findings == ()
+    assert res.status is Status.PASSED and [(f.rule, f.severity) for f in res.findings] == [
+        ("CG-AUDIT-UNANCHORED", Severity.MEDIUM)
+    ]
     assert res.metrics["chain"] == "intact" and res.metrics["streams"]["payments-api"]["verified"] == 8
+    assert res.metrics["streams"]["payments-api"]["anchor"] == "none"
     assert [i.path for i in res.inputs if i.kind == "file"] == ["audit/api.jsonl"]
 
 
@@ -158,7 +164,7 @@ def test_run_with_a_hand_built_context(root: Path) -> None:
         parse_policy,
     )
     out = run(ctx)
-    assert {f.rule for f in out.findings} == {"CG-AUDIT-GAP", "CG-AUDIT-UNVERIFIABLE"}
+    assert {f.rule for f in out.findings} == {"CG-AUDIT-GAP", "CG-AUDIT-UNVERIFIABLE", "CG-AUDIT-UNANCHORED"}
     assert all(len(f.fingerprint) == 32 for f in out.findings) and out.errors == ()
 
 
@@ -238,10 +244,52 @@ def test_completeness_against_replayed_events(tmp_path: Path) -> None:
     section = {"audit-log": {"logs": ["audit/api.jsonl"]}, "replay": _replay_section()}
     pol = parse_policy(json.dumps({"version": 1, "checks": section}), "p.yaml")
     res = run_check("audit-log", pol, root, use_cache=False)
-    got = sorted((f.rule, f.path, f.line) for f in res.findings)
+    got = sorted((f.rule, f.path, f.line) for f in res.findings if f.rule != "CG-AUDIT-UNANCHORED")
     assert got == [
         ("CG-AUDIT-MISSING-RECORD", "events.jsonl", 1),
         ("CG-AUDIT-ORPHAN-RECORD", "audit/api.jsonl", 7),
         ("CG-AUDIT-STATE-MISMATCH", "audit/api.jsonl", 6),
     ]
     assert res.metrics["completeness"] == "checked" and res.metrics["transitions"] == 6
+
+
+def test_an_empty_log_never_passes(root: Path) -> None:
+    """A listed audit log of 0 bytes is a blocking finding, and its chain is not `intact`."""
+    (root / "audit" / "api.jsonl").write_bytes(b"")
+    res = result(root)
+    assert res.status is Status.FAILED
+    assert [(f.rule, f.path, f.line) for f in res.blocking] == [("CG-AUDIT-EMPTY", "audit/api.jsonl", 1)]
+    assert res.metrics["chain"] == "broken"
+
+
+@pytest.mark.parametrize("keep", [1, 4], ids=["right-after-log.start", "at-the-tail"])
+def test_a_truncated_chain_blocks_by_default(root: Path, keep: int) -> None:
+    """A valid chain cut after `log.start` or anywhere before `log.stop` blocks under the default policy."""
+    path = root / "audit" / "api.jsonl"
+    path.write_text("".join(path.read_text().splitlines(keepends=True)[:keep]))
+    res = result(root)
+    assert res.status is Status.FAILED
+    assert [(f.rule, f.line) for f in res.blocking] == [("CG-AUDIT-NO-STOP", keep)]
+    assert "cut off" in res.blocking[0].message
+
+
+def test_a_checkpoint_pinning_the_head_proves_a_running_tail(root: Path) -> None:
+    """A stream still running (no log.stop) passes when a signed checkpoint pins its last record."""
+    path = root / "audit" / "api.jsonl"
+    path.write_text("".join(path.read_text().splitlines(keepends=True)[:5]))
+    key = generate()
+    (root / "cp.pub").write_bytes(key.public.pem())
+    last = read(path)[-1]
+    (root / "cp.json").write_bytes(sign_checkpoint([Head(last["stream"], last["seq"], last["hash"])], key, "api"))
+    res = result(root, checkpoints=["cp.json"], checkpoint_keys=["cp.pub"])
+    assert res.status is Status.PASSED and res.findings == ()
+    assert res.metrics["streams"]["payments-api"]["anchor"] == "checkpoint"
+
+
+def test_an_unanchored_chain_blocks_under_pci_dss(root: Path) -> None:
+    """The same clean, unanchored log that passes the default policy blocks under pci-dss's severities."""
+    res = result(root, fail_on="medium", severity={"CG-AUDIT-UNANCHORED": "high"})
+    assert res.status is Status.FAILED and [f.rule for f in res.blocking] == ["CG-AUDIT-UNANCHORED"]
+    pci = Path(__file__).resolve().parents[2] / "policies" / "pci-dss.yaml"
+    section = load_policy(pci).checks["audit-log"]
+    assert section.severity["CG-AUDIT-UNANCHORED"].at_least(section.fail_on)

@@ -163,3 +163,42 @@ def test_clean_repository_passes_and_cache_answers_the_rerun(repo: Path) -> None
     second = run(policy, repo)
     assert first.verdict is Outcome.PASS and second.verdict is Outcome.PASS
     assert second.checks[0].findings == first.checks[0].findings
+
+
+@pytest.mark.parametrize(
+    "name",
+    [f"docs/receipt_{PAN}.txt", f"exports/{group(PAN, (4, 4, 4, 4), '-')}/notes.md", f"payouts/{IBAN}.csv"],
+    ids=["pan-in-file-name", "dashed-pan-in-folder-name", "iban-in-file-name"],
+)
+def test_a_card_number_in_a_file_name_is_found_and_masked_everywhere(repo: Path, name: str) -> None:
+    """The name is a finding, and no output (stdout, logs, every report, the verdict, the cache) holds it raw."""
+    commit(repo, {name: "nothing sensitive inside\n", "app.py": "x = 1\n"})
+    out_dir = repo.parent / "out"
+    out, err = io.StringIO(), io.StringIO()
+    args = ["--log-format", "json", "-v", "run", str(repo), "--policy", "default", "--out", str(out_dir),
+            "--format", "text,json,html,markdown,sarif,junit,csv,github"]  # fmt: skip
+    with redirect_stdout(out), redirect_stderr(err):
+        assert main(args) == 1
+        assert main(args) == 1  # the second run answers from the cache
+    data = json.loads((out_dir / "verdict.json").read_text())
+    named = [f for c in data["checks"] for f in c["findings"] if "file name" in f["message"]]
+    assert named and named[0]["rule"] in ("CG-PII-PAN", "CG-PII-IBAN") and named[0]["line"] is None
+    assert "*" in named[0]["path"] and named[0]["excerpt"] in named[0]["path"].replace("_", " ")
+    raw = [name.split("/")[1].split("_")[-1].removesuffix(".txt").removesuffix(".csv"), PAN, IBAN]
+    texts = [out.getvalue(), err.getvalue(), *(p.read_text() for p in out_dir.iterdir() if p.is_file())]
+    texts += [blob.decode("latin-1") for blob in _cache_blobs(repo)]
+    assert len(texts) >= 10
+    for text in texts:
+        assert not any(value in text for value in raw)
+
+
+def _cache_blobs(repo: Path) -> list[bytes]:
+    import sqlite3
+
+    db = sqlite3.connect(repo / ".compliance-gate" / "cache.sqlite3")
+    try:
+        rows = list(db.execute("SELECT key, value FROM results"))
+    finally:
+        db.close()
+    assert rows
+    return [k.encode() + v for k, v in rows]

@@ -272,3 +272,36 @@ def _rsa_pub() -> bytes:
         .public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
+
+
+def test_a_reject_vetoes_even_when_no_role_is_required(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A roster member's signed reject makes verify exit 4 although neither the verdict nor --require asks for roles."""
+    commit(repo, {"README.md": "hi\n"}, "base")
+    git(repo, "checkout", "-q", "-b", "release")
+    head = commit(repo, {"README.md": "hello\n"}, "docs only")
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    assert main(["keygen", "--out", str(tmp_path / "gate")]) == 0
+    assert main(["keygen", "--out", str(tmp_path / "alice")]) == 0
+    out = tmp_path / "out"
+    run = ["run", str(repo), "--since", "main", "--policy", str(tmp_path / "policy.yaml"), "--format", "json"]
+    assert main([*run, "--sign-key", str(tmp_path / "gate.key"), "--out", str(out), "--no-cache"]) == 0
+    env = out / "verdict.dsse.json"
+    assert json.loads(_payload(env))["predicate"]["required_signoffs"] == {}
+    (tmp_path / "roster.yaml").write_text(
+        "version: 1\npeople:\n  alice:\n    roles: [security]\n    keys: [alice.pub]\n"
+    )
+    reject = ["sign-off", str(env), "--key", str(tmp_path / "alice.key"), "--as", "alice", "--role", "security"]
+    assert main([*reject, "--reject", "--comment", "card data in logs", "--out", str(tmp_path / "ap" / "a.json")]) == 0
+    capsys.readouterr()
+    args = ["verify", str(env), "--key", str(tmp_path / "gate.pub"), "--commit", head]
+    assert main(args) == 0
+    assert main([*args, "--roster", str(tmp_path / "roster.yaml"), "--approvals", str(tmp_path / "ap")]) == 4
+    assert "rejected by alice" in _one_line_error(capsys)
+
+
+def _payload(env: Path) -> str:
+    import base64
+
+    return base64.b64decode(json.loads(env.read_text())["payload"]).decode()
