@@ -125,7 +125,8 @@ def _run(
     found = integrity.check_events(con, opts.events, out.events_display, events_path, fmt == "kcat")
     _bad_rows(out, opts, out.events_display, found.bad_rows, found.bad_count)
     out.errors.extend(safe_text(g) for g in found.gaps)
-    out.errors.extend(_unknown(con, out, staged))
+    unknown = _unknown(con, out, staged)
+    out.errors.extend(unknown)
     for c in found.conflicts:
         out.breaks.append(
             Break(
@@ -175,6 +176,12 @@ def _run(
     geo.close()
     geo.unknown += clean_unknown
     _double_charges(con, out, charged)
+    if unknown:  # a configuration that does not fit the data: one error, not a break per payment
+        touched = con.execute(
+            "SELECT DISTINCT payment_id FROM ev WHERE problem IS NULL AND skip IS NULL AND code < 0"
+        ).fetchall()
+        misfit = {str(r[0]) for r in touched}
+        out.breaks = [b for b in out.breaks if b.payment_id not in misfit]
     for name, side in (("rep", "report"), ("st", "settlement")):
         if name in sides:
             for cur, amount in stream.extra_copies(con, name):

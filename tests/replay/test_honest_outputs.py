@@ -17,7 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from replayutil import run_check, write_jsonl
-from test_inputs import section, success
+from test_inputs import ev, section, success
 
 from compliance_gate.cli import main
 from compliance_gate.pii.cards import luhn_complete
@@ -171,3 +171,46 @@ def test_a_looping_projector_and_its_children_die_with_the_run(tmp_path: Path, m
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(_alive(p) for p in pids)
+
+
+def test_the_idempotency_key_is_the_creating_request_s(tmp_path: Path) -> None:
+    """A later event's own request key (a refund's, sorting first) does not hide a double charge."""
+    events = []
+    for n, pid in enumerate(("p1", "p2")):
+        start = n * 10
+        events += [
+            ev(f"{pid}-1", pid, "payment.created", start, idempotency_key="order-77"),
+            ev(f"{pid}-2", pid, "payment.authorized", start + 1, idempotency_key="order-77"),
+            ev(f"{pid}-3", pid, "payment.captured", start + 2, idempotency_key="order-77"),
+        ]
+    events.append(ev("p1-4", "p1", "payment.updated", 5, amount=None, idempotency_key="a-refund-1"))
+    rows = [("p1", "completed", "10.00", "USD"), ("p2", "completed", "10.00", "USD")]
+    out = run_check(tmp_path, section(tmp_path, events, rows))
+    assert {f.properties["category"]: f.properties["payment_id"] for f in out.findings} == {"double_charge": "p2"}
+
+
+def test_unknown_event_types_are_one_configuration_error_not_breaks(tmp_path: Path) -> None:
+    events = [{**e, "type": e["type"].upper().replace(".", "_")} for i in range(5) for e in success(f"p{i}", i * 3)]
+    rows = [(f"p{i}", "completed", "10.00", "usd") for i in range(5)]
+    out = run_check(tmp_path, section(tmp_path, events, rows))
+    assert out.findings == ()
+    assert any("15 events of 3 types" in e and "PAYMENT_CAPTURED (5)" in e for e in out.errors), out.errors
+
+
+def test_lower_case_currencies_and_a_settlement_ledger_without_status(tmp_path: Path) -> None:
+    """`usd` is USD everywhere; a settlement file without a status column is a ledger (its rows
+    summed per payment), not a contradiction on every payment."""
+    events = [{**e, "currency": "usd"} for i in range(3) for e in success(f"p{i}", i * 3)]
+    (tmp_path / "settlement.csv").write_text(
+        "payment_id,amount,currency,kind\np0,10.00,usd,charge\np1,10.00,USD,charge\np1,-1.00,usd,fee\n"
+        "p2,10.00,usd,charge\n,-29.00,usd,payout\n"
+    )
+    ledger = {"category": "kind", "amount": ["charge"]}
+    sec = section(
+        tmp_path,
+        events,
+        [(f"p{i}", "completed", "10.00", "usd") for i in range(3)],
+        settlement={"path": "settlement.csv", "fields": {"status": ""}, "ledger": ledger},
+    )
+    out = run_check(tmp_path, sec)
+    assert (out.findings, out.errors) == ((), ())

@@ -140,3 +140,16 @@ def test_provider_ids_are_never_masked(tmp_path: Path) -> None:
         assert {f.payment_id for f in exp.faults} <= ids
         text = json.dumps(report)
         assert "******" not in text
+
+
+def test_debezium_without_schema_envelope_and_default_replica_identity(tmp_path: Path) -> None:
+    """Values without the schema envelope, deletes whose `before` holds only the key."""
+    mod = PROVIDERS["debezium"]
+    exp = mod.generate(
+        tmp_path, payments=400, seed=9, faults=dict.fromkeys(mod.FAULTS, 2), schema=False, replica_identity="default"
+    )
+    rc, report = replay(tmp_path, "debezium", exp)
+    assert rc == 1 and report["errors"] == []
+    found = named(report)
+    assert [f.kind for f in exp.faults if (f.category, f.payment_id) not in found] == []
+    assert [f["message"] for f in report["findings"] if f["properties"].get("payment_id") not in exp.involved()] == []

@@ -142,11 +142,7 @@ def general_sql(path: Path, opts: EventsInput, kcat: bool, where: str = "events"
         if name == "amount" and not opts.minor_units:
             expr = _exact_amount(expr, fields[name], opts.by_type)
         cols.append(f"{expr} AS {ident(name)}")
-    digest = (
-        f"CASE WHEN fine THEN hash({_identity_text(compiler, opts, where)}) END"
-        if opts.identity == "payload"
-        else "NULL::UBIGINT"
-    )
+    digest = "CASE WHEN fine THEN hash(doc) END" if opts.identity == "payload" else "NULL::UBIGINT"
     return f"""
         WITH {ctes},
         x AS (SELECT *, CASE WHEN ok THEN try({compiler.extract()}) END AS f FROM e),
@@ -155,30 +151,6 @@ def general_sql(path: Path, opts: EventsInput, kcat: bool, where: str = "events"
         SELECT line, pos, fine AS ok, CASE WHEN NOT fine THEN coalesce(why, 'not a valid JSON object') END AS why,
                tomb, type, {", ".join(cols)}, {_ENVS}, {digest} AS digest, doc
         FROM t"""
-
-
-def _identity_text(compiler: mapping.SqlCompiler, opts: EventsInput, where: str) -> str:
-    """The record's text with each ignored top-level member (`"pending_webhooks":2`) cut out, so
-    that a redelivery differing only there hashes like its first copy. Plain substring replaces
-    of a value already extracted: no second parse and no regex over long records. Copies whose
-    hashes still differ (another spacing, a nested or non-scalar ignored value) are compared as
-    JSON by `integrity`, which only ever re-reads the file when some do."""
-    text = "doc"
-    if compiler.roots != ((),):
-        return text
-    for raw in opts.identity_ignore:
-        path = mapping.parse(raw, f"{where}.identity_ignore")
-        if not isinstance(path, mapping.JsonPath) or path.envelope or len(path.steps) != 1:
-            continue
-        key = path.steps[0]
-        if not isinstance(key, str):
-            continue
-        value = compiler.sql(path)
-        member = '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '":'
-        cut = f"replace(replace({text}, {literal(member)} || {value}, ''), {literal(member + ' ')} || {value}, '')"
-        scalar = f"regexp_full_match({value}, '-?[0-9]{{1,18}}|true|false')"
-        text = f"CASE WHEN {value} IS NOT NULL AND {scalar} THEN {cut} ELSE {text} END"
-    return text
 
 
 def _exact_amount(expr: str, default: str, by_type: Mapping[str, Mapping[str, str]]) -> str:
@@ -203,7 +175,8 @@ def _field_defaults(fields: EventFields, kcat: bool) -> Mapping[str, str]:
 
 def records_sql(path: Path, opts: EventsInput, kcat: bool, lines: list[int]) -> str:
     """(pos, doc) of the readable events on `lines`, as `general_sql` sees them (the raw JSON of
-    each copy of a duplicated event id, for `integrity` to compare)."""
+    each copy of a duplicated event id, for `integrity` to compare). A literal list: DuckDB
+    filters the scan with it, where a subquery would make it keep every record for a join."""
     ctes, _ = _events_ctes(path, opts, kcat, "events")
     wanted = ", ".join(str(int(n)) for n in sorted(set(lines))) or "NULL"
     return f"WITH {ctes} SELECT pos, doc FROM e WHERE ok AND line IN ({wanted})"
