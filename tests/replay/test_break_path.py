@@ -6,6 +6,7 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -114,3 +115,26 @@ def test_streamed_report_is_the_whole_document(tmp_path: Path, faults: dict[str,
     }
     assert buf.getvalue() == orjson.dumps(whole, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
     assert json.loads(buf.getvalue()) == json.loads(json.dumps(whole))
+
+
+def test_regular_payments_with_a_difference_skip_the_python_fold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report that is behind or short on a payment whose events are regular is reconciled from
+    the set-based fold: the Python fold sees only the irregular payment (an illegal transition)."""
+    g = gen.generate(tmp_path, payments=200, faults={"report_behind": 4, "amount_under": 4, "illegal_transition": 1})
+    folded: list[int] = []
+    real = pipeline.fold_payment
+
+    def spy(events: Any, machine: Any, record: bool = False) -> Any:
+        folded.append(len(events))
+        return real(events, machine, record)
+
+    monkeypatch.setattr(pipeline, "fold_payment", spy)
+    section = {"events": {"path": g.events.name}, "reported": {"path": g.report.name, "as_of": g.as_of}}
+    out = run_check(tmp_path, section)
+    assert len(folded) == 1
+    by_category = {
+        c: {f.properties["payment_id"] for f in out.findings if f.properties["category"] == c} for c in g.expected
+    }
+    assert {c: ids for c, ids in by_category.items() if ids} == {c: set(ids) for c, ids in g.expected.items() if ids}
