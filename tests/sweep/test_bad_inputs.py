@@ -12,8 +12,8 @@ with JSON logs at verbose level and every report format, and asserts what must h
 
 Planted values are generated when the tests run (random, Luhn/mod-97-completed), never written
 as literals. The cases of envelopes, keys and approvals start from a copy of one signed release.
-Cases for issue 14's replay items, which the presets engineer owns, are marked xfail(strict): the
-day they are fixed the mark fails and must be removed.
+A case for an item still open can be marked xfail(strict): the day it is fixed the mark fails
+and must be removed.
 """
 
 from __future__ import annotations
@@ -282,7 +282,6 @@ def _garbage_approvals(tmp: Path) -> Path:
 
 
 LEAKS_ONLY = frozenset({0, 1, 2, 3, 4})
-EMPTY_REPLAY_XFAIL = "presets engineer (issue 14, replay): empty events with a header-only report pass vacuously"
 
 
 OSV = Path(__file__).parents[1] / "deps" / "data" / "osv"
@@ -375,7 +374,7 @@ CASES = [
         "events",
         replay_case(lambda d: (d / "events.jsonl").write_bytes(b"\x1f\x8b" + os.urandom(64))),
     ),
-    Case("events-empty-report-header-only", "events", replay_case(_empty_recordings), xfail=EMPTY_REPLAY_XFAIL),
+    Case("events-empty-report-header-only", "events", replay_case(_empty_recordings)),
     Case("events-state-machine-alias-bomb", "events", _machine_bomb, timeout=60),
     # reporting snapshot
     Case("report-status-cell-is-a-pan", "reports", replay_case(lambda d: _replace_cell(d / "report.csv", 1, P.pan))),

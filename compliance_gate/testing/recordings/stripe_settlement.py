@@ -75,7 +75,7 @@ class PayoutReport:
         self.sink.push(
             m.created,
             (
-                entry[0],
+                self.payout_ids[(p.currency, available)],
                 f"{available} 00:00:00",
                 m.txn,
                 stamp(m.created),
