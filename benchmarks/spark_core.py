@@ -78,11 +78,11 @@ def machine_tables() -> tuple[Any, list[tuple[int, int]], list[tuple[str, int, i
     from compliance_gate import bundled
     from compliance_gate.replay.fold.machine import load_machine
     from compliance_gate.replay.options import DEFAULT_MACHINE
-    from compliance_gate.replay.read.stage_events import effect_table, event_codes
 
     m = load_machine(bundled.resolve(DEFAULT_MACHINE, Path(".")))
     ok = [(status, state) for status, states in sorted(m.reporting.items()) for state in sorted(states)]
-    return m, effect_table(m), event_codes(m), ok
+    codes = [(t, okc, fail) for t, (okc, fail) in sorted(m.codes.items())]
+    return m, [], codes, ok
 
 
 _TABLES: Any = None
@@ -97,14 +97,14 @@ def _tables() -> Any:
 
 def _fold_rows(pid: str, rows: list[tuple[Any, ...]], currencies: dict[str, int]) -> tuple[Any, ...]:
     """One payment's sorted (code, amount, currency, o1, o2) rows -> a folded row."""
-    from compliance_gate.replay.fold.payment import NO_AMOUNT, fold_payment
+    from compliance_gate.replay.fold.payment import NO_AMOUNT, fold_payment, legacy_event
 
-    m, effects, _, _ = _tables()
+    m, _, _, _ = _tables()
     events = []
     for code, amount, cur, _o1, o2 in rows:
         ci = -1 if cur is None else currencies.setdefault(cur, len(currencies))
-        events.append((code, NO_AMOUNT if amount is None else amount, ci, o2))
-    f = fold_payment(events, m, effects)
+        events.append(legacy_event(code, NO_AMOUNT if amount is None else amount, ci, o2))
+    f = fold_payment(events, m)
     names = {i: c for c, i in currencies.items()}
     return (pid, f.state, f.amount, f.captured, f.refunded, names.get(f.currency), len(f.issues))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from compliance_gate.model import Finding
@@ -32,8 +32,22 @@ class Fingerprinter:
         return cls(secret, key_id)
 
     def fingerprint(self, rule: str, path: str, content: str, occurrence: int = 0) -> str:
-        msg = "\x1f".join((rule, path, content, str(occurrence))).encode("utf-8", "surrogatepass")
-        return hmac.new(self.key, msg, hashlib.sha256).hexdigest()[:32]
+        return hmac.new(self.key, _message(rule, path, content, occurrence), hashlib.sha256).hexdigest()[:32]
+
+    def many(self) -> Callable[[str, str, str, int], str]:
+        """`fingerprint` for a large batch of findings: the key schedule is computed once."""
+        keyed = hmac.new(self.key, digestmod=hashlib.sha256)
+
+        def one(rule: str, path: str, content: str, occurrence: int = 0) -> str:
+            h = keyed.copy()
+            h.update(_message(rule, path, content, occurrence))
+            return h.hexdigest()[:32]
+
+        return one
+
+
+def _message(rule: str, path: str, content: str, occurrence: int) -> bytes:
+    return "\x1f".join((rule, path, content, str(occurrence))).encode("utf-8", "surrogatepass")
 
 
 def stamp(fingerprinter: Fingerprinter, pairs: Iterable[tuple[Finding, str]]) -> Iterator[Finding]:

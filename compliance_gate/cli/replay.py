@@ -12,9 +12,11 @@ not be evaluated.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
+from typing import BinaryIO
+
+import orjson
 
 from compliance_gate import yamlmap
 from compliance_gate.checks.replay import engines
@@ -22,7 +24,7 @@ from compliance_gate.cli.command import Subparsers
 from compliance_gate.engine import load_policy
 from compliance_gate.errors import UsageError
 from compliance_gate.fingerprint import Fingerprinter
-from compliance_gate.model import CheckOutput, Severity
+from compliance_gate.model import CheckOutput, Finding, Severity
 from compliance_gate.policy import COMMON_CHECK_KEYS
 from compliance_gate.replay import presets
 from compliance_gate.replay.report.results import evaluate
@@ -61,14 +63,15 @@ def execute(args: argparse.Namespace) -> int:
     section = _section(args)
     opts = presets.build(section)
     result = evaluate(opts, Path(args.root).resolve(), Fingerprinter(), engines())
-    text = json.dumps(_report(result), indent=2, sort_keys=True) + "\n"
-    if out is not None:
-        try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"--out {args.out}: cannot write ({exc.strerror})") from None
-    else:
-        sys.stdout.write(text)
+    try:
+        if out is not None:
+            with open(out, "wb") as fh:
+                write_report(result, fh)
+        else:
+            write_report(result, sys.stdout.buffer)
+            sys.stdout.flush()
+    except OSError as exc:
+        raise UsageError(f"--out {args.out or '-'}: cannot write ({exc.strerror})") from None
     blocking = [f for f in result.findings if f.severity.at_least(Severity(args.fail_on))]
     _summary(result, len(blocking))
     return 3 if result.errors else 1 if blocking else 0
@@ -110,27 +113,51 @@ def _section(args: argparse.Namespace) -> dict[str, object]:
     return section
 
 
-def _report(result: CheckOutput) -> dict[str, object]:
-    return {
-        "findings": [
-            {
-                "rule": f.rule,
-                "severity": str(f.severity),
-                "message": f.message,
-                "path": f.path,
-                "line": f.line,
-                "fingerprint": f.fingerprint,
-                "properties": dict(f.properties),
-            }
-            for f in result.findings
-        ],
+def write_report(result: CheckOutput, fh: BinaryIO) -> None:
+    """The JSON report, exactly `orjson.dumps(report, option=INDENT_2 | SORT_KEYS)` plus a newline,
+    written a finding at a time: a broken release has 100,000s of findings, and the whole
+    document as one string would double the command's peak memory."""
+    parts: dict[str, object] = {
         "counts": dict(result.counts),
         "errors": list(result.errors),
-        "metrics": dict(result.metrics),
+        "findings": None,  # streamed below
         "inputs": [
             {"path": i.path, "sha256": i.sha256, "kind": i.kind, "rows": i.rows, "details": dict(i.details)}
             for i in result.inputs
         ],
+        "metrics": dict(result.metrics),
+    }
+    fh.write(b"{")
+    for k, (key, value) in enumerate(sorted(parts.items())):
+        fh.write(b"," if k else b"")
+        fh.write(b"\n  " + orjson.dumps(key) + b": ")
+        if key != "findings":
+            fh.write(_dump(value, b"\n  "))
+        elif not result.findings:
+            fh.write(b"[]")
+        else:
+            fh.write(b"[")
+            for n, f in enumerate(result.findings):
+                fh.write(b",\n    " if n else b"\n    ")
+                fh.write(_dump(_finding(f), b"\n    "))
+            fh.write(b"\n  ]")
+    fh.write(b"\n}\n")
+
+
+def _dump(value: object, indent: bytes) -> bytes:
+    # a JSON string never holds a raw newline, so every newline is orjson's own indentation
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).replace(b"\n", indent)
+
+
+def _finding(f: Finding) -> dict[str, object]:
+    return {
+        "rule": f.rule,
+        "severity": str(f.severity),
+        "message": f.message,
+        "path": f.path,
+        "line": f.line,
+        "fingerprint": f.fingerprint,
+        "properties": f.properties if isinstance(f.properties, dict) else dict(f.properties),
     }
 
 

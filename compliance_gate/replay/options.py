@@ -169,4 +169,8 @@ class ReplayOptions:
     max_breaks: int = 200
     max_findings: int = 0
     """Findings are never capped in outputs; this only limits what a terminal summary lists."""
-    memory_limit_mb: int = 1024
+    memory_limit_mb: int = 2048
+    """The replay's memory budget: DuckDB keeps its share (`sqlutil.DUCKDB_SHARE`) and spills to
+    `temp_dir` beyond it, so 10M events run in the default 2 GB."""
+    temp_dir: str = ""
+    """Where DuckDB spills (a fresh folder inside it, removed afterwards); default the system's temp dir."""

@@ -17,12 +17,11 @@ minus `grace_s` is in flight. The outcome says which, and how many payments the 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from compliance_gate import bundled
 from compliance_gate.errors import InputError
@@ -37,8 +36,8 @@ from compliance_gate.replay.read.stage_events import Staged, detect_format, stag
 from compliance_gate.replay.read.stage_tables import Source, latest_time, record, stage_table
 from compliance_gate.replay.reconcile.geo import GeoChecker
 from compliance_gate.replay.reconcile.reconciler import Break, Reconciler
-from compliance_gate.replay.safety import safe_text, shown_path
-from compliance_gate.replay.sqlutil import connect, iso_from_us
+from compliance_gate.replay.safety import MAX_LEN, SAFE_RUN, safe_text, shown_path
+from compliance_gate.replay.sqlutil import connect, fetch_rows, input_size, iso_from_us, literal, spill_dir
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection as Connection
@@ -46,6 +45,9 @@ if TYPE_CHECKING:
 # above about 2,000 events per MB of memory limit, the set-based fold runs step by step
 SPLIT_ROWS_PER_MB = 2000
 MAX_LISTED_TYPES = 12
+MAX_EVENT_REFS = 10
+EventRefs: TypeAlias = tuple[int, list[str]]
+"""A broken payment's number of events and its first `MAX_EVENT_REFS` as `event_id (file:line)`."""
 
 
 @dataclass(slots=True)
@@ -60,7 +62,7 @@ class Outcome:
     counters: dict[str, int] = field(default_factory=dict)
     recon: Reconciler | None = None
     side_totals: dict[str, list[tuple[str, str, int, int, int]]] = field(default_factory=dict)
-    event_refs: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    event_refs: dict[str, EventRefs] = field(default_factory=dict)
     as_of_source: str = ""
     displays: dict[str, str] = field(default_factory=dict)
     """How the report ("rep") and the settlement ("st") are shown: no path of this machine."""
@@ -89,8 +91,8 @@ def replay_and_reconcile(
             f"{shown_path(opts.events.path, root)}: no such events file (checks.replay.events.path, or --events)"
         )
     out = Outcome(machine, shown_path(opts.events.path, root))
-    with tempfile.TemporaryDirectory(prefix="cg-replay-") as tmp:
-        con = connect(Path(tmp), opts.memory_limit_mb)
+    with spill_dir(opts.temp_dir, "cg-replay-") as tmp:
+        con = connect(tmp, opts.memory_limit_mb, input_size(events_path))
         try:
             _run(con, opts, root, events_path, out, set_based, projector_fn)
         finally:
@@ -257,15 +259,19 @@ def _fold_and_reconcile(
                 if side is not None:
                     recon.orphan(pid, side, side_name)
             continue
-        group, events = next(groups)
-        assert group == pid, "event stream and payment rows out of step"
-        f = fold_payment(events, out.machine)
-        stale += f.stale
-        if projected is not None and pid in projected:
-            projected[pid].apply(f)
-        currency = currencies[f.currency] if f.currency >= 0 else (row.report.currency if row.report else "") or ""
-        for category, line, detail in f.issues:
-            out.breaks.append(Break(category, "events", pid, currency if f.currency >= 0 else "", 0, detail, line))
+        if row.folded is not None:  # regular events, a difference with the report: no Python fold needed
+            f = row.folded
+            currency = row.currency
+        else:
+            group, events = next(groups)
+            assert group == pid, "event stream and payment rows out of step"
+            f = fold_payment(events, out.machine)
+            stale += f.stale
+            if projected is not None and pid in projected:
+                projected[pid].apply(f)
+            currency = currencies[f.currency] if f.currency >= 0 else (row.report.currency if row.report else "") or ""
+            for category, line, detail in f.issues:
+                out.breaks.append(Break(category, "events", pid, currency if f.currency >= 0 else "", 0, detail, line))
         if f.deleted:
             deleted += 1
         else:
@@ -288,19 +294,37 @@ def _double_charges(con: Connection, out: Outcome, charged: list[str]) -> None:
             )
 
 
-def _event_refs(con: Connection, out: Outcome) -> dict[str, list[tuple[str, int]]]:
-    """Event ids and lines behind each payment that has a break (breaks are the rare case)."""
+def _event_refs(con: Connection, out: Outcome) -> dict[str, EventRefs]:
+    """Per payment that has a break: how many events it has and the first `MAX_EVENT_REFS` as
+    `event_id (file:line)` in replay order. Set-based: one grouped query renders the references;
+    Python only masks the ids that could hold a card number (a run of 12 digits, or too long)."""
     pids = sorted({b.payment_id for b in out.breaks})
     if not pids:
         return {}
-    rows = con.execute(
-        """SELECT payment_id, event_id, line FROM evs WHERE payment_id IN (SELECT unnest(?::VARCHAR[]))
-        ORDER BY payment_id, o1, o2, pos""",
-        [pids],
-    ).fetchall()
-    refs: dict[str, list[tuple[str, int]]] = {}
-    for pid, eid, line in rows:
-        refs.setdefault(pid, []).append((safe_text(eid), int(line)))
+    con.execute("CREATE OR REPLACE TABLE broken AS SELECT DISTINCT unnest(?::VARCHAR[]) AS payment_id", [pids])
+    order = "ORDER BY o1, o2, pos"
+    unsafe = f"length(event_id) > {MAX_LEN} OR regexp_matches(event_id, {literal(SAFE_RUN)})"
+    rendered = f"event_id || ' (' || {literal(out.events_display)} || ':' || line || ')'"
+    cur = con.cursor()
+    cur.execute(f"""SELECT payment_id, count(*), bool_or({unsafe}), list({rendered} {order})[1:{MAX_EVENT_REFS}]
+        FROM evs SEMI JOIN broken USING (payment_id) GROUP BY payment_id""")
+    refs: dict[str, EventRefs] = {}
+    masked: list[str] = []
+    for pid, n, bad, shown in fetch_rows(cur):
+        refs[pid] = (int(n), shown)
+        if bad:
+            masked.append(pid)
+    cur.close()
+    if masked:  # rare: an id that could hold a card number, or a very long one; masked in Python
+        rows = con.execute(
+            f"""SELECT payment_id, list(event_id {order})[1:{MAX_EVENT_REFS}], list(line {order})[1:{MAX_EVENT_REFS}]
+            FROM evs WHERE payment_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY payment_id""",
+            [masked],
+        ).fetchall()
+        for pid, ids, lines in rows:
+            shown = [f"{safe_text(e)} ({out.events_display}:{line})" for e, line in zip(ids, lines, strict=True)]
+            refs[pid] = (refs[pid][0], shown)
+    con.execute("DROP TABLE broken")
     return refs
 
 

@@ -19,7 +19,9 @@ from compliance_gate.pii.cards import CANDIDATE_TAIL, pan_hit
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
-_RUN = re.compile(r"[0-9](?:[ -]?[0-9]){11,}")
+SAFE_RUN = r"[0-9](?:[ -]?[0-9]){11,}"
+"""Text without a match (and at most `MAX_LEN` long) is printed as it is (also checked in SQL)."""
+_RUN = re.compile(SAFE_RUN)
 _CANDIDATE = re.compile(f"(?<![0-9A-Za-z])[0-9]{CANDIDATE_TAIL}(?![0-9A-Za-z])")
 MAX_LEN = 120
 

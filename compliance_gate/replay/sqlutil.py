@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import hashlib
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +25,30 @@ READ_LINES = (
 )
 
 
-def connect(temp_dir: Path, memory_limit_mb: int) -> Connection:
-    """An in-memory DuckDB that spills to `temp_dir` and keeps insertion order.
+DUCKDB_SHARE = 0.75
+"""DuckDB's share of the replay's memory budget; the rest is for Python (the fold of irregular
+payments, one finding object per break) and for what DuckDB allocates outside its buffer pool."""
+BYTES_PER_INPUT_BYTE = 1.5
+"""DuckDB's working set needs no more than about 1.5x the (decompressed) events file: its limit is
+that, within the budget's share, so a small replay leaves the machine's memory alone (DuckDB
+spills the tables it is not using to the temp folder) and a large one gets the whole share."""
+MIN_DUCKDB_MB = 256
+GZIP_RATIO = 6  # a gzip'd JSON Lines recording is about 6x larger decompressed
+
+
+@contextlib.contextmanager
+def spill_dir(temp_dir: str, prefix: str) -> Iterator[Path]:
+    """A fresh folder for DuckDB to spill to, inside `temp_dir` (the policy's) or the system's temp dir."""
+    if temp_dir and not Path(temp_dir).is_dir():
+        raise InputError(f"checks.replay.temp_dir: {temp_dir} is not a folder; create it or leave the key out")
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=temp_dir or None) as tmp:
+        yield Path(tmp)
+
+
+def connect(temp_dir: Path, memory_limit_mb: int, input_bytes: int = 0) -> Connection:
+    """An in-memory DuckDB that spills to `temp_dir` and keeps insertion order. Its memory limit
+    is `DUCKDB_SHARE` of the budget `memory_limit_mb`, or less for an input of `input_bytes`
+    (`duckdb_limit_mb`).
 
     Timestamps are handled as UTC epoch microseconds, so no time-zone setting is involved.
     """
@@ -36,12 +60,27 @@ def connect(temp_dir: Path, memory_limit_mb: int) -> Connection:
     con = duckdb.connect(
         ":memory:",
         config={
-            "memory_limit": f"{memory_limit_mb}MB",
+            "memory_limit": f"{duckdb_limit_mb(memory_limit_mb, input_bytes)}MiB",
             "temp_directory": str(temp_dir),
             "preserve_insertion_order": True,
         },
     )
     return con
+
+
+def duckdb_limit_mb(memory_limit_mb: int, input_bytes: int = 0) -> int:
+    """DuckDB's memory limit in MiB: its share of the budget, or what an input of `input_bytes`
+    needs if that is less (0: unknown, the whole share)."""
+    share = int(memory_limit_mb * DUCKDB_SHARE)
+    if input_bytes <= 0:
+        return share
+    return min(share, max(MIN_DUCKDB_MB, int(input_bytes * BYTES_PER_INPUT_BYTE / 2**20)))
+
+
+def input_size(path: Path) -> int:
+    """The events file's size as DuckDB will hold it: decompressed (estimated for gzip)."""
+    size = path.stat().st_size
+    return size * GZIP_RATIO if path.name.endswith(".gz") else size
 
 
 def iso_from_us(us: int) -> str:

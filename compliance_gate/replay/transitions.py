@@ -8,7 +8,6 @@ transition (stale events and illegal transitions are not applied, so they are no
 from __future__ import annotations
 
 import itertools
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from operator import itemgetter
@@ -22,7 +21,7 @@ from compliance_gate.replay.pipeline import machine_for
 from compliance_gate.replay.read import integrity
 from compliance_gate.replay.read.stage_events import detect_format, stage_events
 from compliance_gate.replay.safety import safe_text
-from compliance_gate.replay.sqlutil import connect, fetch_rows
+from compliance_gate.replay.sqlutil import connect, fetch_rows, input_size, spill_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +40,8 @@ def replay_transitions(options: ReplayOptions, root: Path) -> Iterator[Transitio
     if not options.events.path or not path.is_file():
         raise InputError(f"{options.events.path or 'checks.replay.events.path'}: no such events file")
     display = options.events.path
-    with tempfile.TemporaryDirectory(prefix="cg-transitions-") as tmp:
-        con = connect(Path(tmp), options.memory_limit_mb)
+    with spill_dir(options.temp_dir, "cg-transitions-") as tmp:
+        con = connect(tmp, options.memory_limit_mb, input_size(path))
         try:
             fmt = detect_format(path, options.events.format)
             staged = stage_events(con, path, options.events, machine, fmt)

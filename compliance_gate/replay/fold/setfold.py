@@ -101,7 +101,7 @@ def _steps(staged: Staged, money: str) -> str:
     return f"""
             SELECT *, lag(CASE WHEN tgt >= 0 THEN tgt END IGNORE NULLS) OVER win AS prev,
                    row_number() OVER win AS rn
-            FROM (SELECT e.payment_id, e.o1, e.o2, e.pos, e.currency, e.idem, {money},
+            FROM (SELECT e.payment_id, e.o1, e.o2, e.pos, e.line, e.currency, e.idem, {money},
                          CASE WHEN f.target = {IMAGE} THEN {staged.st} ELSE f.target END AS tgt,
                          f.legacy, f.m1, f.m2, f.m3, f.m4, f.m5, f.entry, f.del, f.refused
                   FROM evs e JOIN eff f USING (code))
@@ -144,13 +144,14 @@ def _legacy_parts(machine: StateMachine, staged: Staged) -> dict[str, str]:
                    min(currency) AS cur_lo, max(currency) AS cur_hi,
                    arg_max(tgt, rn) FILTER (tgt >= 0) AS state,
                    arg_min(idem, rn) FILTER (idem IS NOT NULL) AS idem,
+                   arg_max(line, rn) FILTER (NOT refused) AS last_line,
                    max(amount) FILTER (legacy = {REQUESTED}) AS amount,
                    coalesce(sum(amount) FILTER (legacy = {CAPTURED}), 0) AS captured,
                    coalesce(sum(amount) FILTER (legacy = {REFUNDED}), 0) AS refunded,
                    coalesce(sum(amount) FILTER (legacy = {DISPUTED}), 0) AS disputed
             FROM fold_steps GROUP BY payment_id""",
         "final": f"""
-            SELECT payment_id, events, last_ts, idem, country, ip, region,
+            SELECT payment_id, events, last_ts, last_line, idem, country, ip, region,
                    coalesce({regular}, false) AS regular, {_derived(machine, money)} AS state,
                    amount, captured, refunded, disputed, cur_lo AS currency
             FROM pay_fold JOIN pay_meta USING (payment_id)""",
@@ -203,7 +204,8 @@ def _modes_parts(machine: StateMachine, staged: Staged) -> dict[str, str]:
                    coalesce(bool_and({money_ok}), false) AS money_ok,
                    min(currency) AS cur_lo, max(currency) AS cur_hi,
                    arg_max(tgt, rn) FILTER (tgt >= 0) AS state,
-                   arg_min(idem, rn) FILTER (idem IS NOT NULL) AS idem
+                   arg_min(idem, rn) FILTER (idem IS NOT NULL) AS idem,
+                   arg_max(line, rn) FILTER (NOT refused) AS last_line
             FROM fold_steps GROUP BY payment_id""",
         "money_ref": f"SELECT payment_id, ref, {per_ref} FROM fold_steps GROUP BY payment_id, ref",
         "pay_money": f"""
@@ -211,7 +213,7 @@ def _modes_parts(machine: StateMachine, staged: Staged) -> dict[str, str]:
                    count(flo2) > 0 AS has_auth, {totals}
             FROM money_ref GROUP BY payment_id""",
         "final": f"""
-            SELECT payment_id, events, last_ts, idem, country, ip, region,
+            SELECT payment_id, events, last_ts, last_line, idem, country, ip, region,
                    coalesce({regular}, false) AS regular, {_derived(machine, derived_money)} AS state,
                    t1 AS amount, t3 AS captured, t4 AS refunded, t5 AS disputed, cur_lo AS currency
             FROM pay_fold JOIN pay_money USING (payment_id) JOIN pay_meta USING (payment_id)""",
@@ -258,6 +260,7 @@ def classify(
     con.execute(f"""CREATE OR REPLACE TABLE recon AS
         SELECT payment_id, p.events, p.last_ts, p.idem, p.country, p.ip, p.region, {sides},
                p.state, coalesce(p.currency, r.currency, '') AS cur, p.amount, p.captured, p.refunded, p.disputed,
+               coalesce({str(set_based).lower()} AND p.regular, false) AS regular, p.last_line,
                coalesce({str(set_based).lower()} AND {" AND ".join(clean)}, false) AS clean
         FROM pay p FULL JOIN rep1 r USING (payment_id) FULL JOIN st1 s USING (payment_id)
         LEFT JOIN ok_status o ON o.status = lower(r.status) AND o.state = p.state""")

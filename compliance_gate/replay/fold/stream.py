@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from compliance_gate.replay.fold.payment import NO_AMOUNT, Event
+from compliance_gate.replay.fold.payment import NO_AMOUNT, Event, Folded
 from compliance_gate.replay.fold.setfold import SIDE
 from compliance_gate.replay.read.stage_events import Staged
 from compliance_gate.replay.reconcile.reconciler import Side
@@ -53,14 +53,15 @@ def currencies(con: Connection) -> list[str]:
 
 
 def event_groups(con: Connection, staged: Staged) -> Iterator[tuple[str, list[Event]]]:
-    """(payment id, its events) in id order, for the payments that were not clean."""
+    """(payment id, its events) in id order, for the payments that were neither clean nor regular
+    (a regular payment's fold is the set-based one: `ReconRow.folded`)."""
     money = ", ".join(f"coalesce(e.{c}, {NO_AMOUNT})" for c in staged.money)
     cur = con.cursor()
     st = "e.st" if staged.status else "-1"
     ref = "e.ref" if staged.ref else "NULL::VARCHAR"
     cur.execute(f"""SELECT e.payment_id, e.code, {st}, {money}, {ref}, coalesce(c.ci, -1) AS ci, e.line
                    FROM evs e JOIN recon r USING (payment_id) LEFT JOIN curs c USING (currency)
-                   WHERE NOT r.clean ORDER BY e.payment_id, e.o1, e.o2, e.pos""")
+                   WHERE NOT r.clean AND NOT r.regular ORDER BY e.payment_id, e.o1, e.o2, e.pos""")
     for pid, rows in itertools.groupby(fetch_rows(cur, ROWS), key=itemgetter(0)):
         yield pid, [row[1:] for row in rows]
     cur.close()
@@ -79,19 +80,22 @@ class ReconRow:
     geo: tuple[str | None, str | None, str | None]  # country, ip, region
     report: Side | None
     settlement: Side | None
+    folded: Folded | None  # a regular payment: the set-based fold's result (else fold its events)
+    currency: str  # its events' currency, else its report row's, else ''
 
 
 def recon_rows(con: Connection) -> Iterator[ReconRow]:
     """The payments that were not clean, in id order."""
     cur = con.cursor()
     cur.execute(
-        f"SELECT payment_id, events, last_ts, country, ip, region, {SIDES} FROM recon "
-        "WHERE NOT clean ORDER BY payment_id"
+        f"SELECT payment_id, events, last_ts, country, ip, region, {SIDES}, regular, state, amount, captured, "
+        "refunded, disputed, last_line, cur FROM recon WHERE NOT clean ORDER BY payment_id"
     )
     n = len(SIDE)
     line = SIDE.index("line")
     for row in fetch_rows(cur, ROWS):
         rep, st = row[6 : 6 + n], row[6 + n : 6 + 2 * n]
+        regular, state, amount, captured, refunded, disputed, last_line, currency = row[6 + 2 * n :]
         yield ReconRow(
             row[0],
             row[1],
@@ -99,6 +103,8 @@ def recon_rows(con: Connection) -> Iterator[ReconRow]:
             (row[3], row[4], row[5]),
             Side(*rep) if rep[line] is not None else None,
             Side(*st) if st[line] is not None else None,
+            Folded(state, amount, -1, captured, refunded, disputed, last_line=last_line) if regular else None,
+            currency,
         )
     cur.close()
 

@@ -13,11 +13,11 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from pathlib import Path
 
-from compliance_gate.fingerprint import Fingerprinter, stamp
+from compliance_gate.fingerprint import Fingerprinter
 from compliance_gate.model import CheckOutput, Finding, JSONValue, Severity
 from compliance_gate.replay import money
 from compliance_gate.replay.options import ReplayOptions
-from compliance_gate.replay.pipeline import Outcome, replay_and_reconcile
+from compliance_gate.replay.pipeline import MAX_EVENT_REFS, EventRefs, Outcome, replay_and_reconcile
 from compliance_gate.replay.reconcile.categories import CATEGORIES
 from compliance_gate.replay.reconcile.reconciler import Break
 from compliance_gate.replay.report.summary import (
@@ -32,7 +32,7 @@ from compliance_gate.replay.report.summary import (
 from compliance_gate.replay.safety import safe_text
 from compliance_gate.replay.sqlutil import iso_from_us
 
-MAX_EVENT_REFS = 10
+NO_REFS: EventRefs = (0, [])
 
 
 def evaluate(opts: ReplayOptions, root: Path, fp: Fingerprinter, engines: Mapping[str, str]) -> CheckOutput:
@@ -71,65 +71,88 @@ def severities(out: Outcome, opts: ReplayOptions) -> dict[str, Severity]:
 
 def findings(out: Outcome, opts: ReplayOptions, fp: Fingerprinter, sev: Mapping[str, Severity]) -> list[Finding]:
     """Every break (`out.breaks` is sorted) as a finding: the CSV and JSON lists auditors read
-    are never cut short (a terminal may summarise them)."""
-    pairs = []
+    are never cut short (a terminal may summarise them). Fingerprints as `fingerprint.stamp`
+    gives them (occurrence counted per rule, path and content), set here directly: one finding
+    object per break, not two, because a release with a broken projection has 100,000s."""
+    render = _Renderer(out, sev)
+    seen: Counter[tuple[str, str, str]] = Counter()
+    paths = {side: _side_path(side, out, opts) for side in ("events", "report", "settlement")}
+    result = []
+    fingerprint = fp.many()
     for b in out.breaks:
         cat = CATEGORIES[b.category]
-        path = _path(b, out, opts)
+        path = b.payment_id if b.side == "input" else paths[b.side]  # bad input: the file the row came from
         line = b.line if b.side in ("events", "input") or b.other is None else b.other[3]
-        props = break_record(b, out, sev)
         detail = safe_text(b.detail)
-        message = f"{cat.summary}: {detail}" if b.side == "input" else f"payment {safe_text(b.payment_id)}: {detail}"
-        f = Finding("replay", cat.rule, sev[b.category], message, path, line, properties=props)
-        pairs.append((f, f"{b.category}|{b.side}|{b.payment_id}|{detail}"))
-    return list(stamp(fp, pairs))
+        pid = safe_text(b.payment_id)
+        props = render.record(b, pid, detail)
+        message = f"{cat.summary}: {detail}" if b.side == "input" else f"payment {pid}: {detail}"
+        content = f"{b.category}|{b.side}|{b.payment_id}|{detail}"
+        slot = (cat.rule, path, content)
+        n = seen[slot]
+        seen[slot] = n + 1
+        stamp_ = fingerprint(cat.rule, path, content, n)
+        result.append(Finding("replay", cat.rule, sev[b.category], message, path, line, None, stamp_, None, props))
+    return result
 
 
-def _path(b: Break, out: Outcome, opts: ReplayOptions) -> str:
-    if b.side == "input":
-        return b.payment_id  # bad input: the file the row came from
-    if b.side == "events":
+def _side_path(side_name: str, out: Outcome, opts: ReplayOptions) -> str:
+    if side_name == "events":
         return out.events_display
-    side = opts.settlement if b.side == "settlement" else opts.reported
-    shown = out.displays.get("st" if b.side == "settlement" else "rep", "")
+    side = opts.settlement if side_name == "settlement" else opts.reported
+    shown = out.displays.get("st" if side_name == "settlement" else "rep", "")
     if side.path:
         return shown or side.path
     sqlite = re.match(r"sqlite[+a-z]*:///(?!/)(.+)", shown)  # a SQLite file, shown relative
     return sqlite.group(1) if sqlite else shown
 
 
-def break_record(b: Break, out: Outcome, sev: Mapping[str, Severity]) -> dict[str, JSONValue]:
-    refs = out.event_refs.get(b.payment_id, [])
-    rec: dict[str, JSONValue] = {
-        "category": b.category,
-        "severity": str(sev[b.category]),
-        "side": b.side,
-        "payment_id": safe_text(b.payment_id),
-        "currency": safe_text(b.currency),
-        "amount_minor": b.amount,
-        "detail": safe_text(b.detail),
-        "events": [f"{e} ({out.events_display}:{n})" for e, n in refs[:MAX_EVENT_REFS]],
-    }
-    if len(refs) > MAX_EVENT_REFS:
-        rec["events_more"] = len(refs) - MAX_EVENT_REFS
-    if b.replay is not None:
-        state, amount, captured, refunded, currency = b.replay
-        rec["replay"] = {
-            "state": state,
-            "amount": amount,
-            "captured": captured,
-            "refunded": refunded,
-            "currency": currency,
+class _Renderer:
+    """Builds break records; masks the few distinct short values (currencies, statuses) once."""
+
+    def __init__(self, out: Outcome, sev: Mapping[str, Severity]) -> None:
+        self.out = out
+        self.sev = {k: str(v) for k, v in sev.items()}
+        self.masked: dict[str, str] = {}
+
+    def short(self, value: str) -> str:
+        got = self.masked.get(value)
+        if got is None:
+            got = self.masked[value] = safe_text(value)
+        return got
+
+    def record(self, b: Break, pid: str, detail: str) -> dict[str, JSONValue]:
+        n_events, refs = self.out.event_refs.get(b.payment_id, NO_REFS)
+        rec: dict[str, JSONValue] = {
+            "category": b.category,
+            "severity": self.sev[b.category],
+            "side": b.side,
+            "payment_id": pid,
+            "currency": self.short(b.currency),
+            "amount_minor": b.amount,
+            "detail": detail,
+            "events": list(refs),
         }
-    if b.other is not None:
-        status, other_amount, other_currency, line = b.other
-        rec[b.side] = {
-            "status": safe_text(status) if status is not None else None,
-            "amount": other_amount,
-            "currency": safe_text(other_currency) if other_currency is not None else None,
-            "line": line,
-        }
-    return rec
+        if n_events > MAX_EVENT_REFS:
+            rec["events_more"] = n_events - MAX_EVENT_REFS
+        if b.replay is not None:
+            state, amount, captured, refunded, currency = b.replay
+            rec["replay"] = {
+                "state": state,
+                "amount": amount,
+                "captured": captured,
+                "refunded": refunded,
+                "currency": currency,
+            }
+        if b.other is not None:
+            status, other_amount, other_currency, line = b.other
+            rec[b.side] = {
+                "status": self.short(status) if status is not None else None,
+                "amount": other_amount,
+                "currency": self.short(other_currency) if other_currency is not None else None,
+                "line": line,
+            }
+        return rec
 
 
 def summary(out: Outcome, opts: ReplayOptions, sev: Mapping[str, Severity]) -> tuple[ReplaySummary, list[str]]:
@@ -137,6 +160,7 @@ def summary(out: Outcome, opts: ReplayOptions, sev: Mapping[str, Severity]) -> t
     errors, if any: a bridge whose residual is not 0 leaves money unexplained."""
     assert out.recon is not None
     recon = out.recon
+    render = _Renderer(out, sev)
     cats: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for b in out.breaks:
         cats[b.category][b.currency] += 1
@@ -191,7 +215,9 @@ def summary(out: Outcome, opts: ReplayOptions, sev: Mapping[str, Severity]) -> t
             },
             currencies=per,
             breaks_total=len(out.breaks),
-            breaks=tuple(break_record(b, out, sev) for b in out.breaks[: opts.max_breaks]),
+            breaks=tuple(
+                render.record(b, safe_text(b.payment_id), safe_text(b.detail)) for b in out.breaks[: opts.max_breaks]
+            ),
         ),
         errors,
     )
