@@ -5,7 +5,7 @@ Scans every file the policy selects with the detectors of `compliance_gate.pii` 
 | rule | default severity | what |
 |---|---|---|
 | CG-PII-PAN | critical | a payment card number (brand prefix + length + Luhn) |
-| CG-PII-PAN-TABLE | critical | a card number in a file holding numbers of 3+ networks (a generated table) |
+| CG-PII-PAN-TABLE | critical | a card number in a source file with numbers of 3+ networks (a brand table) |
 | CG-PII-PAN-TEST | info | a published network/PSP test card (`policies/known-values/test-cards.csv`) |
 | CG-PII-IBAN | high | an IBAN (country length + mod 97) |
 | CG-PII-IBAN-TEST | info | a documentation IBAN (`test-ibans.csv`) |
@@ -110,6 +110,38 @@ def rule_catalog() -> RuleCatalog:
     return dict(SEVERITY)
 
 
+TABLE_SUFFIXES = (
+    ".py",
+    ".pyi",
+    ".js",
+    ".jsx",
+    ".mjs",
+    ".ts",
+    ".tsx",
+    ".java",
+    ".kt",
+    ".scala",
+    ".go",
+    ".rb",
+    ".php",
+    ".cs",
+    ".swift",
+    ".rs",
+    ".c",
+    ".cc",
+    ".cpp",
+    ".h",
+    ".m",
+    ".ex",
+    ".exs",
+    ".erl",
+)
+"""Source code. Card numbers of several networks in a source file are a brand or validation table
+(`assert brand_of("...") == "amex"`), which the tiers may rate down in tests. In a data file
+(CSV, JSON, SQL, a log, a dump) several networks is exactly what an export of customers' cards
+looks like, so there every number off the test lists stays CG-PII-PAN and blocks in every tier."""
+
+
 def to_finding(h: Hit, path: str) -> Finding:
     return Finding(
         check="pii",
@@ -154,7 +186,14 @@ def scan_batch(jobs: Sequence[FileJob], options: PiiOptions, key: bytes) -> list
             reason = exc.strerror or type(exc).__name__
             outcomes.append(FileOutcome(job.path, error=f"{job.path}: cannot read ({reason})"))
             continue
-        pairs = [(to_finding(h, job.path), h.normalized) for h in scan_text(text, options)]
+        data_file = not job.path.lower().endswith(TABLE_SUFFIXES)
+        pairs = [
+            (
+                to_finding(replace(h, rule=rules.PAN) if data_file and h.rule == rules.PAN_TABLE else h, job.path),
+                h.normalized,
+            )
+            for h in scan_text(text, options)
+        ]
         pairs += name_findings(job.path, options)
         findings = tuple(stamp(fingerprinter, pairs))
         outcomes.append(FileOutcome(job.path, findings, dict(Counter(f.rule for f in findings))))

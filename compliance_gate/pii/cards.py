@@ -70,8 +70,19 @@ CANDIDATE_TAIL = (
 fastest search); boundaries, brand and Luhn are checked in `pan_hit`."""
 
 _GLUE = frozenset("_*")
-_OTHER_LUHN_IDS = re.compile(r"(?<![a-z])(?:siret|siren|insee|imei|imeisv|meid)(?![a-z])")
+_OTHER_LUHN_IDS = re.compile(r"(?<![a-z])(siret|siren|insee|imeisv|imei|meid)(?![a-z])")
 """Identifiers that carry a Luhn check digit too (French company numbers, device ids)."""
+_OTHER_ID_LENGTHS = {
+    "siret": (14,),
+    "siren": (9,),
+    "insee": (13, 14, 15),  # the NIR (13 + key) and, in docs, the SIRET INSEE issues
+    "imei": (15,),
+    "imeisv": (16,),
+    "meid": (14, 18),
+}
+"""Digit counts of each identifier: a number of another length is not that identifier."""
+_CARD_LABEL = re.compile(r"(?:card|pan|ccn?|cc_?num\w*|credit\w*)[\s\"':=]*$")
+"""A card label right before the number: it is what the line says it is, whatever else it names."""
 TABLE_NETWORKS = 3
 """Card numbers of this many networks in one file make a table of generated numbers."""
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
@@ -131,17 +142,22 @@ def pan_hit(text: str, start: int, end: int, sep: str | None) -> RawHit | None:
         return None
     if digits in TEST_CARDS:
         return RawHit(start, PAN_TEST, digits, mask_pan(digits), brand.name)
-    if _names_other_identifier(text, start):
+    if _names_other_identifier(text, start, len(digits)):
         return None
     return RawHit(start, PAN, digits, mask_pan(digits), brand.name)
 
 
-def _names_other_identifier(text: str, start: int) -> bool:
-    """Does the number's line, or one of the two before it, name a SIRET, SIREN or IMEI?"""
+def _names_other_identifier(text: str, start: int, length: int) -> bool:
+    """Is the number a SIRET, SIREN, NIR, IMEI or MEID: its line, or one of the two before it,
+    names such an identifier of exactly its length, and no card label stands right before it?
+    (A card number beside a device's IMEI is still a card number.)"""
     window = start
     for _ in range(3):
         window = text.rfind("\n", 0, max(window - 1, 0)) + 1
-    return _OTHER_LUHN_IDS.search(text[window:start].lower()) is not None
+    before = text[window:start].lower()
+    if _CARD_LABEL.search(before[-40:]):
+        return False
+    return any(length in _OTHER_ID_LENGTHS[m.group(1)] for m in _OTHER_LUHN_IDS.finditer(before))
 
 
 def mark_tables(hits: Sequence[RawHit]) -> list[RawHit]:
