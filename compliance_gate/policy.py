@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -79,6 +80,14 @@ class CheckSpec(Protocol):
     @property
     def prepare(self) -> Callable[[Mapping[str, object]], Mapping[str, object]] | None:
         """Completes the check's section before it is typed (a replay preset), or None."""
+
+    @property
+    def rules(self) -> Callable[[], Mapping[str, Severity | None]]:
+        """The rules the check reports (empty: the check does not list them)."""
+
+    @property
+    def rule_family(self) -> str | None:
+        """A regular expression for rule names its catalog does not list one by one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +324,38 @@ def _allowed_keys(err: ValidationError) -> set[str]:
     return keys
 
 
+def _knows(spec: CheckSpec, rule: str) -> bool | None:
+    """Does the check report `rule`? None when it does not list its rules."""
+    catalog = spec.rules()
+    if not catalog:
+        return None
+    family = spec.rule_family
+    return rule in catalog or (family is not None and re.fullmatch(family, rule) is not None)
+
+
+def _unknown_rules(
+    data: dict[str, Any], lines: dict[yamlmap.KeyPath, int], checks: Mapping[str, CheckSpec]
+) -> list[tuple[int, str]]:
+    """Rule names in tier tables and `baseline.never_hides` must be rules a check reports: a typo
+    there would silently rate a live credential down, or let a baseline hide it."""
+    out: list[tuple[int, str]] = []
+    for check_id, section in (data.get("checks") or {}).items():
+        if check_id not in checks:
+            continue
+        for tier, table in ((section or {}).get("tiers") or {}).items():
+            for rule in table or {}:
+                if rule != "*" and _knows(checks[check_id], rule) is False:
+                    where: yamlmap.KeyPath = ("checks", check_id, "tiers", tier, rule)
+                    message = f"checks.{check_id}.tiers.{tier}.{rule}: the {check_id} check has no such rule"
+                    out.append((yamlmap.line_of(lines, where), message))
+    for i, rule in enumerate((data.get("baseline") or {}).get("never_hides") or ()):
+        answers = [_knows(spec, rule) for spec in checks.values()]
+        if True not in answers and False in answers:
+            where = ("baseline", "never_hides", i)
+            out.append((yamlmap.line_of(lines, where), f"baseline.never_hides.{i}: no check reports a rule {rule!r}"))
+    return out
+
+
 def _semantic_problems(
     data: dict[str, Any], lines: dict[yamlmap.KeyPath, int], checks: Mapping[str, CheckSpec]
 ) -> list[tuple[int, str]]:
@@ -340,6 +381,7 @@ def _semantic_problems(
                 out.append(
                     (yamlmap.line_of(lines, where), f"checks.{check_id}.tiers.{tier}: no such tier; known: {known}")
                 )
+    out += _unknown_rules(data, lines, checks)
     seen: set[str] = set()
     for i, waiver in enumerate(data.get("waivers") or ()):
         if waiver["check"] not in checks:

@@ -82,3 +82,49 @@ def test_a_release_range_is_judged_on_the_lines_it_changed(repo: Path) -> None:
     assert verdict.verdict is Outcome.FAIL
     full = run(parse_policy(PII_ONLY), repo, use_cache=False)
     assert [f.line for f in full.checks[0].findings] == [1, 3]
+
+
+def test_numbers_of_several_networks_in_a_data_file_stay_card_numbers(repo: Path) -> None:
+    """A brand-detection table in test *code* is rated down by the default tiers; the same numbers
+    in a test *data* file (what an export of customers' cards looks like) block as card numbers."""
+    pans = [make_pan("4", 16, seed=11), make_pan("51", 16, seed=12), make_pan("37", 15, seed=13)]
+    commit(
+        repo,
+        {
+            "tests/test_brands.py": "".join(f"assert brand('{p}')\n" for p in pans),
+            "tests/fixtures/customers.csv": "name,card\n" + "".join(f"c{i},{p}\n" for i, p in enumerate(pans)),
+        },
+    )
+    policy = parse_policy("version: 1\nchecks:\n  pii:\n    tiers:\n      test: {'*': info, CG-PII-PAN: critical}\n")
+    (result,) = run(policy, repo, use_cache=False).checks
+    got = {(f.path, f.rule, f.severity.value) for f in result.findings}
+    assert got == {
+        ("tests/test_brands.py", "CG-PII-PAN-TABLE", "info"),
+        ("tests/fixtures/customers.csv", "CG-PII-PAN", "critical"),
+    }
+    assert result.status is Status.FAILED
+
+
+@pytest.mark.parametrize(
+    ("tail", "key"),
+    [
+        (
+            "checks:\n  secrets:\n    tiers:\n      test: {AWSKeyDetektor: info}\n",
+            "checks.secrets.tiers.test.AWSKeyDetektor",
+        ),
+        ("checks:\n  pii:\n    tiers:\n      docs: {CG-PII-PAM: info}\n", "checks.pii.tiers.docs.CG-PII-PAM"),
+        ("checks: {}\nbaseline:\n  never_hides: [AWSKeyDetector, AWSKeyDetektor]\n", "baseline.never_hides.1"),
+    ],
+)
+def test_a_misspelt_rule_is_a_policy_error(tail: str, key: str) -> None:
+    """A typo in a tier table or `never_hides` would silently rate down, or let a baseline hide,
+    a live credential: the policy is refused, naming the key."""
+    with pytest.raises(PolicyError) as err:
+        parse_policy("version: 1\n" + tail)
+    assert key in err.value.diagnostics()
+
+
+def test_rule_families_and_listed_rules_are_accepted() -> None:
+    """bandit's own tests (B1xx-B7xx) are a family the sast catalog does not list one by one."""
+    parse_policy("version: 1\nchecks:\n  sast:\n    tiers:\n      test: {B501: high, B905: high}\n")
+    parse_policy("version: 1\nchecks: {}\nbaseline:\n  never_hides: [StripeDetector, CG-PII-PAN]\n")

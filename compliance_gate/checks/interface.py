@@ -95,3 +95,7 @@ class Check(Generic[OptionsT]):
     """Completes the policy section before it is typed (the replay check's presets)."""
     line_scoped: bool = False
     rules: Callable[[], RuleCatalog] = dict
+    """The rules this check reports, with their production severities (None: set per finding)."""
+    rule_family: str | None = None
+    """A regular expression for rule names the catalog does not list one by one (sast: bandit's
+    `B\\d{3}` tests); None if the catalog is complete."""

@@ -105,6 +105,7 @@ CHECK: Check[SastOptions] = Check(
     default_fail_on=Severity.HIGH,
     line_scoped=True,
     rules=rule_catalog,
+    rule_family=r"B\d{3}",
     help=CheckHelp(
         "A dangerous code pattern found by static analysis (bandit and the gate's payment rules).",
         "Fix the code as the rule's documentation says, or mark a reviewed false positive with "
