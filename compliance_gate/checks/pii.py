@@ -20,7 +20,8 @@ These are the production severities; the policy's path tiers rate each rule per 
 policy: in tests and docs everything is info except CG-PII-PAN, which blocks in every tier), and
 `compliance-gate policy explain` shows the result. Findings show masked values only (at most the
 first 6 and last 4 digits of a card number; no SSN digits); their fingerprints are keyed hashes
-of the value (of the line, for names). Per-rule severities can be changed with the common
+of the value (of the line, for names); without a configured key, card numbers, IBANs and SSNs are
+fingerprinted by their masked form, since anyone can compute the public key's hashes. Per-rule severities can be changed with the common
 `severity:` map, for example `CG-PII-EMAIL: info`.
 
 Policy section:
@@ -45,7 +46,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from compliance_gate.checks.interface import Check, CheckContext, CheckHelp, RuleCatalog
-from compliance_gate.fingerprint import Fingerprinter, stamp
+from compliance_gate.fingerprint import PUBLIC_KEY, Fingerprinter, stamp
 from compliance_gate.model import CheckOutput, Finding, Severity
 from compliance_gate.pii import hit as rules
 from compliance_gate.pii.hit import ALL_DETECTORS, Hit, ScanOptions
@@ -142,6 +143,19 @@ TABLE_SUFFIXES = (
 looks like, so there every number off the test lists stays CG-PII-PAN and blocks in every tier."""
 
 
+GUESSABLE = frozenset({rules.PAN, rules.PAN_TABLE, rules.SSN, rules.IBAN})
+"""Values few enough to enumerate: from a card number's masked form (first 6, last 4) about 10^5
+Luhn-valid candidates remain, and an SSN has under 10^9."""
+
+
+def fingerprinted(h: Hit, blind: bool) -> str:
+    """What a finding's fingerprint is computed from. Under a configured key, the value itself (a
+    fingerprint then names one card without revealing it). Under the public default key anyone
+    can compute fingerprints, so a guessable value is fingerprinted by its masked form: otherwise
+    a verdict or a committed baseline would give the card number back in seconds."""
+    return h.excerpt if blind and h.rule in GUESSABLE else h.normalized
+
+
 def to_finding(h: Hit, path: str) -> Finding:
     return Finding(
         check="pii",
@@ -159,7 +173,7 @@ def to_finding(h: Hit, path: str) -> Finding:
 NAME_DETECTORS = ("pan", "iban", "ssn")
 
 
-def name_findings(path: str, options: PiiOptions) -> list[tuple[Finding, str]]:
+def name_findings(path: str, options: PiiOptions, blind: bool = False) -> list[tuple[Finding, str]]:
     """A card number, IBAN or SSN in the file's *name* (folders included): names are copied into
     listings, caches, logs and reports, so the value leaks wherever the file is mentioned.
     Underscores count as separators here (`receipt_4000056655665556.pdf`)."""
@@ -171,13 +185,14 @@ def name_findings(path: str, options: PiiOptions) -> list[tuple[Finding, str]]:
         finding = to_finding(h, path)
         what = finding.message.split(";", 1)[0].replace(" in the repository", "")
         message = f"{what} in a file name; rename the file (its name is copied into every report)"
-        out.append((replace(finding, message=message, line=None, column=None), h.normalized))
+        out.append((replace(finding, message=message, line=None, column=None), fingerprinted(h, blind)))
     return out
 
 
 def scan_batch(jobs: Sequence[FileJob], options: PiiOptions, key: bytes) -> list[FileOutcome]:
     """The worker: scan each file of the batch; an unreadable file is an error outcome."""
     fingerprinter = Fingerprinter(key)
+    blind = key == PUBLIC_KEY
     outcomes: list[FileOutcome] = []
     for job in jobs:
         try:
@@ -190,11 +205,11 @@ def scan_batch(jobs: Sequence[FileJob], options: PiiOptions, key: bytes) -> list
         pairs = [
             (
                 to_finding(replace(h, rule=rules.PAN) if data_file and h.rule == rules.PAN_TABLE else h, job.path),
-                h.normalized,
+                fingerprinted(h, blind),
             )
             for h in scan_text(text, options)
         ]
-        pairs += name_findings(job.path, options)
+        pairs += name_findings(job.path, options, blind)
         findings = tuple(stamp(fingerprinter, pairs))
         outcomes.append(FileOutcome(job.path, findings, dict(Counter(f.rule for f in findings))))
     return outcomes

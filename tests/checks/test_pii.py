@@ -212,3 +212,19 @@ def _cache_blobs(repo: Path) -> list[bytes]:
         db.close()
     assert rows
     return [k.encode() + v for k, v in rows]
+
+
+def test_without_a_key_a_card_fingerprint_cannot_be_reversed(repo: Path) -> None:
+    """Under the public default key anyone can compute fingerprints; from the masked form about
+    10^5 candidates remain, so a fingerprint of the number would give it back in seconds. It is
+    taken from the masked form instead; with a configured key, from the number."""
+    commit(repo, {"a.py": f"x = '{PAN}'\n"})
+    job = FileJob("a.py", str(repo / "a.py"), "0" * 64, 10)
+    (public,) = pii.scan_batch([job], pii.PiiOptions(), PUBLIC_KEY)
+    (finding,) = public.findings
+    anyone = Fingerprinter()
+    assert finding.fingerprint != anyone.fingerprint("CG-PII-PAN", "a.py", PAN)
+    assert finding.fingerprint == anyone.fingerprint("CG-PII-PAN", "a.py", finding.excerpt or "")
+    secret = b"a long random key from the secret store"
+    (keyed,) = pii.scan_batch([job], pii.PiiOptions(), secret)
+    assert keyed.findings[0].fingerprint == Fingerprinter(secret).fingerprint("CG-PII-PAN", "a.py", PAN)
