@@ -333,23 +333,29 @@ def _knows(spec: CheckSpec, rule: str) -> bool | None:
     return rule in catalog or (family is not None and re.fullmatch(family, rule) is not None)
 
 
+def _mapping(value: object) -> Mapping[str, object]:
+    """A validated policy's mapping, or an empty one where the key is absent."""
+    return value if isinstance(value, dict) else {}
+
+
 def _unknown_rules(
-    data: dict[str, Any], lines: dict[yamlmap.KeyPath, int], checks: Mapping[str, CheckSpec]
+    data: Mapping[str, object], lines: dict[yamlmap.KeyPath, int], checks: Mapping[str, CheckSpec]
 ) -> list[tuple[int, str]]:
     """Rule names in tier tables and `baseline.never_hides` must be rules a check reports: a typo
     there would silently rate a live credential down, or let a baseline hide it."""
     out: list[tuple[int, str]] = []
-    for check_id, section in (data.get("checks") or {}).items():
+    for check_id, section in _mapping(data.get("checks")).items():
         if check_id not in checks:
             continue
-        for tier, table in ((section or {}).get("tiers") or {}).items():
-            for rule in table or {}:
+        for tier, table in _mapping(_mapping(section).get("tiers")).items():
+            for rule in _mapping(table):
                 if rule != "*" and _knows(checks[check_id], rule) is False:
                     where: yamlmap.KeyPath = ("checks", check_id, "tiers", tier, rule)
                     message = f"checks.{check_id}.tiers.{tier}.{rule}: the {check_id} check has no such rule"
                     out.append((yamlmap.line_of(lines, where), message))
-    for i, rule in enumerate((data.get("baseline") or {}).get("never_hides") or ()):
-        answers = [_knows(spec, rule) for spec in checks.values()]
+    never = _mapping(data.get("baseline")).get("never_hides")
+    for i, rule in enumerate(never if isinstance(never, list) else ()):
+        answers = [_knows(spec, str(rule)) for spec in checks.values()]
         if True not in answers and False in answers:
             where = ("baseline", "never_hides", i)
             out.append((yamlmap.line_of(lines, where), f"baseline.never_hides.{i}: no check reports a rule {rule!r}"))

@@ -53,8 +53,9 @@ from compliance_gate.auditlog.summary import AuditLogSummary
 from compliance_gate.auditlog.verify import unanchored, verify_logs
 from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.errors import GateError
-from compliance_gate.fingerprint import stamp
+from compliance_gate.fingerprint import PUBLIC_KEY, stamp
 from compliance_gate.model import CheckOutput, Finding, InputRecord, Severity
+from compliance_gate.pii.hit import GUESSABLE
 from compliance_gate.replay.options import ReplayOptions
 from compliance_gate.replay.transitions import Transition, replay_transitions
 
@@ -80,7 +81,8 @@ def run(ctx: CheckContext[AuditLogOptions]) -> CheckOutput:
     problems.extend(unanchored(report, prepared.config))
     errors = list(prepared.errors)
     completeness, transitions = _completeness(ctx, replay if prepared.completeness else None, report, problems, errors)
-    findings = tuple(stamp(ctx.fingerprints, _findings(ctx.check_id, problems)))
+    blind = ctx.fingerprints.key == PUBLIC_KEY
+    findings = tuple(stamp(ctx.fingerprints, _findings(ctx.check_id, problems, blind)))
     inputs = (
         *prepared.inputs,
         *(
@@ -154,7 +156,9 @@ def _completeness(
     return "checked", seen
 
 
-def _findings(check_id: str, problems: Iterable[Problem]) -> Iterable[tuple[Finding, str]]:
+def _findings(check_id: str, problems: Iterable[Problem], blind: bool) -> Iterable[tuple[Finding, str]]:
+    """Findings and what their fingerprints are computed from (`blind`: the public default key,
+    under which a card number or SSN leaked into a log is fingerprinted by its masked form)."""
     for p in problems:
         props = {k: v for k, v in p.properties.items() if k != "column"}
         column = p.properties.get("column")
@@ -169,7 +173,7 @@ def _findings(check_id: str, problems: Iterable[Problem]) -> Iterable[tuple[Find
             excerpt=p.excerpt,
             properties=props,
         )
-        yield finding, p.content
+        yield finding, (p.excerpt or "") if blind and p.rule in GUESSABLE else p.content
 
 
 CHECK = Check(

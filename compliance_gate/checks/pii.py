@@ -21,8 +21,8 @@ policy: in tests and docs everything is info except CG-PII-PAN, which blocks in 
 `compliance-gate policy explain` shows the result. Findings show masked values only (at most the
 first 6 and last 4 digits of a card number; no SSN digits); their fingerprints are keyed hashes
 of the value (of the line, for names); without a configured key, card numbers, IBANs and SSNs are
-fingerprinted by their masked form, since anyone can compute the public key's hashes. Per-rule severities can be changed with the common
-`severity:` map, for example `CG-PII-EMAIL: info`.
+fingerprinted by their masked form, since anyone can compute the public key's hashes. Per-rule
+severities can be changed with the common `severity:` map, for example `CG-PII-EMAIL: info`.
 
 Policy section:
 
@@ -143,17 +143,12 @@ TABLE_SUFFIXES = (
 looks like, so there every number off the test lists stays CG-PII-PAN and blocks in every tier."""
 
 
-GUESSABLE = frozenset({rules.PAN, rules.PAN_TABLE, rules.SSN, rules.IBAN})
-"""Values few enough to enumerate: from a card number's masked form (first 6, last 4) about 10^5
-Luhn-valid candidates remain, and an SSN has under 10^9."""
-
-
 def fingerprinted(h: Hit, blind: bool) -> str:
     """What a finding's fingerprint is computed from. Under a configured key, the value itself (a
     fingerprint then names one card without revealing it). Under the public default key anyone
     can compute fingerprints, so a guessable value is fingerprinted by its masked form: otherwise
     a verdict or a committed baseline would give the card number back in seconds."""
-    return h.excerpt if blind and h.rule in GUESSABLE else h.normalized
+    return h.excerpt if blind and h.rule in rules.GUESSABLE else h.normalized
 
 
 def to_finding(h: Hit, path: str) -> Finding:

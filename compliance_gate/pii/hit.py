@@ -23,6 +23,10 @@ PHONE = "CG-PII-PHONE"
 FIELD = "CG-PII-FIELD"
 SAD = "CG-PII-SAD"
 LOG = "CG-PII-LOG"
+GUESSABLE = frozenset({PAN, PAN_TABLE, IBAN, SSN})
+"""Values few enough to enumerate: from a card number's masked form (first 6, last 4) about 10^5
+Luhn-valid candidates remain, and an SSN has under 10^9. Under the public default fingerprint key
+(which anyone can compute with) they are fingerprinted by their masked form."""
 
 ALL_DETECTORS = ("pan", "iban", "ssn", "email", "phone", "sensitive-field")
 """Detector names as the policy spells them (`checks.pii.detectors`)."""

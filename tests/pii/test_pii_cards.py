@@ -66,7 +66,7 @@ CORPUS: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("siret named above", f"The SIRET (INSEE) number\nis a 14-digit code, e.g. `{DINERS}`.", []),
     ("imei", f"device_imei = '{make_pan('37', 15)}'", []),
     # a card number beside a device id or company number is still a card number
-    ("card beside an imei", f"{{\"imei\": \"{make_pan('35', 15)}\", \"pan\": \"{VISA16}\"}}", [(PAN, "visa")]),
+    ("card beside an imei", f'{{"imei": "{make_pan("35", 15)}", "pan": "{VISA16}"}}', [(PAN, "visa")]),
     ("card labelled after an imei", f"imei ok; card: {make_pan('37', 15)}", [(PAN, "amex")]),
     ("siret named, number of another length", f"SIRET of the shop: {VISA16}", [(PAN, "visa")]),
     ("13 digits as 4-4-4-1 of another network", group(make_pan("37", 13), (4, 4, 4, 1), " "), []),
