@@ -137,7 +137,7 @@ def run(ctx: CheckContext[SecretsOptions]) -> CheckOutput:
     findings = list(scanned.findings)
     history: dict[str, str | int] = {}
     findings += _history(ctx, versions, {baselines.finding_key(f) for f in findings}, errors, counts, history)
-    findings, own = ownfiles.without_checkpoints(findings, ownfiles.file_reader(ctx.workspace.root, _top(ctx)))
+    findings, own = ownfiles.without_checkpoints(findings, ownfiles.file_reader(_read_root(ctx), _top(ctx)))
     if own:
         counts["gate-audit-checkpoint-hits"] = own
     inputs: list[InputRecord] = []
@@ -170,8 +170,14 @@ def current_findings(ctx: CheckContext[SecretsOptions]) -> tuple[list[Finding], 
     engine_config(ctx.options)
     scanned = collect(ctx.scan_files(scan_batch, ctx.files, ctx.options, engines=engines()))
     findings = [f for f in scanned.findings if not f.properties.get("suppressed")]
-    findings = ownfiles.without_checkpoints(findings, ownfiles.file_reader(ctx.workspace.root, _top(ctx)))[0]
+    findings = ownfiles.without_checkpoints(findings, ownfiles.file_reader(_read_root(ctx), _top(ctx)))[0]
     return findings, [*ctx.workspace.problems, *scanned.errors]
+
+
+def _read_root(ctx: CheckContext[SecretsOptions]) -> Path:
+    """Where the scanned bytes are: the index snapshot under `--staged`, else the root. The
+    checkpoint recogniser must read the very bytes the scan read, not the work tree's copy."""
+    return ctx.workspace.snapshot or ctx.workspace.root
 
 
 def _top(ctx: CheckContext[SecretsOptions]) -> str | None:

@@ -4,36 +4,41 @@ The engine's findings stay exactly the engine's (the differential tests compare 
 module only decides what a hit *is*, from the value, its line and (for a private key) the lines
 after it. A hit that is not a credential is reported under a rule of its own, at `info`:
 
-- `CG-SECRET-PLACEHOLDER`: a value that stands where a secret would go but is none:
+- `CG-SECRET-PLACEHOLDER`: a value that stands where a secret would go but is none, judged by
+  the WHOLE value, never by a substring of it (a random password may contain `your` or `***`):
   - a value a provider publishes as an example (`policies/known-values/example-credentials.csv`,
     matched by the engine's hash of the value);
-  - a value that says so: `example`, `placeholder`, `changeme`, `dummy`, `fake`, `sample`,
-    `redacted`, `your...`, `insecure` (Django's `django-insecure-` development keys), a `test`
-    word (`sk_test_...`, Mollie's `test_...`: test-mode keys move no money), a template
-    (`<...>`, `${...}`, `{{...}}`) or an ellipsis;
-  - a value with no information in it: a run of one character (`sk_live_XXXXXXXX...`), at most
-    four distinct characters, a mostly sequential body (`1234567890abcdef`, `whsec_123456`) or a
-    body of fewer than eight characters (`xoxp-1234-5678-90123`);
+  - a template as a whole (`<...>`, `${...}`, `{{...}}`, `%(name)s`), a mask (`xxxx`, `****`,
+    `xxxx-xxxx`), a Django development key (`django-insecure-...`);
+  - a value made only of words, one of which is a marker (`your_api_key`, `YourApiKey`,
+    `changeme`, `example-secret`, `dummy`, `fake`, `sample`, `redacted`), the variable's own
+    name (`SECRET_KEY = 'SECRET_KEY'`) or an environment variable's (`DB_PASSWORD`);
+  - a value with no information in it: shorter than eight characters as a whole, one character
+    repeated, or sequential (`1234567890abcdef`);
   - for the generic detectors only (keyword, basic auth, entropy, Artifactory, the vendor
-    keyword detectors): an identifier, a name or a word rather than a machine-made value: letters
-    and punctuation without a digit, all one case or CamelCase words (`SECRET_KEY = 'SECRET_KEY'`,
-    `'forward:secrets'`, `secrets: "SecretService"`, `POSTGRES_PASSWORD: djstripe`, XSD type
-    names the Artifactory pattern matches) or a capitalised phrase of words (`"Password reset
-    e-mail"`, a message or subject);
+    keyword detectors), and only when the variable does not name a credential (its last word is
+    not password, secret, token, key...: `password_reset`, `SUBJECT`, an XSD `type`): an
+    identifier or a capitalised phrase of words (`"Password reset e-mail"`, a message). On a
+    credential-named variable a words-only value may be a passphrase (`correcthorsebatterystaple`)
+    and keeps the detector's own severity;
   - a private key whose body is a stub (fewer than 64 base64 characters, or `...`).
 - `CG-SECRET-PUBLIC-VALUE`: an entropy hit on a value that is public by construction: a
   digest, signature or commit id, named so by its key (`hash`, `sha256`, `digest`, `checksum`,
   `integrity`, `fingerprint`, `sig`, `signature`, `keyid`, `payload`, `rev`, `commit`...) or
   written as one (`sha256:...`, `sha384-...`). Signed envelopes (the verdict, the audit
-  checkpoints), pre-commit `rev:` pins and lock-file hashes are this.
+  checkpoints), pre-commit `rev:` pins and lock-file hashes are this. A name that also says
+  secret, key, token or pass (`WEBHOOK_SIG_KEY`, `payload_encryption_key`) is never public.
 
-Shape detectors (AWS, Stripe, GitHub, Slack, private keys...) are judged by the value alone,
-never by the identifier rule: `sk_live_` followed by 24 random characters is a live key.
+Shape detectors (AWS, Stripe, GitHub, Slack, private keys...) are judged by the value alone:
+only an exact known example, an explicit test-mode prefix (`sk_test_`, Mollie's `test_`) or a
+body that is mostly (two thirds) one repeated character (`sk_live_XXXX...`) makes one a placeholder; `sk_live_` followed
+by 24 random characters is a live key whatever letters happen to be in it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -67,24 +72,38 @@ ENTROPY = frozenset({"Base64HighEntropyString", "HexHighEntropyString", "Artifac
 _EXAMPLES, EXAMPLES_VERSION = known_values("example-credentials")
 EXAMPLE_HASHES: frozenset[str] = frozenset(row["hashed_secret"] for row in _EXAMPLES)
 
-_MARKERS = re.compile(
-    r"example|placeholder|changeme|change_me|change-me|dummy|fake|sample|redacted|notreal|not_real"
-    r"|insecure|your|xxxx|\*\*\*|\.\.\.|<|>|\$\{|\{\{|%\(",
-    re.IGNORECASE,
+_TEMPLATE = re.compile(r"^(?:<[^<>]+>|\$\{[^{}]+\}|\{\{.+\}\}|%\([A-Za-z_]\w*\)s)$")
+"""The whole value is a template slot: `<your-key>`, `${DB_PASSWORD}`, `{{ secret }}`, `%(pw)s`."""
+_MARKER_WORDS = frozenset(
+    {"example", "examples", "placeholder", "changeme", "dummy", "fake", "sample", "redacted", "notreal", "your"}
+    | {"change", "insecure", "replace", "todo", "secretvalue"}
 )
-_TEST_WORD = re.compile(r"(?:^|[_\-.:])test(?:$|[_\-.:])", re.IGNORECASE)
-_RUN = re.compile(r"(.)\1{4,}")
+_MASK = re.compile(r"^(?:x{3,}|[xX*.#_\-\s]*[xX*]{3,}[xX*.#_\-\s]*)$", re.IGNORECASE)
+_WORD_VALUE = re.compile(r"^[A-Za-z]+(?:[_\-. ][A-Za-z]+)*$")
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_SHAPED_TEST = re.compile(r"^(?:[a-z]{1,6}_)?test_", re.IGNORECASE)
+_DJANGO_DEV = re.compile(r"^django-insecure-")
 _CHUNKS = re.compile(r"[A-Za-z0-9]+")
+_RUN = re.compile(r"(.)\1+")
 _IDENTIFIER = re.compile(r"^(?:[a-z][a-z_.:/-]*|[A-Z][A-Z_.:/-]*|[A-Z]{0,4}[a-z]*(?:[A-Z][a-z]+)+)$")
 _PROSE = re.compile(r"^[A-Z][a-z]+(?:[ -][A-Za-z][a-z]*)+[.!?:]?$")
 """A sentence of words (`"Password reset e-mail"`, an e-mail subject): text, not a credential."""
+_CREDENTIAL_WORDS = frozenset(
+    {"password", "passwd", "pwd", "pass", "passphrase", "secret", "secrets", "token", "key", "apikey"}
+    | {"credential", "credentials", "auth", "passcode", "pin", "pw"}
+)
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _PUBLIC_KEYS = re.compile(
     r"(?:^|[^a-z])(?:hash|hashes|sha|sha1|sha256|sha384|sha512|md5|digest|checksum|integrity|etag|fingerprint"
     r"|fingerprints|sig|sigs|signature|signatures|signed|keyid|key_id|payload|rev|revision|commit|commitsha"
     r"|commit_sha|commit_id)(?:$|[^a-z])",
 )
+_NOT_PUBLIC = re.compile(r"secret|key|token|pass|pwd|credential")
+"""A name that says secret/key/token/pass is never public, whatever else it says (`WEBHOOK_SIG_KEY`)."""
+_PUBLIC_KEY_NAMES = re.compile(r"key[_-]?id|pub(?:lic)?[_-]?key")
 _DIGEST_VALUE = re.compile(r"^(?:sha1|sha224|sha256|sha384|sha512|md5)[:-]", re.IGNORECASE)
-_KEY_BEFORE = re.compile(r"""([A-Za-z_][\w.-]*)["']?\s*[:=]\s*["']?$""")
+_KEY_BEFORE = re.compile(r"""([A-Za-z_][\w.-]*)["']?\s*(?::\s*[\w\[\], .|]+?\s*)?[:=]\s*["']?$""")
+"""The name a value is assigned to: `key = "`, `"key": "`, `key: str = "` (the annotation skipped)."""
 _END_KEY = re.compile(r"-----END [A-Z ]*PRIVATE KEY")
 
 
@@ -95,14 +114,14 @@ def classify(plugin: str, secret: str, line: str, after: Sequence[str] = ()) -> 
     if is_example(secret):
         return PLACEHOLDER
     if plugin in SHAPED:
-        secret = _whole_token(secret, line)
-    if is_example(secret) or _says_placeholder(secret) or _no_information(secret):
+        token = _whole_token(secret, line)
+        return PLACEHOLDER if is_example(token) or _shaped_placeholder(token) else None
+    key = _key_of(secret, line)
+    if _says_placeholder(secret, key) or _no_information(secret):
         return PLACEHOLDER
-    if plugin in SHAPED:
-        return None
-    if _IDENTIFIER.match(secret) or _PROSE.match(secret):
+    if (_IDENTIFIER.match(secret) or _PROSE.match(secret)) and not _credential_name(key):
         return PLACEHOLDER
-    if plugin in ENTROPY and _public_by_construction(secret, line):
+    if plugin in ENTROPY and _public_by_construction(secret, key):
         return PUBLIC_VALUE
     return None
 
@@ -125,27 +144,73 @@ def is_example(secret: str) -> bool:
     return hashlib.sha1(secret.encode("utf-8", "surrogatepass")).hexdigest() in EXAMPLE_HASHES  # noqa: S324
 
 
-def _says_placeholder(secret: str) -> bool:
-    return _MARKERS.search(secret) is not None or _TEST_WORD.search(secret) is not None
+def _shaped_placeholder(token: str) -> bool:
+    """A provider-shaped token is a placeholder only in test mode (`sk_test_`, Mollie's `test_`)
+    or when its body is mostly one character repeated (`sk_live_` + 20 `X` + `1234`, at least
+    two thirds of the body and 12 characters): no substring marker applies."""
+    if _SHAPED_TEST.match(token):
+        return True
+    body = max(_CHUNKS.findall(token), key=len, default="")
+    run = max((len(m.group(0)) for m in _RUN.finditer(body)), default=0)
+    # A random 24-character body has no run of even 6; a body mostly one character is a mask.
+    return len(body) >= 8 and run >= 12 and run * 3 >= len(body) * 2
+
+
+def _words(value: str) -> list[str]:
+    return [w.lower() for w in _WORDS.findall(value)]
+
+
+def _says_placeholder(secret: str, key: str | None) -> bool:
+    """The whole value says it stands for a secret: a template, a mask, a value made only of
+    words one of which is a marker (`your_api_key`, `YourApiKey`, `changeme`), the name of the
+    variable itself or of an environment variable (`DB_PASSWORD`), a Django development key."""
+    value = secret.strip()
+    if _TEMPLATE.match(value) or _MASK.match(value) or _DJANGO_DEV.match(value):
+        return True
+    if _WORD_VALUE.match(value):
+        words = _words(value)
+        if any(w in _MARKER_WORDS or set(w) == {"x"} for w in words) or "".join(words) in _MARKER_WORDS:
+            return True
+        if _ENV_NAME.match(value) and _CREDENTIAL_WORDS & set(words):
+            return True
+    return key is not None and _squash(key) == _squash(value)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def _no_information(secret: str) -> bool:
-    if _RUN.search(secret):
+    """Too short as a whole, one character repeated, or a sequential run (`1234567890abcdef`)."""
+    value = secret.strip()
+    if len(value) < 8 or len(set(value)) == 1:
         return True
-    chunks = _CHUNKS.findall(secret)
-    body = max(chunks, key=len) if chunks else ""
-    if len(body) < 8 or len(set(body.lower())) <= 4:
-        return True
-    steps = sum(1 for a, b in zip(body.lower(), body.lower()[1:], strict=False) if ord(b) - ord(a) == 1)
-    return steps >= 0.6 * (len(body) - 1)
+    low = "".join(_CHUNKS.findall(value)).lower()
+    steps = sum(1 for a, b in itertools.pairwise(low) if ord(b) - ord(a) == 1)
+    return len(low) >= 8 and steps >= 0.8 * (len(value) - 1)
 
 
-def _public_by_construction(secret: str, line: str) -> bool:
-    if _DIGEST_VALUE.match(secret):
-        return True
+def _key_of(secret: str, line: str) -> str | None:
     at = line.find(secret)
-    key = _KEY_BEFORE.search(line[:at]) if at > 0 else None
-    return key is not None and _PUBLIC_KEYS.search(key.group(1).lower()) is not None
+    m = _KEY_BEFORE.search(line[:at]) if at > 0 else None
+    return m.group(1) if m else None
+
+
+def _credential_name(key: str | None) -> bool:
+    """Does the variable name a credential (its last word is password, secret, token, key...)?
+    An unknown name counts as one: the words-only filter then does not apply. A name that only
+    mentions one (`password_reset`, a dict of UI messages) does not."""
+    if key is None:
+        return True
+    words = _words(key.rsplit(".", 1)[-1]) or [key.lower()]
+    return words[-1] in _CREDENTIAL_WORDS or words[-1].endswith(("password", "secret", "token", "apikey"))
+
+
+def _public_by_construction(secret: str, key: str | None) -> bool:
+    name = key.lower() if key else ""
+    if _NOT_PUBLIC.search(_PUBLIC_KEY_NAMES.sub("", name)):
+        return False
+    return _DIGEST_VALUE.match(secret) is not None or (key is not None and _PUBLIC_KEYS.search(name) is not None)
 
 
 def _stub_key(after: Sequence[str]) -> bool:

@@ -5,7 +5,7 @@ a base64 signature. Teams commit it beside the policy so the `audit-log` check c
 heads; the entropy detectors then flag all three strings. A file is the gate's checkpoint only if
 it is byte for byte what the gate writes: the envelope's exact layout, the checkpoint payload type,
 a payload that is the canonical JSON of a checkpoint (`_type`, `created`, `log`, `heads` of
-`stream`, `seq`, a 64-hex `hash`, `hash_alg`) and nothing else, and signatures that are a key id
+`stream`, `seq`, a 64-hex `hash`, `hash_alg`) and nothing else, and one or two signatures that are a key id
 and at most 72 bytes (ECDSA P-256 or Ed25519). Anything else, a copy with one more field or a
 reformatted one included, is scanned like any file. The signature is not verified here (that
 needs the pinned key, which is the `audit-log` check's business), so a forged checkpoint is not
@@ -45,7 +45,7 @@ def is_audit_checkpoint(data: bytes) -> bool:
             return False
         payload = base64.b64decode(doc["payload"], validate=True)
         sigs = doc["signatures"]
-        if not isinstance(sigs, list) or not sigs or not all(_signature(s) for s in sigs):
+        if not isinstance(sigs, list) or not 1 <= len(sigs) <= 2 or not all(_signature(s) for s in sigs):
             return False
         envelope = Envelope(
             payload, doc["payloadType"], tuple(Signature(s["keyid"], base64.b64decode(s["sig"])) for s in sigs)

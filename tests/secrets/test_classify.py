@@ -34,10 +34,12 @@ WORDS = rand(20)
         ("KeywordDetector", "YourApiKey", 'xapikey = "YourApiKey"', PLACEHOLDER),
         ("StripeDetector", "sk_test_" + rand(24), "k = ...", PLACEHOLDER),  # test mode moves no money
         ("StripeDetector", "sk_live_" + "X" * 24, "k = ...", PLACEHOLDER),  # a run of one character
+        ("StripeDetector", "sk_live_" + "X" * 20 + rand(4, string.digits), "k = ...", PLACEHOLDER),  # mostly one
+        ("StripeDetector", "sk_live_" + rand(12) + "X" * 12, "k = ...", None),  # half random: a key
         ("KeywordDetector", "<your-secret>", "secret = <your-secret>", PLACEHOLDER),
         ("KeywordDetector", "${DB_PASSWORD}", "password: ${DB_PASSWORD}", PLACEHOLDER),
         ("KeywordDetector", "changeme", 'password = "changeme"', PLACEHOLDER),
-        ("KeywordDetector", "SecretService", 'secrets: "SecretService"', PLACEHOLDER),  # an identifier
+        ("KeywordDetector", "SecretService", 'secret_backend: "SecretService"', PLACEHOLDER),  # an identifier
         ("KeywordDetector", "Password reset e-mail", 'SUBJECT = "Password reset e-mail"', PLACEHOLDER),
         ("ArtifactoryDetector", "AKCtransactionType", "<xs:element type='AKCtransactionType'/>", PLACEHOLDER),
         # public by construction
@@ -58,3 +60,84 @@ def test_private_key_stub_and_real_body() -> None:
     assert classify("PrivateKeyDetector", begin, begin, [begin, "MIIEvQ...", end]) == PLACEHOLDER
     body = [rand(64, ALNUM + "+/") for _ in range(3)]
     assert classify("PrivateKeyDetector", begin, begin, [begin, *body, end]) is None
+
+
+def phrase(n: int, sep: str = "") -> str:
+    """Random lowercase words, as a passphrase generator makes them."""
+    return sep.join(rand(RNG.randint(4, 7), string.ascii_lowercase) for _ in range(n))
+
+
+def punctuated() -> str:
+    """Random letters in runs of five between punctuation: no alphanumeric run of eight."""
+    return "#".join(rand(5, string.ascii_letters) for _ in range(3)) + "!"
+
+
+def with_marker(marker: str) -> str:
+    """A random password that merely contains a marker substring somewhere inside."""
+    return rand(6) + marker + rand(6)
+
+
+PASSWORDS = {
+    "no-long-alnum-run": punctuated(),
+    "contains-your": with_marker("your"),
+    "contains-fake": with_marker("fake"),
+    "contains-sample": with_marker("sample"),
+    "contains-angle": with_marker("<") + ">",
+    "contains-ellipsis": with_marker("..."),
+    "contains-stars": with_marker("***"),
+    "five-same-in-a-row": with_marker("ZZZZZ"),
+    "lowercase-words": phrase(4),
+    "camelcase-words": phrase(4).title().replace(" ", ""),
+    "camel-words": "".join(w.title() for w in phrase(4, " ").split()),
+    "capitalised-phrase": phrase(4, " ").capitalize(),
+}
+
+
+@pytest.mark.parametrize("name", list(PASSWORDS), ids=list(PASSWORDS))
+@pytest.mark.parametrize("var", ["DB_PASSWORD", "passwd", "pwd", "client_secret", "api_token", "signing_key"])
+def test_a_real_password_is_never_a_placeholder(name: str, var: str) -> None:
+    """A KeywordDetector hit on a credential-named variable with a random value blocks, whatever
+    substrings, runs or word shapes the value happens to have (fail-open regressions)."""
+    value = PASSWORDS[name]
+    assert classify("KeywordDetector", value, f'{var} = "{value}"') is None
+    assert classify("KeywordDetector", value, f'    {var}: str = "{value}"') is None  # annotated
+    assert classify("KeywordDetector", value, f'    "{var}": "{value}",') is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        *("<your-api-key>", "${DB_PASSWORD}", "{{ db_password }}", "%(password)s", "your_api_key", "YourApiKey"),
+        *("changeme", "xxxxxxxxxxxx", "********", "xxxx-xxxx-xxxx", "hunter2", "DB_PASSWORD", "example-secret"),
+    ],
+)
+def test_whole_value_placeholders(value: str) -> None:
+    """Placeholders are recognised by the whole value (or whole words of a words-only value)."""
+    assert classify("KeywordDetector", value, f'password = "{value}"') == PLACEHOLDER
+
+
+def test_prose_on_a_message_key_is_text() -> None:
+    """A UI message about a password, on a key that names the message, is not a credential."""
+    line = '    "password_reset": "Password reset e-mail",'
+    assert classify("KeywordDetector", "Password reset e-mail", line) == PLACEHOLDER
+    assert classify("KeywordDetector", "Password reset e-mail", 'password = "Password reset e-mail"') is None
+
+
+@pytest.mark.parametrize("marker", ["your", "fake", "sample", "example", "...", "<>", "XXXXX", "test"])
+def test_shaped_values_ignore_substring_markers(marker: str) -> None:
+    """A live-shaped key is judged by its format only: a marker inside the body explains nothing."""
+    body = rand(10) + marker.replace(".", "x").replace("<", "a").replace(">", "b") + rand(24 - 10 - len(marker))
+    live = "sk_" + "live_" + body
+    assert classify("StripeDetector", live, f'STRIPE = "{live}"') is None
+    xoxb = "xoxb-" + rand(11, string.digits) + "-" + rand(12, string.digits) + "-" + body
+    assert classify("SlackDetector", xoxb, f"SLACK = {xoxb}") is None
+
+
+@pytest.mark.parametrize("name", ["WEBHOOK_SIG_KEY", "STRIPE_WEBHOOK_SIGNATURE_SECRET", "payload_encryption_key"])
+@pytest.mark.parametrize("plugin", ["HexHighEntropyString", "Base64HighEntropyString"])
+def test_a_secret_named_signature_or_payload_is_not_public(name: str, plugin: str) -> None:
+    """`sig`, `signature`, `payload` make a name public only when it does not also say key/secret."""
+    value = rand(64, "0123456789abcdef") if plugin.startswith("Hex") else rand(44, ALNUM + "+/")
+    assert classify(plugin, value, f'{name} = "{value}"') is None
+    assert classify(plugin, value, f'signature = "{value}"') == PUBLIC_VALUE
+    assert classify(plugin, value, f'"keyid": "{value}"') == PUBLIC_VALUE

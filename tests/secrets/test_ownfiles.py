@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from gitutil import commit
+from gitutil import commit, git
 from secretsutil import context
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "auditlog"))
@@ -90,11 +90,20 @@ def _other_type(data: bytes) -> bytes:
     return (json.dumps(doc, indent=2) + "\n").encode()
 
 
+def _signatures(data: bytes, n: int) -> bytes:
+    doc = _envelope(data)
+    sigs = doc["signatures"]
+    assert isinstance(sigs, list)
+    doc["signatures"] = [dict(sigs[0], keyid=f"{i:064x}") for i in range(n)]
+    return (json.dumps(doc, indent=2) + "\n").encode()
+
+
 VARIANTS: dict[str, Callable[[bytes], bytes]] = {
     "reformatted": lambda d: json.dumps(json.loads(d), indent=4).encode(),
     "extra-envelope-field": _extra_field,
     "signature-too-long-for-a-signature": _long_signature,
     "another-payload-type": _other_type,
+    "three-signatures": lambda d: _signatures(d, 3),
     "extra-payload-field": lambda d: _with_payload(d, lambda p: p.update(token=token(4))),
     "extra-head-field": lambda d: _with_payload(d, lambda p: p["heads"][0].update(k=token(5))),  # type: ignore[index]
     "head-hash-not-hex": lambda d: _with_payload(d, lambda p: p["heads"][0].update(hash=token(6))),  # type: ignore[index]
@@ -115,6 +124,26 @@ def test_anything_that_only_resembles_it_is_scanned(variant: str, checkpoint: by
     changed = VARIANTS[variant](checkpoint)
     assert changed != checkpoint and not is_audit_checkpoint(changed)
     assert is_audit_checkpoint(_with_payload(checkpoint, lambda p: None))  # the editing itself is faithful
+
+
+def test_at_most_two_signatures(checkpoint: bytes) -> None:
+    """Two signatures (a key rotation) are the gate's; a third is room for 72 more bytes of anything."""
+    assert is_audit_checkpoint(_signatures(checkpoint, 2))
+    assert not is_audit_checkpoint(_signatures(checkpoint, 3))
+    assert not is_audit_checkpoint(_signatures(checkpoint, 40))
+
+
+def test_staged_reads_the_index_not_the_work_tree(repo: Path, checkpoint: bytes) -> None:
+    """Under `--staged` the scan reads the index; the checkpoint recogniser must read the same
+    bytes: a staged file with a token is not dropped because its work-tree copy is a checkpoint."""
+    commit(repo, {"audit/checkpoint.json": checkpoint})
+    staged = repo / "audit" / "checkpoint.json"
+    staged.write_bytes(_extra_field(checkpoint))
+    git(repo, "add", "audit/checkpoint.json")
+    staged.write_bytes(checkpoint)  # the work tree is the clean checkpoint again, the index is not
+    out = secrets.run(context(repo, mode="staged"))
+    assert "GitHubTokenDetector" in {f.rule for f in out.findings}
+    assert "gate-audit-checkpoint-hits" not in out.counts
 
 
 def test_a_changed_copy_with_a_token_blocks(repo: Path, checkpoint: bytes) -> None:
