@@ -147,10 +147,15 @@ def is_example(secret: str) -> bool:
 def _shaped_placeholder(token: str) -> bool:
     """A provider-shaped token is a placeholder only in test mode (`sk_test_`, Mollie's `test_`)
     or when its body is mostly one character repeated (`sk_live_` + 20 `X` + `1234`, at least
-    two thirds of the body and 12 characters): no substring marker applies."""
+    two thirds of the body and 12 characters) or a counting run (`xoxp-1234-5678-90123`): no
+    substring marker applies."""
     if _SHAPED_TEST.match(token):
         return True
-    body = max(_CHUNKS.findall(token), key=len, default="")
+    chunks = _CHUNKS.findall(token)
+    after_prefix = "".join(chunks[1:])
+    if _sequential(after_prefix, len(after_prefix)):
+        return True  # `xoxp-1234-5678-90123`: a documentation example, never a random key
+    body = max(chunks, key=len, default="")
     run = max((len(m.group(0)) for m in _RUN.finditer(body)), default=0)
     # A random 24-character body has no run of even 6; a body mostly one character is a mask.
     return len(body) >= 8 and run >= 12 and run * 3 >= len(body) * 2
@@ -185,9 +190,14 @@ def _no_information(secret: str) -> bool:
     value = secret.strip()
     if len(value) < 8 or len(set(value)) == 1:
         return True
-    low = "".join(_CHUNKS.findall(value)).lower()
+    return _sequential("".join(_CHUNKS.findall(value)), len(value))
+
+
+def _sequential(chars: str, span: int) -> bool:
+    """Mostly a counting run (`1234567890abcdef`): at least 8 characters, 80% of steps by one."""
+    low = chars.lower()
     steps = sum(1 for a, b in itertools.pairwise(low) if ord(b) - ord(a) == 1)
-    return len(low) >= 8 and steps >= 0.8 * (len(value) - 1)
+    return len(low) >= 8 and steps >= 0.8 * (span - 1)
 
 
 def _key_of(secret: str, line: str) -> str | None:

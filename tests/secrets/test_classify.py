@@ -141,3 +141,11 @@ def test_a_secret_named_signature_or_payload_is_not_public(name: str, plugin: st
     assert classify(plugin, value, f'{name} = "{value}"') is None
     assert classify(plugin, value, f'signature = "{value}"') == PUBLIC_VALUE
     assert classify(plugin, value, f'"keyid": "{value}"') == PUBLIC_VALUE
+
+
+def test_a_counting_run_in_a_shaped_token_is_a_documentation_example() -> None:
+    """`xoxp-1234-5678-90123` is how docs write a Slack token; a random one never counts up."""
+    example = "xoxp-" + "-".join(("1234", "5678", "90123"))
+    assert classify("SlackDetector", example, f"token = {example}") == PLACEHOLDER
+    real = "xoxp-" + rand(11, string.digits) + "-" + rand(12, string.digits) + "-" + rand(24)
+    assert classify("SlackDetector", real, f"token = {real}") is None
