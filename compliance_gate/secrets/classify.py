@@ -22,6 +22,11 @@ after it. A hit that is not a credential is reported under a rule of its own, at
     credential-named variable a words-only value may be a passphrase (`correcthorsebatterystaple`)
     and keeps the detector's own severity;
   - a private key whose body is a stub (fewer than 64 base64 characters, or `...`).
+- `CG-SECRET-CI-SERVICE`: a credential of a GitHub Actions service container
+  (`jobs.<job>.services.<name>.env`, e.g. `POSTGRES_PASSWORD` of the job's throwaway database): the
+  container lives only as long as the job.
+- In Python, a string annotation (`secrets: "SecretService"`, a forward reference) is a type, not a
+  value: `CG-SECRET-PLACEHOLDER`.
 - `CG-SECRET-PUBLIC-VALUE`: an entropy hit on a value that is public by construction: a
   digest, signature or commit id, named so by its key (`hash`, `sha256`, `digest`, `checksum`,
   `integrity`, `fingerprint`, `sig`, `signature`, `keyid`, `payload`, `rev`, `commit`...) or
@@ -46,6 +51,7 @@ from compliance_gate.bundled import known_values
 
 PLACEHOLDER = "CG-SECRET-PLACEHOLDER"
 PUBLIC_VALUE = "CG-SECRET-PUBLIC-VALUE"
+CI_SERVICE = "CG-SECRET-CI-SERVICE"
 
 SHAPED = frozenset(
     {
@@ -107,8 +113,16 @@ _KEY_BEFORE = re.compile(r"""([A-Za-z_][\w.-]*)["']?\s*(?::\s*[\w\[\], .|]+?\s*)
 _END_KEY = re.compile(r"-----END [A-Z ]*PRIVATE KEY")
 
 
-def classify(plugin: str, secret: str, line: str, after: Sequence[str] = ()) -> str | None:
-    """The rule for a hit that is not a credential (see the module docstring), else None."""
+def classify(
+    plugin: str,
+    secret: str,
+    line: str,
+    after: Sequence[str] = (),
+    filename: str = "",
+    before: Sequence[str] = (),
+) -> str | None:
+    """The rule for a hit that is not a credential (see the module docstring), else None.
+    `before` and `after` are the file's lines around `line` (as many as the caller has)."""
     if plugin == "PrivateKeyDetector":
         return PLACEHOLDER if _stub_key(after) else None
     if is_example(secret):
@@ -116,6 +130,10 @@ def classify(plugin: str, secret: str, line: str, after: Sequence[str] = ()) -> 
     if plugin in SHAPED:
         token = _whole_token(secret, line)
         return PLACEHOLDER if is_example(token) or _shaped_placeholder(token) else None
+    if filename.endswith((".py", ".pyi")) and _ANNOTATION.match(line) and f"{secret}" in line:
+        return PLACEHOLDER  # `secrets: "SecretService"`: a type named in a string, not a value
+    if _WORKFLOW.search(filename) and _in_service_env(line, before):
+        return CI_SERVICE
     key = _key_of(secret, line)
     if _says_placeholder(secret, key) or _no_information(secret):
         return PLACEHOLDER
@@ -127,6 +145,31 @@ def classify(plugin: str, secret: str, line: str, after: Sequence[str] = ()) -> 
 
 
 _TOKEN_CHAR = re.compile(r"[A-Za-z0-9_\-]+")
+_ANNOTATION = re.compile(r"""^\s*[A-Za-z_]\w*\s*:\s*(["'])[A-Za-z_][\w.]*(?:\[[\w.\[\], ]*\])?\1\s*,?\s*(?:#.*)?$""")
+"""A Python annotation written as a string (a forward reference): `name: "Type"`, no `=`."""
+_WORKFLOW = re.compile(r"(?:^|/)\.github/workflows/[^/]+\.ya?ml$")
+_YAML_KEY = re.compile(r"^(\s*)(?:-\s+)?([A-Za-z0-9_.-]+)\s*:")
+
+
+def _in_service_env(line: str, before: Sequence[str]) -> bool:
+    """Is `line` a variable of a GitHub Actions service container (`jobs.<job>.services.<name>.env`)?
+    Such a container (a job's throwaway Postgres) is created for the job and destroyed after it;
+    its password protects nothing outside the job. Read from the indentation of the lines above."""
+    m = _YAML_KEY.match(line)
+    if m is None:
+        return False
+    parents: list[str] = []
+    depth = len(m.group(1))
+    for above in reversed(before):
+        k = _YAML_KEY.match(above)
+        if k is None or len(k.group(1)) >= depth:
+            continue
+        depth = len(k.group(1))
+        parents.append(k.group(2))
+        if depth == 0:
+            break
+    # innermost first: env, <container>, services, <job>, jobs
+    return len(parents) == 5 and parents[0] == "env" and parents[2] == "services" and parents[4] == "jobs"
 
 
 def _whole_token(secret: str, line: str) -> str:

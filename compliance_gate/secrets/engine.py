@@ -175,7 +175,14 @@ def scan_lines(
                     hashed=secret.secret_hash,
                     suppressed=pragma is not None,
                     reason=pragma or "",
-                    kind=classify(type(plugin).__name__, value, line, content[number : number + 80]),
+                    kind=classify(
+                        type(plugin).__name__,
+                        value,
+                        line,
+                        content[number : number + 80],
+                        filename,
+                        content[max(number - 200, 0) : number - 1],
+                    ),
                 )
             )
     return hits, len(per_line)

@@ -15,7 +15,7 @@ from compliance_gate.fingerprint import Fingerprinter, stamp
 from compliance_gate.model import Finding, JSONValue, Severity
 from compliance_gate.redact import mask_secret
 from compliance_gate.scanning.jobs import FileJob, FileOutcome
-from compliance_gate.secrets.classify import PLACEHOLDER, PUBLIC_VALUE, SHAPED
+from compliance_gate.secrets.classify import CI_SERVICE, PLACEHOLDER, PUBLIC_VALUE, SHAPED
 from compliance_gate.secrets.config import EngineConfig, configured, engine_config
 from compliance_gate.secrets.engine import FileScan, Hit, decode, dedupe, scan_lines, scan_text, skip_reason
 from compliance_gate.secrets.history import read_job
@@ -56,7 +56,12 @@ def default_severity(rule: str) -> Severity:
 def rule_catalog() -> dict[str, Severity | None]:
     """Every rule of the check with its production severity (`policy explain`)."""
     names = sorted(CRITICAL | HIGH | LOW)
-    return {**{n: default_severity(n) for n in names}, PLACEHOLDER: Severity.INFO, PUBLIC_VALUE: Severity.INFO}
+    return {
+        **{n: default_severity(n) for n in names},
+        PLACEHOLDER: Severity.INFO,
+        PUBLIC_VALUE: Severity.INFO,
+        CI_SERVICE: Severity.INFO,
+    }
 
 
 @lru_cache(maxsize=8)
@@ -135,6 +140,7 @@ def outcome(path: str, result: FileScan, fp: Fingerprinter, commit: str | None =
 NOT_A_CREDENTIAL = {
     PLACEHOLDER: "looks like a placeholder, example or test value, not a credential",
     PUBLIC_VALUE: "a digest, signature or commit id: public by construction",
+    CI_SERVICE: "a CI service container's credential: the container lives only as long as the job",
 }
 
 

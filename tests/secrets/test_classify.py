@@ -8,7 +8,7 @@ import string
 
 import pytest
 
-from compliance_gate.secrets.classify import PLACEHOLDER, PUBLIC_VALUE, classify
+from compliance_gate.secrets.classify import CI_SERVICE, PLACEHOLDER, PUBLIC_VALUE, classify
 
 RNG = random.Random(2026)
 ALNUM = string.ascii_letters + string.digits
@@ -149,3 +149,41 @@ def test_a_counting_run_in_a_shaped_token_is_a_documentation_example() -> None:
     assert classify("SlackDetector", example, f"token = {example}") == PLACEHOLDER
     real = "xoxp-" + rand(11, string.digits) + "-" + rand(12, string.digits) + "-" + rand(24)
     assert classify("SlackDetector", real, f"token = {real}") is None
+
+
+WORKFLOW = """\
+name: ci
+jobs:
+  tests:
+    runs-on: ubuntu-latest
+    services:
+      postgres:
+        image: postgres:16
+        env:
+          POSTGRES_PASSWORD: {value}
+    env:
+      DEPLOY_PASSWORD: {value}
+    steps:
+      - run: pytest
+"""
+
+
+def test_a_ci_service_containers_password_is_not_a_release_credential() -> None:
+    """`jobs.<job>.services.<name>.env` configures the job's throwaway container; the same value
+    in the job's own `env` (which reaches deploy steps) keeps the detector's severity."""
+    value = rand(16)
+    lines = WORKFLOW.format(value=value).splitlines()
+    service, job = lines.index(f"          POSTGRES_PASSWORD: {value}"), lines.index(f"      DEPLOY_PASSWORD: {value}")
+    path = ".github/workflows/ci.yml"
+    assert classify("KeywordDetector", value, lines[service], (), path, lines[:service]) == CI_SERVICE
+    assert classify("KeywordDetector", value, lines[job], (), path, lines[:job]) is None
+    assert classify("KeywordDetector", value, lines[service], (), "deploy/compose.yml", lines[:service]) is None
+
+
+def test_a_string_annotation_in_python_is_a_type() -> None:
+    """`secrets: "SecretService"` is a forward reference; the same line in YAML may be a value."""
+    line = '    secrets: "SecretService"'
+    assert classify("KeywordDetector", "SecretService", line, (), "pkg/client.py") == PLACEHOLDER
+    assert classify("KeywordDetector", "SecretService", line, (), "config/app.yaml") is None
+    assigned = f'    secrets: str = "{rand(20)}"'
+    assert classify("KeywordDetector", assigned.split('"')[1], assigned, (), "pkg/client.py") is None
