@@ -122,7 +122,8 @@ def classify(
     before: Sequence[str] = (),
 ) -> str | None:
     """The rule for a hit that is not a credential (see the module docstring), else None.
-    `before` and `after` are the file's lines around `line` (as many as the caller has)."""
+    `after` are the lines after `line`; `before` the file's lines as written up to and including
+    the hit's own (detect-secrets may have rewritten `line`), for where it sits in the structure."""
     if plugin == "PrivateKeyDetector":
         return PLACEHOLDER if _stub_key(after) else None
     if is_example(secret):
@@ -130,9 +131,10 @@ def classify(
     if plugin in SHAPED:
         token = _whole_token(secret, line)
         return PLACEHOLDER if is_example(token) or _shaped_placeholder(token) else None
-    if filename.endswith((".py", ".pyi")) and _ANNOTATION.match(line) and f"{secret}" in line:
+    written = before[-1] if before else line
+    if filename.endswith((".py", ".pyi")) and _ANNOTATION.match(written) and secret in written:
         return PLACEHOLDER  # `secrets: "SecretService"`: a type named in a string, not a value
-    if _WORKFLOW.search(filename) and _in_service_env(line, before):
+    if _WORKFLOW.search(filename) and before and _in_service_env(before[-1], before[:-1]):
         return CI_SERVICE
     key = _key_of(secret, line)
     if _says_placeholder(secret, key) or _no_information(secret):

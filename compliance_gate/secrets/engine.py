@@ -113,7 +113,7 @@ def scan_text(filename: str, text: str, plans: Sequence[PluginPlan], invalid_utf
     if reason is not None:
         return FileScan(skipped=reason)
     lines = get_transformed_file(cast("NamedIO", _Named(text, filename))) or _Named(text, filename).readlines()
-    hits, candidates = scan_lines(filename, lines, plans)
+    hits, candidates = scan_lines(filename, lines, plans, source=text.splitlines())
     total = len(lines)
     if all(h.suppressed for h in hits) and not _NOT_INI.search(text):
         eager = get_transformed_file(cast("NamedIO", _Named(text, filename)), use_eager_transformers=True)
@@ -130,8 +130,11 @@ def scan_lines(
     lines: Sequence[str],
     plans: Sequence[PluginPlan],
     only: frozenset[int] | None = None,
+    source: Sequence[str] = (),
 ) -> tuple[list[Hit], int]:
-    """Hits on the candidate lines of `lines` (1-based `only` restricts to those line numbers)."""
+    """Hits on the candidate lines of `lines` (1-based `only` restricts to those line numbers).
+    `source` is the file as written, when detect-secrets' transformers rewrote `lines` (YAML, INI):
+    the classification reads a line's place in the file's structure from it."""
     from detect_secrets.core.scan import _is_filtered_out, _scan_line
     from detect_secrets.util.code_snippet import get_code_snippet
 
@@ -140,6 +143,7 @@ def scan_lines(
     index = LineIndex(lines)
     per_line = candidate_lines(index, plans)
     content = list(lines)
+    written = list(source) if len(source) == len(content) else [ln.rstrip("\n") for ln in content]
     hits: list[Hit] = []
     for i in sorted(per_line):
         number = i + 1
@@ -181,7 +185,7 @@ def scan_lines(
                         line,
                         content[number : number + 80],
                         filename,
-                        content[max(number - 200, 0) : number - 1],
+                        written[max(number - 200, 0) : number],
                     ),
                 )
             )

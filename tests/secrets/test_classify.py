@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import string
+from pathlib import Path
 
 import pytest
 
@@ -162,7 +163,7 @@ jobs:
         env:
           POSTGRES_PASSWORD: {value}
     env:
-      DEPLOY_PASSWORD: {value}
+      DEPLOY_PASSWORD: {other}
     steps:
       - run: pytest
 """
@@ -171,13 +172,13 @@ jobs:
 def test_a_ci_service_containers_password_is_not_a_release_credential() -> None:
     """`jobs.<job>.services.<name>.env` configures the job's throwaway container; the same value
     in the job's own `env` (which reaches deploy steps) keeps the detector's severity."""
-    value = rand(16)
-    lines = WORKFLOW.format(value=value).splitlines()
-    service, job = lines.index(f"          POSTGRES_PASSWORD: {value}"), lines.index(f"      DEPLOY_PASSWORD: {value}")
+    value = other = rand(16)
+    lines = WORKFLOW.format(value=value, other=other).splitlines()
+    service, job = lines.index(f"          POSTGRES_PASSWORD: {value}"), lines.index(f"      DEPLOY_PASSWORD: {other}")
     path = ".github/workflows/ci.yml"
-    assert classify("KeywordDetector", value, lines[service], (), path, lines[:service]) == CI_SERVICE
-    assert classify("KeywordDetector", value, lines[job], (), path, lines[:job]) is None
-    assert classify("KeywordDetector", value, lines[service], (), "deploy/compose.yml", lines[:service]) is None
+    assert classify("KeywordDetector", value, lines[service], (), path, lines[: service + 1]) == CI_SERVICE
+    assert classify("KeywordDetector", value, lines[job], (), path, lines[: job + 1]) is None
+    assert classify("KeywordDetector", value, lines[service], (), "deploy/compose.yml", lines[: service + 1]) is None
 
 
 def test_a_string_annotation_in_python_is_a_type() -> None:
@@ -187,3 +188,16 @@ def test_a_string_annotation_in_python_is_a_type() -> None:
     assert classify("KeywordDetector", "SecretService", line, (), "config/app.yaml") is None
     assigned = f'    secrets: str = "{rand(20)}"'
     assert classify("KeywordDetector", assigned.split('"')[1], assigned, (), "pkg/client.py") is None
+
+
+def test_the_engine_reads_a_workflows_structure_as_written(repo: Path) -> None:
+    """detect-secrets rewrites YAML lines before its plugins see them; the service-container
+    rule reads the file as written, through the real engine and check."""
+    from gitutil import commit
+
+    from compliance_gate.engine import parse_policy, run
+
+    value = rand(16)
+    commit(repo, {".github/workflows/ci.yml": WORKFLOW.format(value=value, other=rand(16))})
+    (result,) = run(parse_policy("version: 1\nchecks:\n  secrets: {}\n"), repo, use_cache=False).checks
+    assert {(f.line, f.rule) for f in result.findings} == {(9, CI_SERVICE), (11, "KeywordDetector")}
