@@ -8,7 +8,7 @@ payments, and per currency the control totals a correct replay computes. It is a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +58,40 @@ class Expected:
     faults: tuple[Fault, ...]
     totals: tuple[CurrencyTotals, ...]
     noise: tuple[tuple[str, int], ...]  # realistic noise planted, by kind: all of it clean
+
+    @classmethod
+    def of_run(
+        cls,
+        provider: str,
+        *,
+        seed: int,
+        events: str,
+        settlement: str | None,
+        as_of: str,
+        events_written: int,
+        payments: int,
+        faults: Sequence[Fault],
+        totals: tuple[CurrencyTotals, ...],
+        noise: Mapping[str, int],
+    ) -> Expected:
+        """The value a generator ends with; `clean_payments` is derived from the faults (a report
+        row without events, `missing_in_events`, is no payment of the events)."""
+        missing = {f.payment_id for f in faults if f.kind == "missing_in_events"}
+        involved = {p for f in faults for p in (f.payment_id, *f.related)} - missing
+        return cls(
+            provider=provider,
+            seed=seed,
+            events=events,
+            report="report.csv",
+            settlement=settlement,
+            as_of=as_of,
+            events_written=events_written,
+            payments=payments,
+            clean_payments=payments - len(involved),
+            faults=tuple(faults),
+            totals=totals,
+            noise=tuple(sorted(noise.items())),
+        )
 
     def by_category(self) -> dict[str, set[str]]:
         """Category -> the payment ids a finding of that category must name."""
