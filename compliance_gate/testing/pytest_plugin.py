@@ -30,6 +30,7 @@ error, and passes only if the replay saw payments at all.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,30 +188,4 @@ def assert_reconciled(result: ReplayResult, allow: Mapping[str, set[str] | froze
 def replay_recording(request: pytest.FixtureRequest) -> Runner:
     """A function that replays a recording (see the module's documentation); relative paths are
     relative to pytest's rootdir unless `root=` is given."""
-    rootdir = Path(str(request.config.rootpath))
-
-    def run(
-        events: str | Path,
-        *,
-        reported: str | Path,
-        settlement: str | Path | None = None,
-        preset: str | None = None,
-        policy: str | Path | None = None,
-        projector: ProjectorFn | str | None = None,
-        as_of: str | None = None,
-        root: str | Path | None = None,
-        **options: object,
-    ) -> ReplayResult:
-        return run_replay(
-            events,
-            reported=reported,
-            settlement=settlement,
-            preset=preset,
-            policy=policy,
-            projector=projector,
-            as_of=as_of,
-            root=rootdir if root is None else root,
-            **options,
-        )
-
-    return run
+    return functools.partial(run_replay, root=Path(str(request.config.rootpath)))
