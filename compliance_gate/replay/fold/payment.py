@@ -185,6 +185,11 @@ def _totals(f: Folded, money: dict[tuple[int, str | None], int]) -> None:
 def _invariants(f: Folded) -> str | None:
     if min(f.amount, f.captured, f.refunded, f.disputed) < 0 or (f.authorized < -1):
         return "a money total is negative"
+    return _exceeds(f)
+
+
+def _exceeds(f: Folded) -> str | None:
+    """Money out of order: more captured than authorized, or more refunded and disputed than captured."""
     cap = f.authorized if f.authorized >= 0 else f.amount
     if f.captured > cap:
         return f"captured {f.captured} exceeds authorized {cap} (minor units)"
@@ -212,9 +217,4 @@ def _legacy(f: Folded, kind: int, amount: int) -> str | None:
         f.refunded += amount if has else 0
     elif kind == DISPUTED:
         f.disputed += amount if has else 0
-    cap = f.authorized if f.authorized >= 0 else f.amount
-    if f.captured > cap:
-        return f"captured {f.captured} exceeds authorized {cap} (minor units)"
-    if f.refunded + f.disputed > f.captured:
-        return f"refunded and disputed {f.refunded + f.disputed} exceed captured {f.captured} (minor units)"
-    return None
+    return _exceeds(f)
