@@ -44,6 +44,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from compliance_gate.checks.interface import Check, CheckContext, CheckHelp, RuleCatalog
 from compliance_gate.fingerprint import PUBLIC_KEY, Fingerprinter, stamp
@@ -52,11 +53,9 @@ from compliance_gate.pii import hit as rules
 from compliance_gate.pii.hit import ALL_DETECTORS, Hit, ScanOptions
 from compliance_gate.pii.scan import scan_text
 from compliance_gate.pii.testvalues import TEST_VALUES_VERSION
+from compliance_gate.scanning.cache import code_version
 from compliance_gate.scanning.collect import collect
 from compliance_gate.scanning.jobs import FileJob, FileOutcome
-
-DETECTORS_VERSION = "2"
-"""Bump when a detector changes what it reports, so cached results are recomputed."""
 
 SEVERITY: Mapping[str, Severity] = {
     rules.PAN: Severity.CRITICAL,
@@ -94,7 +93,8 @@ class PiiOptions:
 
 
 def engines() -> Mapping[str, str]:
-    return {"pii-detectors": DETECTORS_VERSION, "pii-test-values": TEST_VALUES_VERSION}
+    here = Path(__file__).resolve()
+    return {"pii-detectors": code_version(here.parent.parent / "pii", here), "pii-test-values": TEST_VALUES_VERSION}
 
 
 def read_text(abspath: str) -> str:

@@ -42,7 +42,6 @@ payment rule's severity, confidence and reasoning; the policy's path tiers rate 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import replace
 from importlib import metadata
@@ -52,6 +51,7 @@ from compliance_gate.checks.interface import Check, CheckContext, CheckHelp, Rul
 from compliance_gate.model import CheckOutput, Severity
 from compliance_gate.sast import policy, scanner
 from compliance_gate.sast.options import PathRule, SastOptions
+from compliance_gate.scanning.cache import code_version
 
 PYTHON_SUFFIXES = (".py", ".pyw")
 """bandit's own default include globs (`*.py`, `*.pyw`)."""
@@ -61,11 +61,8 @@ __all__ = ["CHECK", "PathRule", "SastOptions", "engines", "run"]
 
 def engines() -> Mapping[str, str]:
     """bandit's version, and a version of our rules and glue that changes whenever their code does."""
-    digest = hashlib.sha256()
-    root = Path(__file__).resolve().parent.parent / "sast"
-    for source in sorted(root.rglob("*.py")):
-        digest.update(source.relative_to(root).as_posix().encode() + b"\0" + source.read_bytes())
-    return {"bandit": metadata.version("bandit"), "payment-rules": f"1+{digest.hexdigest()[:12]}"}
+    rules = code_version(Path(__file__).resolve().parent.parent / "sast")
+    return {"bandit": metadata.version("bandit"), "payment-rules": f"1+{rules}"}
 
 
 RULES: RuleCatalog = {

@@ -60,6 +60,7 @@ from compliance_gate.checks.interface import Check, CheckContext, CheckHelp
 from compliance_gate.errors import GateError
 from compliance_gate.gitrepo import GitRepo
 from compliance_gate.model import CheckOutput, Finding, InputRecord, JSONObject, JSONValue, Severity
+from compliance_gate.scanning.cache import code_version
 from compliance_gate.scanning.collect import collect
 from compliance_gate.scanning.workspace import in_scope
 from compliance_gate.secrets import baseline as baselines
@@ -73,8 +74,6 @@ from compliance_gate.summary import Plain, integer
 
 BATCH_BYTES = 256 * 1024
 """Smaller than the fan-out's default: YAML files cost far more per byte, so balance matters."""
-PREFILTER_VERSION = "3+ci"
-"""Bump when the scanner's output for a file can change, so cached results are recomputed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +117,14 @@ class SecretsSummary(Plain):
         )
 
 
+_HERE = Path(__file__).resolve()
+
+
 def engines() -> dict[str, str]:
     return {
         "detect-secrets": engine_version(),
-        "compliance-gate-secrets": PREFILTER_VERSION,
+        # our glue, prefilter and classification: results of another version are scanned again
+        "compliance-gate-secrets": code_version(_HERE.parent.parent / "secrets", _HERE),
         "example-credentials": EXAMPLES_VERSION[:16],
     }
 
